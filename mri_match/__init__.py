@@ -1,0 +1,77 @@
+"""MRI Match: mentor–trainee matching for the ASH Minority Recruitment Initiative."""
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from .config import Defaults, check_production, from_environment
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("MRI_MATCH_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_object(Defaults)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.update(from_environment())
+    else:
+        app.config.update(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        db_file = Path(app.instance_path) / "mri_match.sqlite"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
+    if not app.config["MAIL_OUTBOX_DIR"]:
+        app.config["MAIL_OUTBOX_DIR"] = str(Path(app.instance_path) / "outbox")
+    check_production(app.config)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from . import cli
+
+    cli.register(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (registers the tables)
+    from .extensions import bootstrap, csrf, db, limiter, login_manager, mail, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    mail.init_app(app)
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to see that page."
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(models.User, int(user_id)) if user_id.isdigit() else None
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .admin import bp as admin_bp
+    from .auth import bp as auth_bp
+    from .errors import bp as errors_bp
+    from .main import bp as main_bp
+    from .mentor import bp as mentor_bp
+    from .trainee import bp as trainee_bp
+
+    app.register_blueprint(errors_bp)
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(trainee_bp, url_prefix="/trainee")
+    app.register_blueprint(mentor_bp, url_prefix="/mentor")
+    app.register_blueprint(admin_bp, url_prefix="/admin")

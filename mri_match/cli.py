@@ -1,0 +1,48 @@
+"""Command-line tools: ``flask --app mri_match <command> --help``."""
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+
+from .extensions import db
+from .models import User, normalise_email
+
+
+def _check_email(email: str) -> str:
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return normalise_email(validate_email(email, check_deliverability=False).normalized)
+    except EmailNotValidError as exc:
+        raise click.BadParameter(str(exc), param_hint="EMAIL") from exc
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.password_option(
+    "--password",
+    prompt="Password for the new admin",
+    help="Prompted and never echoed if not given (at least 12 characters).",
+)
+@with_appcontext
+def create_admin(email: str, password: str) -> None:
+    """Create a program admin account with EMAIL (password prompted, not echoed)."""
+    from .auth.forms import MIN_PASSWORD
+
+    email = _check_email(email)
+    if len(password) < MIN_PASSWORD:
+        raise click.BadParameter(f"use at least {MIN_PASSWORD} characters.", param_hint="password")
+    if User.by_email(email) is not None:
+        raise click.ClickException(f"An account with {email} already exists.")
+    user = User(email=email, role="admin")
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Admin {email} created.")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(create_admin)
+    from .demo import seed_demo
+
+    app.cli.add_command(seed_demo)

@@ -1,0 +1,89 @@
+"""Configuration: defaults here, then ``instance/config.py``, then the environment."""
+
+import os
+
+DEV_SECRET_KEY = "dev-only-secret-key-change-me"
+
+
+class Defaults:
+    SECRET_KEY = DEV_SECRET_KEY
+    # None means "SQLite file in the instance folder"; the factory fills it in.
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    APP_ENV = "development"
+
+    # Mail: "file" writes one .eml per message to MAIL_OUTBOX_DIR, "console" logs it,
+    # "smtp" sends through Flask-Mail's SMTP settings.
+    MAIL_BACKEND = "file"
+    MAIL_OUTBOX_DIR: str | None = None  # default: <instance>/outbox
+    MAIL_DEFAULT_SENDER = "MRI Match <no-reply@mri-match.example.org>"
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+
+    PASSWORD_RESET_MAX_AGE = 3600  # seconds a reset link stays valid
+    PER_PAGE = 25
+
+    BOOTSTRAP_SERVE_LOCAL = True
+    WTF_CSRF_TIME_LIMIT = None  # a long application form must not expire under the trainee
+
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+
+
+def normalise_database_url(url: str) -> str:
+    """Point PostgreSQL URLs at psycopg 3 whichever spelling the platform hands us."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _as_bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment() -> dict:
+    """Settings the environment overrides, read at app creation (not import) time."""
+    env = os.environ
+    settings: dict = {}
+    if env.get("DATABASE_URL"):
+        settings["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(env["DATABASE_URL"])
+    for key in (
+        "SECRET_KEY",
+        "APP_ENV",
+        "MAIL_BACKEND",
+        "MAIL_SERVER",
+        "MAIL_USERNAME",
+        "MAIL_PASSWORD",
+        "MAIL_DEFAULT_SENDER",
+        "MAIL_OUTBOX_DIR",
+        "RATELIMIT_STORAGE_URI",
+    ):
+        if env.get(key):
+            settings[key] = env[key]
+    if env.get("MAIL_PORT"):
+        settings["MAIL_PORT"] = int(env["MAIL_PORT"])
+    for key in ("MAIL_USE_TLS", "MAIL_USE_SSL"):
+        if env.get(key):
+            settings[key] = _as_bool(env[key])
+    return settings
+
+
+class ConfigurationError(RuntimeError):
+    """Raised when the app is configured in a way that is unsafe to serve."""
+
+
+def check_production(config) -> None:
+    if config.get("APP_ENV") == "production" and config.get("SECRET_KEY") in (
+        DEV_SECRET_KEY,
+        "",
+        None,
+    ):
+        raise ConfigurationError(
+            "Refusing to start in production with the development SECRET_KEY: "
+            "set SECRET_KEY in the environment or instance/config.py."
+        )

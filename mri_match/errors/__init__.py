@@ -1,0 +1,3 @@
+from .handlers import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,39 @@
+"""The domain model. Importing this package registers every table with the metadata."""
+
+from .accounts import ROLES, User, normalise_email
+from .audit import AuditEvent, TransitionError, history, record
+from .identity import SelfIdentification, self_identification_of
+from .profiles import (
+    APPLICATION_STATES,
+    Application,
+    ApplicationTopic,
+    MentorOffer,
+    MentorProfile,
+    MentorTopic,
+    NominatedMentor,
+)
+from .program import CYCLE_ACTIONS, CYCLE_STATES, Cycle
+from .types import utcnow
+
+__all__ = [
+    "APPLICATION_STATES",
+    "CYCLE_ACTIONS",
+    "CYCLE_STATES",
+    "ROLES",
+    "Application",
+    "ApplicationTopic",
+    "AuditEvent",
+    "Cycle",
+    "MentorOffer",
+    "MentorProfile",
+    "MentorTopic",
+    "NominatedMentor",
+    "SelfIdentification",
+    "TransitionError",
+    "User",
+    "history",
+    "normalise_email",
+    "record",
+    "self_identification_of",
+    "utcnow",
+]

@@ -1,0 +1,74 @@
+"""People who sign in: trainees, mentors and admins."""
+
+from datetime import datetime
+
+from flask import current_app
+from flask_login import UserMixin
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from .types import UTCDateTime, utcnow
+
+ROLES = ("trainee", "mentor", "admin")
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses sign-in for deactivated accounts
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @classmethod
+    def by_email(cls, email: str) -> "User | None":
+        return db.session.scalar(db.select(cls).filter_by(email=normalise_email(email)))
+
+    # Password reset: the token signs the current password hash, so it stops working as soon
+    # as the password changes (single use) and after PASSWORD_RESET_MAX_AGE (expiry).
+    @staticmethod
+    def _reset_serializer() -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+    def password_reset_token(self) -> str:
+        return self._reset_serializer().dumps({"id": self.id, "pw": self.password_hash[-16:]})
+
+    @classmethod
+    def from_reset_token(cls, token: str) -> "User | None":
+        try:
+            data = cls._reset_serializer().loads(
+                token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
+            )
+        except (SignatureExpired, BadSignature):
+            return None
+        if not isinstance(data, dict):
+            return None
+        user = db.session.get(cls, data.get("id"))
+        if user is None or not user.active or user.password_hash[-16:] != data.get("pw"):
+            return None
+        return user

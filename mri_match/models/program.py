@@ -1,0 +1,58 @@
+"""Program cycles: one round of applications, volunteering and matching."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .audit import transition
+from .types import UTCDateTime, utcnow
+
+CYCLE_STATES = ("draft", "open", "closed", "matching", "completed")
+# Reopening a closed cycle is allowed (a deadline extension); nothing goes back after matching.
+CYCLE_TRANSITIONS = {
+    "draft": {"open"},
+    "open": {"closed"},
+    "closed": {"open", "matching"},
+    "matching": {"completed"},
+    "completed": set(),
+}
+CYCLE_ACTIONS = {
+    "open": "Open for applications",
+    "closed": "Close applications",
+    "matching": "Start matching",
+    "completed": "Mark completed",
+}
+
+
+class Cycle(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    tracks: Mapped[list[str]] = mapped_column(JSON, default=list)
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Cycle {self.slug} {self.status}>"
+
+    def accepts_applications(self, now: datetime | None = None) -> bool:
+        now = now or utcnow()
+        return self.status == "open" and self.opens_at <= now < self.closes_at
+
+    def accepts_volunteers(self) -> bool:
+        return self.status in ("open", "closed")
+
+    def next_states(self) -> list[str]:
+        return [s for s in CYCLE_STATES if s in CYCLE_TRANSITIONS[self.status]]
+
+    def move_to(self, state: str, *, actor, reason: str | None = None) -> None:
+        transition(self, state, CYCLE_TRANSITIONS, actor=actor, reason=reason)
+
+    @classmethod
+    def visible_to_people(cls):
+        """Cycles a trainee or mentor may see (admins also see drafts)."""
+        return db.select(cls).where(cls.status != "draft").order_by(cls.opens_at.desc())

@@ -1,0 +1,243 @@
+"""Fixtures in the style of the Flask tutorial: app, client, runner, auth, plus small factories.
+
+The suite runs on SQLite by default. With TEST_DATABASE_URL pointing at a PostgreSQL server it
+creates a uniquely named database there for the session and drops it afterwards.
+"""
+
+import email
+import os
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from mri_match import create_app
+from mri_match.config import normalise_database_url
+from mri_match.extensions import db
+from mri_match.models import (
+    Application,
+    Cycle,
+    MentorOffer,
+    MentorProfile,
+    NominatedMentor,
+    User,
+    utcnow,
+)
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A throwaway PostgreSQL database for the session, or None to use SQLite."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield None
+        return
+    base_url = make_url(normalise_database_url(base))
+    name = f"mri_match_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def app_config(tmp_path, postgres_url):
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": postgres_url or f"sqlite:///{tmp_path / 'test.sqlite'}",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "MAIL_BACKEND": "file",
+        "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
+        "SERVER_NAME": "localhost",
+    }
+
+
+@pytest.fixture
+def make_app(app_config):
+    """Build an app with extra settings; the database is created empty and emptied after."""
+    made = []
+
+    def _make(**overrides):
+        app = create_app({**app_config, **overrides})
+        with app.app_context():
+            db.create_all()
+        made.append(app)
+        return app
+
+    yield _make
+    for app in made:
+        with app.app_context():
+            if db.engine.dialect.name == "postgresql":
+                db.session.remove()
+                db.drop_all()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, user_or_email, password=PASSWORD):
+        address = getattr(user_or_email, "email", user_or_email)
+        return self._client.post("/auth/login", data={"email": address, "password": password})
+
+    def logout(self):
+        return self._client.post("/auth/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+class Outbox:
+    """The file outbox as a list of parsed messages, oldest first."""
+
+    def __init__(self, folder: str):
+        self.folder = Path(folder)
+
+    def messages(self) -> list[email.message.Message]:
+        if not self.folder.exists():
+            return []
+        return [
+            email.message_from_string(p.read_text(encoding="utf-8"))
+            for p in sorted(self.folder.glob("*.eml"))
+        ]
+
+    def bodies(self) -> list[str]:
+        return [m.get_payload(decode=True).decode("utf-8") for m in self.messages()]
+
+
+@pytest.fixture
+def outbox(app):
+    return Outbox(app.config["MAIL_OUTBOX_DIR"])
+
+
+# --- factories: small, explicit, and each commits what it makes ------------------------------
+
+
+class Factory:
+    def __init__(self):
+        self.counter = 0
+
+    def _next(self) -> int:
+        self.counter += 1
+        return self.counter
+
+    def user(self, role="trainee", email=None, password=PASSWORD, active=True) -> User:
+        user = User(email=email or f"{role}{self._next()}@example.org", role=role, active=active)
+        user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    def cycle(self, status="open", slug=None, opens_in_days=-10, closes_in_days=30, **kw) -> Cycle:
+        n = self._next()
+        now = utcnow()
+        cycle = Cycle(
+            name=kw.pop("name", f"Cycle {n}"),
+            slug=slug or f"cycle-{n}",
+            tracks=kw.pop("tracks", ["Medical student", "Resident", "Graduate student", "Fellow"]),
+            opens_at=now + timedelta(days=opens_in_days),
+            closes_at=now + timedelta(days=closes_in_days),
+            status=status,
+            **kw,
+        )
+        db.session.add(cycle)
+        db.session.commit()
+        return cycle
+
+    def application(self, cycle=None, trainee=None, status="submitted", **kw) -> Application:
+        cycle = cycle or self.cycle()
+        trainee = trainee or self.user("trainee")
+        nominated = kw.pop("nominated", None)
+        fields = dict(
+            full_name=f"Trainee {trainee.id}",
+            career_stage="medical_student",
+            institution="Howard University",
+            city="Washington",
+            region="DC",
+            country="United States",
+            timezone="America/New_York",
+            track="Medical student",
+            research_statement="I want to study sickle cell disease outcomes and the biology "
+            "of red cells, with a focus on access to care.",
+            needs=["research", "career_development"],
+            requested_roles=["research"],
+            meeting_format="virtual",
+            languages=["en"],
+        )
+        fields.update(kw)
+        topics = fields.pop("topics", ["sickle-cell-disease"])
+        application = Application(cycle=cycle, trainee=trainee, status=status, **fields)
+        application.topics = topics
+        if status != "draft":
+            application.submitted_at = utcnow()
+        if nominated:
+            application.nominated_mentor = NominatedMentor(**nominated)
+        db.session.add(application)
+        db.session.commit()
+        return application
+
+    def mentor(self, user=None, cycle=None, capacity=2, roles=("research", "career"), **kw):
+        user = user or self.user("mentor")
+        fields = dict(
+            full_name=f"Dr Mentor {user.id}",
+            degrees="MD, PhD",
+            position="Associate Professor",
+            institution="Johns Hopkins University",
+            city="Baltimore",
+            region="MD",
+            country="United States",
+            timezone="America/New_York",
+            ash_member_number=f"ASH{user.id:05d}",
+            expertise_statement="Sickle cell disease, hemoglobinopathies and gene therapy.",
+            stages_accepted=["medical_student", "resident", "fellow"],
+            meeting_formats=["virtual", "in_person"],
+            languages=["en"],
+        )
+        fields.update(kw)
+        topics = fields.pop("topics", ["sickle-cell-disease", "gene-therapy"])
+        profile = MentorProfile(user=user, **fields)
+        profile.topics = topics
+        db.session.add(profile)
+        if cycle is not None:
+            db.session.add(
+                MentorOffer(cycle=cycle, mentor=profile, capacity=capacity, roles=list(roles))
+            )
+        db.session.commit()
+        return profile
+
+
+@pytest.fixture
+def factory(app):
+    return Factory()
