@@ -12,13 +12,16 @@ class EmptyForm(FlaskForm):
 
 
 class MultiCheckboxField(SelectMultipleField):
-    """A list of checkboxes; unknown values get a clear message, not a crash."""
+    """A list of checkboxes; unknown values get a clear message, not a crash.
+
+    Pass ``choices`` as a ``{value: label}`` dict: WTForms 3.3 deprecates lists of tuples.
+    """
 
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
 
     def pre_validate(self, form):
-        known = {value for value, _label in self.choices or []}
+        known = {choice.value for choice in self.iter_choices()}
         unknown = [v for v in self.data or [] if v not in known]
         if unknown:
             raise ValidationError("Choose only from the options listed.")

@@ -29,10 +29,7 @@ def _email_field(label="Email address"):
 class RegisterForm(FlaskForm):
     role = RadioField(
         "I am registering as",
-        choices=[
-            ("trainee", "A trainee looking for a mentor"),
-            ("mentor", "A mentor volunteering"),
-        ],
+        choices={"trainee": "A trainee looking for a mentor", "mentor": "A mentor volunteering"},
         validators=[InputRequired(message="Choose whether you are a trainee or a mentor.")],
     )
     email = _email_field()
