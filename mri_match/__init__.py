@@ -46,7 +46,7 @@ def _init_extensions(app: Flask) -> None:
     from .extensions import bootstrap, csrf, db, limiter, login_manager, mail, migrate
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     mail.init_app(app)
     bootstrap.init_app(app)
