@@ -1,17 +1,200 @@
-from flask import Blueprint
+"""Mentors: a standing profile, volunteering per cycle, pausing and resuming.
+
+A mentor never sees a trainee's application or anyone's self-identification here.
+"""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
 
 from ..access import mentor_required
+from ..extensions import db
+from ..forms import EmptyForm
+from ..models import Cycle, MentorOffer, MentorProfile, TransitionError
+from ..vocabulary import (
+    CAREER_STAGES,
+    LANGUAGES,
+    MEETING_FORMATS,
+    MENTOR_ROLES,
+    topic_labels,
+)
+from .forms import MentorProfileForm, OfferForm, PauseForm
 
 bp = Blueprint("mentor", __name__)
+
+
+def _labels() -> dict:
+    return {
+        "topics": topic_labels(),
+        "stages": dict(CAREER_STAGES),
+        "formats": dict(MEETING_FORMATS),
+        "languages": dict(LANGUAGES),
+        "roles": dict(MENTOR_ROLES),
+    }
+
+
+def _cycles_accepting_volunteers() -> list[Cycle]:
+    return list(
+        db.session.scalars(
+            db.select(Cycle)
+            .where(Cycle.status.in_(("open", "closed")))
+            .order_by(Cycle.opens_at.desc(), Cycle.id.desc())
+        )
+    )
+
+
+def _offers_of(profile: MentorProfile) -> list[MentorOffer]:
+    return list(
+        db.session.scalars(
+            db.select(MentorOffer)
+            .filter_by(mentor_id=profile.id)
+            .join(MentorOffer.cycle)
+            .order_by(Cycle.opens_at.desc(), MentorOffer.id.desc())
+        ).unique()
+    )
+
+
+def _own_offer(offer_id: int) -> MentorOffer:
+    """The signed-in mentor's offer; anyone else's (or none) answers 404."""
+    profile = MentorProfile.of_user(current_user)
+    offer = db.session.get(MentorOffer, offer_id)
+    if profile is None or offer is None or offer.mentor_id != profile.id:
+        abort(404)
+    return offer
+
+
+def _profile_or_redirect():
+    profile = MentorProfile.of_user(current_user)
+    if profile is None:
+        flash("Please fill in your mentor profile before volunteering.", "info")
+    return profile
 
 
 @bp.route("/")
 @mentor_required
 def dashboard():
-    return "mentor dashboard (to be built)"
+    profile = MentorProfile.of_user(current_user)
+    offers = _offers_of(profile) if profile else []
+    offered = {offer.cycle_id for offer in offers}
+    open_cycles = [c for c in _cycles_accepting_volunteers() if c.id not in offered]
+    return render_template(
+        "mentor/dashboard.html",
+        profile=profile,
+        offers=offers,
+        open_cycles=open_cycles,
+        button_form=EmptyForm(),
+        labels=_labels(),
+    )
 
 
-@bp.route("/profile")
+@bp.route("/profile", methods=["GET", "POST"])
 @mentor_required
 def profile():
-    return "mentor profile (to be built)"
+    profile = MentorProfile.of_user(current_user)
+    form = MentorProfileForm(obj=profile)
+    if profile is None and not form.is_submitted():
+        form.languages.data = ["en"]
+    if form.validate_on_submit():
+        creating = profile is None
+        if creating:
+            profile = MentorProfile(user_id=current_user.id)
+        had_number = profile.ash_member_number
+        form.populate(profile)
+        db.session.add(profile)
+        db.session.commit()
+        if creating:
+            flash("Your mentor profile is saved. You can now volunteer for a cycle.", "success")
+        else:
+            flash("Your mentor profile is saved.", "success")
+        if profile.ash_member_number and profile.ash_member_number != had_number:
+            flash("An admin will verify your ASH membership number.", "info")
+        return redirect(url_for("mentor.dashboard"))
+    return render_template("mentor/profile.html", form=form, profile=profile)
+
+
+def _volunteer_cycle(slug: str) -> Cycle | None:
+    cycle = db.session.scalar(db.select(Cycle).filter_by(slug=slug))
+    if cycle is None or cycle.status == "draft":
+        abort(404)
+    if not cycle.accepts_volunteers():
+        flash(f"{cycle.name} is no longer taking volunteers.", "info")
+        return None
+    return cycle
+
+
+@bp.route("/cycles/<slug>/offer", methods=["GET", "POST"])
+@mentor_required
+def offer(slug: str):
+    profile = _profile_or_redirect()
+    if profile is None:
+        return redirect(url_for("mentor.profile"))
+    cycle = _volunteer_cycle(slug)
+    if cycle is None:
+        return redirect(url_for("mentor.dashboard"))
+    offer = db.session.scalar(db.select(MentorOffer).filter_by(cycle_id=cycle.id, mentor=profile))
+    form = OfferForm(obj=offer)
+    if offer is None and not form.is_submitted():
+        form.capacity.data = 1
+    if form.validate_on_submit():
+        creating = offer is None
+        if creating:
+            offer = MentorOffer(cycle_id=cycle.id, mentor_id=profile.id)
+        form.populate(offer)
+        db.session.add(offer)
+        db.session.commit()
+        if creating:
+            flash(f"Thank you for volunteering for {cycle.name}.", "success")
+        else:
+            flash(f"Your offer for {cycle.name} is updated.", "success")
+        return redirect(url_for("mentor.dashboard"))
+    return render_template(
+        "mentor/offer.html", form=form, cycle=cycle, offer=offer, labels=_labels()
+    )
+
+
+@bp.route("/offers/<int:offer_id>/pause", methods=["GET", "POST"])
+@mentor_required
+def pause(offer_id: int):
+    offer = _own_offer(offer_id)
+    if not offer.cycle.accepts_volunteers():
+        flash(f"{offer.cycle.name} is past volunteering; contact the program team.", "info")
+        return redirect(url_for("mentor.dashboard"))
+    if offer.paused:
+        flash(f"Your volunteering for {offer.cycle.name} is already paused.", "info")
+        return redirect(url_for("mentor.dashboard"))
+    form = PauseForm()
+    if form.validate_on_submit():
+        try:
+            offer.pause(actor=current_user, reason=form.reason.data)
+        except TransitionError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(
+                f"Your volunteering for {offer.cycle.name} is paused. "
+                "You will not be matched until you resume.",
+                "success",
+            )
+        return redirect(url_for("mentor.dashboard"))
+    return render_template("mentor/pause.html", form=form, offer=offer)
+
+
+@bp.route("/offers/<int:offer_id>/resume", methods=["POST"])
+@mentor_required
+def resume(offer_id: int):
+    offer = _own_offer(offer_id)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if not offer.cycle.accepts_volunteers():
+        flash(f"{offer.cycle.name} is past volunteering; contact the program team.", "info")
+        return redirect(url_for("mentor.dashboard"))
+    try:
+        offer.resume(actor=current_user)
+    except TransitionError:
+        db.session.rollback()
+        flash(f"Your volunteering for {offer.cycle.name} is already active.", "info")
+    else:
+        db.session.commit()
+        flash(f"Welcome back: your volunteering for {offer.cycle.name} is active again.", "success")
+    return redirect(url_for("mentor.dashboard"))

@@ -1,0 +1,242 @@
+"""Forms for mentors: the standing profile, the offer for a cycle, and pausing it."""
+
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    StopValidation,
+    ValidationError,
+)
+
+from ..forms import MultiCheckboxField, none_if_blank, strip_filter
+from ..vocabulary import (
+    CAREER_STAGES,
+    LANGUAGES,
+    MEETING_FORMATS,
+    MENTOR_ROLES,
+    timezone_choices,
+    topic_choices,
+)
+
+MIN_STATEMENT = 50
+MAX_STATEMENT = 2_000
+MAX_PUBLICATIONS = 10_000
+MAX_CONFLICTS = 2_000
+MAX_CONFLICT_LINES = 50
+MAX_CAPACITY = 5
+MAX_REASON = 500
+
+
+class AtLeastOne:
+    """A checkbox group where at least one box must be ticked."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field):
+        if not field.data:
+            raise StopValidation(self.message)
+
+
+class ChoiceField(SelectField):
+    """A drop-down list whose unknown values get a plain-language message."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("invalid_choice_message", "Choose one of the options listed.")
+        super().__init__(*args, **kwargs)
+
+
+class WholeNumberField(IntegerField):
+    """An integer box that reports a non-number once, in words, and stops there."""
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+
+
+def _lines(text: str | None) -> list[str]:
+    """Non-blank, stripped, de-duplicated lines, in the order given."""
+    return list(dict.fromkeys(line.strip() for line in (text or "").splitlines() if line.strip()))
+
+
+class MentorProfileForm(FlaskForm):
+    full_name = StringField(
+        "Full name",
+        filters=[strip_filter],
+        validators=[
+            InputRequired(message="Enter your name."),
+            Length(max=120, message="Use at most 120 characters."),
+        ],
+    )
+    degrees = StringField(
+        "Degrees",
+        filters=[none_if_blank],
+        validators=[Optional(), Length(max=80, message="Use at most 80 characters.")],
+    )
+    position = StringField(
+        "Position or academic rank",
+        filters=[none_if_blank],
+        validators=[Optional(), Length(max=120, message="Use at most 120 characters.")],
+    )
+    institution = StringField(
+        "Institution",
+        filters=[strip_filter],
+        validators=[
+            InputRequired(message="Enter your institution."),
+            Length(max=200, message="Use at most 200 characters."),
+        ],
+    )
+    city = StringField(
+        "City",
+        filters=[none_if_blank],
+        validators=[Optional(), Length(max=120, message="Use at most 120 characters.")],
+    )
+    region = StringField(
+        "State or province",
+        filters=[none_if_blank],
+        validators=[Optional(), Length(max=120, message="Use at most 120 characters.")],
+    )
+    country = StringField(
+        "Country",
+        filters=[strip_filter],
+        validators=[
+            InputRequired(message="Enter your country."),
+            Length(max=120, message="Use at most 120 characters."),
+        ],
+    )
+    timezone = ChoiceField(
+        "Time zone",
+        validators=[InputRequired(message="Choose your time zone.")],
+    )
+    ash_member_number = StringField(
+        "ASH membership number",
+        filters=[none_if_blank],
+        validators=[
+            Optional(),
+            Length(max=32, message="Use at most 32 characters."),
+            Regexp(
+                r"^[A-Za-z0-9-]+$",
+                message="Use only letters, digits and hyphens, as on your ASH membership card.",
+            ),
+        ],
+    )
+    topics = MultiCheckboxField(
+        "Expertise topics",
+        validators=[AtLeastOne("Choose at least one topic.")],
+    )
+    expertise_statement = TextAreaField(
+        "Expertise statement",
+        filters=[strip_filter],
+        validators=[
+            InputRequired(message="Describe your expertise."),
+            Length(
+                min=MIN_STATEMENT,
+                max=MAX_STATEMENT,
+                message=f"Write between {MIN_STATEMENT} and {MAX_STATEMENT:,} characters.",
+            ),
+        ],
+    )
+    publications = TextAreaField(
+        "Publication titles or biosketch (optional)",
+        filters=[none_if_blank],
+        validators=[
+            Optional(),
+            Length(max=MAX_PUBLICATIONS, message=f"Use at most {MAX_PUBLICATIONS:,} characters."),
+        ],
+    )
+    stages_accepted = MultiCheckboxField(
+        "Career stages you will mentor",
+        choices=dict(CAREER_STAGES),
+        validators=[AtLeastOne("Choose at least one career stage.")],
+    )
+    meeting_formats = MultiCheckboxField(
+        "Meeting formats",
+        choices=dict(MEETING_FORMATS),
+        validators=[AtLeastOne("Choose at least one meeting format.")],
+    )
+    languages = MultiCheckboxField(
+        "Languages you can mentor in",
+        choices=dict(LANGUAGES),
+        validators=[AtLeastOne("Choose at least one language.")],
+    )
+    conflicts = TextAreaField(
+        "Declared conflicts (optional)",
+        filters=[none_if_blank],
+        validators=[
+            Optional(),
+            Length(max=MAX_CONFLICTS, message=f"Use at most {MAX_CONFLICTS:,} characters."),
+        ],
+    )
+    submit = SubmitField("Save profile")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = {"": "Choose a time zone…", **dict(timezone_choices())}
+        self.topics.choices = dict(topic_choices())
+
+    def validate_conflicts(self, field):
+        if len(_lines(field.data)) > MAX_CONFLICT_LINES:
+            raise ValidationError(f"List at most {MAX_CONFLICT_LINES} people or institutions.")
+
+    def populate(self, profile) -> None:
+        """Copy the validated answers onto ``profile`` (the membership number resets checks)."""
+        for name in (
+            "full_name",
+            "degrees",
+            "position",
+            "institution",
+            "city",
+            "region",
+            "country",
+            "timezone",
+            "expertise_statement",
+            "publications",
+            "stages_accepted",
+            "meeting_formats",
+            "languages",
+        ):
+            setattr(profile, name, getattr(self, name).data)
+        profile.topics = self.topics.data
+        profile.conflicts = "\n".join(_lines(self.conflicts.data)) or None
+        profile.set_member_number(self.ash_member_number.data)
+
+
+class OfferForm(FlaskForm):
+    capacity = WholeNumberField(
+        "How many trainees can you mentor in this cycle?",
+        invalid_value_message=f"Enter a whole number from 0 to {MAX_CAPACITY}.",
+        validators=[
+            InputRequired(message=f"Enter a number from 0 to {MAX_CAPACITY}."),
+            NumberRange(
+                min=0,
+                max=MAX_CAPACITY,
+                message=f"Enter a whole number from 0 to {MAX_CAPACITY}.",
+            ),
+        ],
+    )
+    roles = MultiCheckboxField(
+        "Mentor roles you offer",
+        choices=dict(MENTOR_ROLES),
+        validators=[AtLeastOne("Choose at least one mentor role.")],
+    )
+    submit = SubmitField("Save")
+
+    def populate(self, offer) -> None:
+        offer.capacity = self.capacity.data
+        offer.roles = list(self.roles.data)
+
+
+class PauseForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason (optional, seen by the program team)",
+        filters=[none_if_blank],
+        validators=[
+            Optional(),
+            Length(max=MAX_REASON, message=f"Use at most {MAX_REASON} characters."),
+        ],
+    )
+    submit = SubmitField("Pause volunteering")
