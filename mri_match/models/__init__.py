@@ -3,6 +3,14 @@
 from .accounts import ROLES, User, normalise_email
 from .audit import AuditEvent, TransitionError, history, record
 from .identity import SelfIdentification, self_identification_of
+from .matching import (
+    Match,
+    MatchRun,
+    PairRule,
+    Proposal,
+    RematchRequest,
+    UnmatchedOutcome,
+)
 from .profiles import (
     APPLICATION_STATES,
     Application,
@@ -24,12 +32,18 @@ __all__ = [
     "ApplicationTopic",
     "AuditEvent",
     "Cycle",
+    "Match",
+    "MatchRun",
     "MentorOffer",
     "MentorProfile",
     "MentorTopic",
     "NominatedMentor",
+    "PairRule",
+    "Proposal",
+    "RematchRequest",
     "SelfIdentification",
     "TransitionError",
+    "UnmatchedOutcome",
     "User",
     "history",
     "normalise_email",

@@ -1,0 +1,195 @@
+"""Proposal sets, admin decisions and confirmed matches."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .audit import transition
+from .types import UTCDateTime, utcnow
+
+RUN_TRANSITIONS = {"running": {"done", "failed"}, "done": set(), "failed": set()}
+# A proposal is decided once; "swapped" marks the original when an admin picks another mentor.
+PROPOSAL_TRANSITIONS = {"open": {"confirmed", "rejected", "swapped"}}
+MATCH_TRANSITIONS = {"active": {"ended"}, "ended": set()}
+REMATCH_TRANSITIONS = {"open": {"resolved", "declined"}}
+OUTCOME_KINDS = ("widen", "recruit", "closed")
+
+
+class MatchRun(db.Model):
+    """One run of the matching engine for a cycle and a mentor role: a proposal set."""
+
+    __tablename__ = "match_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    model_version: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    summary: Mapped[dict] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    cycle = relationship("Cycle", lazy="joined")
+    created_by = relationship("User", lazy="joined")
+    proposals: Mapped[list["Proposal"]] = relationship(
+        back_populates="run", cascade="all, delete-orphan", lazy="raise"
+    )
+
+    def finish(self, status: str, *, actor=None, error: str | None = None) -> None:
+        transition(self, status, RUN_TRANSITIONS, actor=actor, reason=error)
+        self.error = error
+        self.finished_at = utcnow()
+
+
+class Proposal(db.Model):
+    """The engine's proposal for one trainee in a run, and the admin's decision on it."""
+
+    __table_args__ = (UniqueConstraint("run_id", "application_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("match_run.id", ondelete="CASCADE"), index=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("application.id", ondelete="CASCADE"), index=True
+    )
+    mentor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mentor_profile.id", ondelete="SET NULL"), index=True
+    )
+    score: Mapped[float | None] = mapped_column(Float)  # 0..1; shown as 0..100
+    explanation: Mapped[dict] = mapped_column(JSON, default=dict)
+    alternatives: Mapped[list] = mapped_column(JSON, default=list)
+    diagnosis: Mapped[str | None] = mapped_column(Text)
+    locked: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    run: Mapped[MatchRun] = relationship(back_populates="proposals")
+    application = relationship("Application", lazy="raise")
+    mentor = relationship("MentorProfile", lazy="raise")
+
+    @property
+    def percent(self) -> int | None:
+        return None if self.score is None else round(self.score * 100)
+
+    def decide(self, status: str, *, actor, reason: str | None = None) -> None:
+        transition(self, status, PROPOSAL_TRANSITIONS, actor=actor, reason=reason)
+        self.reason = reason
+        self.decided_by_id = actor.id
+        self.decided_at = utcnow()
+
+
+class Match(db.Model):
+    """A confirmed pairing, seen by both people.
+
+    The partial unique index lets a trainee hold one active match per role, whatever races
+    between admins; capacity is re-checked under a lock when confirming (see matching service).
+    """
+
+    __table_args__ = (
+        Index(
+            "uq_match_active_application_role",
+            "application_id",
+            "role",
+            unique=True,
+            sqlite_where=db.text("status = 'active'"),
+            postgresql_where=db.text("status = 'active'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("cycle.id"), index=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("application.id", ondelete="CASCADE"), index=True
+    )
+    mentor_id: Mapped[int] = mapped_column(
+        ForeignKey("mentor_profile.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    score: Mapped[float | None] = mapped_column(Float)
+    explanation: Mapped[dict] = mapped_column(JSON, default=dict)
+    model_version: Mapped[str | None] = mapped_column(String(40))
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id", ondelete="SET NULL"))
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(Text)
+
+    cycle = relationship("Cycle", lazy="joined")
+    application = relationship("Application", lazy="joined")
+    mentor = relationship("MentorProfile", lazy="joined")
+
+    @property
+    def percent(self) -> int | None:
+        return None if self.score is None else round(self.score * 100)
+
+    def end(self, *, actor, reason: str) -> None:
+        transition(self, "ended", MATCH_TRANSITIONS, actor=actor, reason=reason)
+        self.ended_at = utcnow()
+        self.end_reason = reason
+
+
+class PairRule(db.Model):
+    """An admin's standing decision about a pair: rejected (excluded) or locked (fixed)."""
+
+    __tablename__ = "pair_rule"
+    __table_args__ = (UniqueConstraint("application_id", "mentor_id", "role", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("application.id", ondelete="CASCADE"), index=True
+    )
+    mentor_id: Mapped[int] = mapped_column(
+        ForeignKey("mentor_profile.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))  # rejected | locked
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RematchRequest(db.Model):
+    """A trainee or mentor asking, with a reason, to be matched with someone else."""
+
+    __tablename__ = "rematch_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    match_id: Mapped[int] = mapped_column(ForeignKey("match.id", ondelete="CASCADE"), index=True)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    resolution: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    match: Mapped[Match] = relationship(lazy="joined")
+    requested_by = relationship("User", lazy="joined")
+
+    def close(self, status: str, *, actor, resolution: str) -> None:
+        transition(self, status, REMATCH_TRANSITIONS, actor=actor, reason=resolution)
+        self.resolution = resolution
+        self.resolved_at = utcnow()
+
+
+class UnmatchedOutcome(db.Model):
+    """What an admin decided for a trainee the engine could not place: a first-class outcome."""
+
+    __tablename__ = "unmatched_outcome"
+    __table_args__ = (UniqueConstraint("application_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("application.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))  # widen | recruit | closed
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
