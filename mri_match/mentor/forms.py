@@ -3,6 +3,7 @@
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import (
+    DataRequired,
     InputRequired,
     Length,
     NumberRange,
@@ -68,7 +69,7 @@ class MentorProfileForm(FlaskForm):
         "Full name",
         filters=[strip_filter],
         validators=[
-            InputRequired(message="Enter your name."),
+            DataRequired(message="Enter your name."),
             Length(max=120, message="Use at most 120 characters."),
         ],
     )
@@ -86,7 +87,7 @@ class MentorProfileForm(FlaskForm):
         "Institution",
         filters=[strip_filter],
         validators=[
-            InputRequired(message="Enter your institution."),
+            DataRequired(message="Enter your institution."),
             Length(max=200, message="Use at most 200 characters."),
         ],
     )
@@ -104,7 +105,7 @@ class MentorProfileForm(FlaskForm):
         "Country",
         filters=[strip_filter],
         validators=[
-            InputRequired(message="Enter your country."),
+            DataRequired(message="Enter your country."),
             Length(max=120, message="Use at most 120 characters."),
         ],
     )
@@ -132,7 +133,7 @@ class MentorProfileForm(FlaskForm):
         "Expertise statement",
         filters=[strip_filter],
         validators=[
-            InputRequired(message="Describe your expertise."),
+            DataRequired(message="Describe your expertise."),
             Length(
                 min=MIN_STATEMENT,
                 max=MAX_STATEMENT,
