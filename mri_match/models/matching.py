@@ -37,7 +37,7 @@ class MatchRun(db.Model):
     cycle = relationship("Cycle", lazy="joined")
     created_by = relationship("User", lazy="joined")
     proposals: Mapped[list["Proposal"]] = relationship(
-        back_populates="run", cascade="all, delete-orphan", lazy="raise"
+        back_populates="run", cascade="all, delete-orphan"
     )
 
     def finish(self, status: str, *, actor=None, error: str | None = None) -> None:
@@ -70,8 +70,8 @@ class Proposal(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     run: Mapped[MatchRun] = relationship(back_populates="proposals")
-    application = relationship("Application", lazy="raise")
-    mentor = relationship("MentorProfile", lazy="raise")
+    application = relationship("Application")
+    mentor = relationship("MentorProfile")
 
     @property
     def percent(self) -> int | None:

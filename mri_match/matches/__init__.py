@@ -1,0 +1,1 @@
+"""Matching in the app: running the engine, reviewing proposals, confirmed matches."""
