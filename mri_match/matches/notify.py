@@ -1,0 +1,50 @@
+"""Tell both people about a confirmed match. Called after the commit, never before."""
+
+from flask import url_for
+
+from ..email import send_email
+from ..models import Match
+from ..vocabulary import CAREER_STAGES, MENTOR_ROLES, label, topic_labels
+
+
+def reasons(match: Match) -> list[str]:
+    """The explanation's main reasons, in words, strongest first."""
+    explanation = match.explanation or {}
+    lines = [
+        c["text"]
+        for c in sorted(
+            explanation.get("criteria", []), key=lambda c: c.get("contribution", 0), reverse=True
+        )
+        if c.get("contribution", 0) > 0 and c.get("text")
+    ]
+    return lines[:5]
+
+
+def notify_match(match: Match) -> None:
+    application, mentor = match.application, match.mentor
+    role = label(MENTOR_ROLES, match.role).lower()
+    topics = [topic_labels().get(t, t) for t in application.topics]
+    send_email(
+        "match_trainee",
+        to=application.trainee.email,
+        subject=f"You have a {role}: {mentor.full_name}",
+        match=match,
+        application=application,
+        mentor=mentor,
+        role=role,
+        reasons=reasons(match),
+        url=url_for("trainee.dashboard", _external=True),
+    )
+    send_email(
+        "match_mentor",
+        to=mentor.user.email,
+        subject=f"You are matched with {application.full_name}",
+        match=match,
+        application=application,
+        mentor=mentor,
+        role=role,
+        stage=label(CAREER_STAGES, application.career_stage),
+        topics=topics,
+        reasons=reasons(match),
+        url=url_for("mentor.dashboard", _external=True),
+    )
