@@ -1,11 +1,294 @@
-from flask import Blueprint
+"""Admins run the program: cycles and their states, applications, mentors, verification."""
 
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from .. import vocabulary
 from ..access import admin_required
+from ..extensions import db
+from ..forms import EmptyForm
+from ..models import CYCLE_ACTIONS, Application, Cycle, MentorProfile, TransitionError
+from . import queries
+from .forms import (
+    ApplicationFilterForm,
+    CycleEditForm,
+    CycleForm,
+    EligibilityForm,
+    MentorFilterForm,
+    TransitionForm,
+)
+from .services import create_cycle, update_cycle
 
 bp = Blueprint("admin", __name__)
+
+MAX_PAGE = 10_000  # beyond this an offset only risks overflowing the database's integers
+
+
+@bp.before_request
+@admin_required
+def _admins_only():
+    """Every admin page needs an admin; the decorator on each view says so too."""
+
+
+@bp.context_processor
+def _helpers():
+    return {
+        "vocab": vocabulary,
+        "label": vocabulary.label,
+        "topic_labels": vocabulary.topic_labels(),
+        "utc": queries.as_utc_text,
+        "CYCLE_ACTIONS": CYCLE_ACTIONS,
+    }
+
+
+def _cycle_or_404(slug: str) -> Cycle:
+    cycle = queries.cycle_by_slug(slug)
+    if cycle is None:
+        abort(404)
+    return cycle
+
+
+def _page_number() -> int:
+    page = request.args.get("page", 1, type=int) or 1
+    return min(max(page, 1), MAX_PAGE)
+
+
+def _paginate(stmt):
+    return db.paginate(
+        stmt, page=_page_number(), per_page=current_app.config["PER_PAGE"], error_out=False
+    )
+
+
+# --- cycles -------------------------------------------------------------------------------
 
 
 @bp.route("/")
 @admin_required
 def cycles():
-    return "cycles (to be built)"
+    return render_template("admin/cycles.html", rows=queries.cycles_with_counts())
+
+
+@bp.route("/cycles/new", methods=["GET", "POST"])
+@admin_required
+def new_cycle():
+    form = CycleForm()
+    if request.method == "GET":
+        form.tracks.data = "\n".join(vocabulary.DEFAULT_TRACKS)
+    if form.validate_on_submit():
+        cycle = create_cycle(
+            actor=current_user,
+            name=form.name.data,
+            slug=form.slug.data,
+            tracks=form.track_list,
+            opens_at=form.opens_at.data,
+            closes_at=form.closes_at.data,
+        )
+        try:
+            db.session.commit()
+        except IntegrityError:  # another admin took the slug a moment ago
+            db.session.rollback()
+            form.slug.errors = ["Another cycle already uses this slug. Choose a different one."]
+        else:
+            flash(f"Cycle “{cycle.name}” created as a draft.", "success")
+            return redirect(url_for("admin.cycle", slug=cycle.slug))
+    return render_template("admin/cycle_form.html", form=form, cycle=None)
+
+
+@bp.route("/cycles/<slug>/edit", methods=["GET", "POST"])
+@admin_required
+def edit_cycle(slug: str):
+    cycle = _cycle_or_404(slug)
+    if not queries.can_edit(cycle):
+        flash("A completed cycle can no longer be edited.", "warning")
+        return redirect(url_for("admin.cycle", slug=cycle.slug))
+    form = CycleEditForm(obj=cycle)
+    if request.method == "GET":
+        form.tracks.data = "\n".join(cycle.tracks or [])
+    if form.validate_on_submit():
+        changed = update_cycle(
+            cycle,
+            actor=current_user,
+            name=form.name.data,
+            tracks=form.track_list,
+            opens_at=form.opens_at.data,
+            closes_at=form.closes_at.data,
+        )
+        db.session.commit()
+        flash("Cycle saved." if changed else "Nothing changed.", "success" if changed else "info")
+        return redirect(url_for("admin.cycle", slug=cycle.slug))
+    return render_template("admin/cycle_form.html", form=form, cycle=cycle)
+
+
+def _transition_forms(cycle: Cycle, failed: TransitionForm | None = None, failed_state=None):
+    forms = {}
+    for state in cycle.next_states():
+        if state == failed_state and failed is not None:
+            forms[state] = failed
+        else:
+            forms[state] = TransitionForm(
+                formdata=None, prefix=state, reason_required=queries.reopening(cycle, state)
+            )
+    return forms
+
+
+def _render_cycle(cycle: Cycle, forms: dict, status: int = 200):
+    by_status, offering = queries.cycle_counts(cycle)
+    return render_template(
+        "admin/cycle.html",
+        cycle=cycle,
+        by_status=by_status,
+        offering=offering,
+        forms=forms,
+        history=queries.combined_history(cycle),
+        can_edit=queries.can_edit(cycle),
+    ), status
+
+
+@bp.route("/cycles/<slug>")
+@admin_required
+def cycle(slug: str):
+    cycle = _cycle_or_404(slug)
+    return _render_cycle(cycle, _transition_forms(cycle))
+
+
+@bp.route("/cycles/<slug>/move/<state>", methods=["POST"])
+@admin_required
+def move_cycle(slug: str, state: str):
+    cycle = _cycle_or_404(slug)
+    form = TransitionForm(prefix=state, reason_required=queries.reopening(cycle, state))
+    if not form.validate_on_submit():
+        if state in cycle.next_states():
+            return _render_cycle(cycle, _transition_forms(cycle, form, state), 400)
+        flash("That change could not be made. Reload the page and try again.", "danger")
+        return redirect(url_for("admin.cycle", slug=cycle.slug))
+    before = cycle.status
+    try:
+        cycle.move_to(state, actor=current_user, reason=form.reason.data)
+    except TransitionError as error:
+        db.session.rollback()
+        flash(f"{error} The cycle is still “{before}”.", "danger")
+    else:
+        db.session.commit()
+        flash(f"Cycle “{cycle.name}” is now {state}.", "success")
+    return redirect(url_for("admin.cycle", slug=cycle.slug))
+
+
+# --- applications ---------------------------------------------------------------------------
+
+
+@bp.route("/cycles/<slug>/applications")
+@admin_required
+def applications(slug: str):
+    cycle = _cycle_or_404(slug)
+    form = ApplicationFilterForm(request.args, tracks=cycle.tracks or [])
+    filters = form.cleaned()
+    page = _paginate(queries.applications_select(cycle, filters))
+    return render_template(
+        "admin/applications.html", cycle=cycle, form=form, page=page, filtered=bool(filters)
+    )
+
+
+def _render_application(application: Application, eligibility: EligibilityForm, status=200):
+    nominee = application.nominated_mentor
+    decisions = queries.allowed_eligibility(application)
+    eligibility.decision.choices = [c for c in eligibility.decision.choices if c.value in decisions]
+    return render_template(
+        "admin/application.html",
+        application=application,
+        nominee=nominee,
+        verifiers=queries.users_by_id([nominee.verified_by_id] if nominee else []),
+        decisions=decisions,
+        eligibility=eligibility,
+        verify_form=EmptyForm(formdata=None),
+        history=queries.combined_history(application, nominee),
+    ), status
+
+
+@bp.route("/applications/<int:application_id>")
+@admin_required
+def application(application_id: int):
+    application = db.get_or_404(Application, application_id)
+    return _render_application(application, EligibilityForm(formdata=None))
+
+
+@bp.route("/applications/<int:application_id>/eligibility", methods=["POST"])
+@admin_required
+def decide_eligibility(application_id: int):
+    application = db.get_or_404(Application, application_id)
+    form = EligibilityForm()
+    if not form.validate_on_submit():
+        return _render_application(application, form, 400)
+    eligible = form.decision.data == "eligible"
+    try:
+        application.decide_eligibility(eligible, actor=current_user, reason=form.reason.data)
+    except TransitionError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+    else:
+        db.session.commit()
+        flash(f"Application marked {form.decision.data}.", "success")
+    return redirect(url_for("admin.application", application_id=application.id))
+
+
+@bp.route("/applications/<int:application_id>/verify-nominee", methods=["POST"])
+@admin_required
+def verify_nominee(application_id: int):
+    application = db.get_or_404(Application, application_id)
+    nominee = application.nominated_mentor
+    if nominee is None:
+        abort(404)
+    if EmptyForm().validate_on_submit():
+        if nominee.verified_at is not None:
+            flash("This research mentor is already verified.", "info")
+        else:
+            nominee.verify(actor=current_user)
+            db.session.commit()
+            flash(f"Research mentor {nominee.name} verified.", "success")
+    return redirect(url_for("admin.application", application_id=application.id))
+
+
+# --- mentors -------------------------------------------------------------------------------
+
+
+@bp.route("/cycles/<slug>/mentors")
+@admin_required
+def mentors(slug: str):
+    cycle = _cycle_or_404(slug)
+    form = MentorFilterForm(request.args)
+    filters = form.cleaned()
+    page = _paginate(queries.offers_select(cycle, filters))
+    return render_template(
+        "admin/mentors.html", cycle=cycle, form=form, page=page, filtered=bool(filters)
+    )
+
+
+@bp.route("/mentors/<int:mentor_id>")
+@admin_required
+def mentor(mentor_id: int):
+    profile = db.get_or_404(MentorProfile, mentor_id)
+    offers = queries.mentor_offers(profile)
+    return render_template(
+        "admin/mentor.html",
+        profile=profile,
+        offers=offers,
+        verifiers=queries.users_by_id([profile.ash_verified_by_id]),
+        verify_form=EmptyForm(formdata=None),
+        history=queries.combined_history(profile, *offers),
+    )
+
+
+@bp.route("/mentors/<int:mentor_id>/verify-membership", methods=["POST"])
+@admin_required
+def verify_membership(mentor_id: int):
+    profile = db.get_or_404(MentorProfile, mentor_id)
+    if EmptyForm().validate_on_submit():
+        if not profile.ash_member_number:
+            flash("This mentor has not given an ASH membership number to verify.", "warning")
+        elif profile.ash_verified:
+            flash("This ASH membership is already verified.", "info")
+        else:
+            profile.verify_membership(actor=current_user)
+            db.session.commit()
+            flash(f"ASH membership of {profile.full_name} verified.", "success")
+    return redirect(url_for("admin.mentor", mentor_id=profile.id))

@@ -1,0 +1,202 @@
+"""Forms for running the program: cycles, state changes, eligibility, and list filters."""
+
+from datetime import UTC
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateTimeLocalField,
+    RadioField,
+    SearchField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
+
+from .. import vocabulary
+from ..extensions import db
+from ..forms import strip_filter
+from ..models import APPLICATION_STATES, Cycle
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+MAX_TRACKS = 20
+MAX_TRACK_LENGTH = 80  # Application.track
+MAX_REASON = 1000
+
+
+def _options(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class UTCDateTimeField(DateTimeLocalField):
+    """A date-and-time box whose value is read as UTC, with a plain-language error."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("format", ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"])
+        super().__init__(*args, tz=UTC, **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError("Enter a date and time, like 2026-03-01 09:00.") from error
+
+
+def _tracks_from_text(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class CycleEditForm(FlaskForm):
+    name = StringField(
+        "Name",
+        filters=[strip_filter],
+        validators=[
+            InputRequired(message="Enter a name for the cycle."),
+            Length(max=120, message="A name has at most 120 characters."),
+        ],
+    )
+    tracks = TextAreaField(
+        "Program tracks",
+        validators=[InputRequired(message="List at least one track, one per line.")],
+    )
+    opens_at = UTCDateTimeField(
+        "Applications open (UTC)",
+        validators=[InputRequired(message="Enter when applications open.")],
+    )
+    closes_at = UTCDateTimeField(
+        "Applications close (UTC)",
+        validators=[InputRequired(message="Enter when applications close.")],
+    )
+    submit = SubmitField("Save cycle")
+
+    def validate_tracks(self, field):
+        tracks = _tracks_from_text(field.data)
+        if not tracks:
+            raise ValidationError("List at least one track, one per line.")
+        if len(tracks) > MAX_TRACKS:
+            raise ValidationError(f"List at most {MAX_TRACKS} tracks.")
+        if any(len(t) > MAX_TRACK_LENGTH for t in tracks):
+            raise ValidationError(f"Each track has at most {MAX_TRACK_LENGTH} characters.")
+        if len({t.casefold() for t in tracks}) != len(tracks):
+            raise ValidationError("Each track appears only once.")
+
+    def validate_closes_at(self, field):
+        if self.opens_at.data and field.data and field.data <= self.opens_at.data:
+            raise ValidationError("Applications must close after they open.")
+
+    @property
+    def track_list(self) -> list[str]:
+        return _tracks_from_text(self.tracks.data)
+
+
+class CycleForm(CycleEditForm):
+    slug = StringField(
+        "Short name for web addresses (slug)",
+        filters=[strip_filter],
+        validators=[
+            InputRequired(message="Enter a slug, like mri-2026."),
+            Length(max=60, message="A slug has at most 60 characters."),
+            Regexp(
+                SLUG_PATTERN,
+                message="Use lowercase letters, digits and single hyphens only, like mri-2026.",
+            ),
+        ],
+    )
+    submit = SubmitField("Create cycle")
+
+    def validate_slug(self, field):
+        if db.session.scalar(db.select(Cycle.id).filter_by(slug=field.data)) is not None:
+            raise ValidationError("Another cycle already uses this slug. Choose a different one.")
+
+
+class TransitionForm(FlaskForm):
+    """One state change button; the reason is required where ``reason_required`` says so."""
+
+    reason = TextAreaField(
+        "Reason",
+        filters=[strip_filter],
+        validators=[Length(max=MAX_REASON, message=f"At most {MAX_REASON} characters.")],
+    )
+    submit = SubmitField("Change state")
+
+    def __init__(self, *args, reason_required: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reason_required = reason_required
+
+    def validate_reason(self, field):
+        if self.reason_required and not field.data:
+            raise ValidationError("Give a reason for this change.")
+
+
+class EligibilityForm(FlaskForm):
+    decision = RadioField(
+        "Decision",
+        choices=_options([("eligible", "Eligible"), ("ineligible", "Ineligible")]),
+        validators=[InputRequired(message="Choose eligible or ineligible.")],
+    )
+    reason = TextAreaField(
+        "Reason",
+        filters=[strip_filter],
+        validators=[Length(max=MAX_REASON, message=f"At most {MAX_REASON} characters.")],
+    )
+    submit = SubmitField("Record decision")
+
+    def validate_reason(self, field):
+        if self.decision.data == "ineligible" and not field.data:
+            raise ValidationError("Give a reason when marking an application ineligible.")
+
+
+# --- list filters: GET forms without CSRF; an unknown value gets a message and is ignored ---
+
+
+UNKNOWN_FILTER = "Unknown choice: this filter was ignored."
+
+
+def _any(pairs, label="Any") -> list[SelectChoice]:
+    return _options([("", label), *pairs])
+
+
+def _filter(label, pairs=()):
+    return SelectField(
+        label, choices=_any(pairs), default="", invalid_choice_message=UNKNOWN_FILTER
+    )
+
+
+class _FilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = SearchField(
+        "Search name, email or institution",
+        filters=[strip_filter],
+        validators=[Optional(), Length(max=100, message="Search for at most 100 characters.")],
+    )
+    topic = _filter("Topic")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.topic.choices = _any(vocabulary.topic_choices())
+
+    def cleaned(self) -> dict[str, str]:
+        """The filters that are valid and set; a field with an error is left out."""
+        self.validate()
+        return {f.name: f.data for f in self if f.data and not f.errors}
+
+
+class ApplicationFilterForm(_FilterForm):
+    stage = _filter("Career stage", vocabulary.CAREER_STAGES)
+    status = _filter("Status", [(s, s.capitalize()) for s in APPLICATION_STATES])
+    track = _filter("Track")
+
+    def __init__(self, *args, tracks=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.track.choices = _any([(t, t) for t in tracks])
+
+
+class MentorFilterForm(_FilterForm):
+    stage = _filter("Accepts career stage", vocabulary.CAREER_STAGES)
+    role = _filter("Role offered", vocabulary.MENTOR_ROLES)
+    status = _filter("Status", [("active", "Active"), ("paused", "Paused")])
+    verified = _filter("ASH membership", [("yes", "Verified"), ("no", "Not verified")])

@@ -1,0 +1,183 @@
+"""What the admin pages read: each list in a fixed number of statements, never one per row."""
+
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import String, and_, cast, func, or_
+
+from ..extensions import db
+from ..models import (
+    APPLICATION_STATES,
+    Application,
+    ApplicationTopic,
+    AuditEvent,
+    Cycle,
+    MentorOffer,
+    MentorProfile,
+    MentorTopic,
+    User,
+)
+from ..models.profiles import APPLICATION_TRANSITIONS
+
+
+def cycles_with_counts() -> list[tuple[Cycle, dict[str, int], int]]:
+    """Every cycle, newest first, with its applications by status and its active mentor offers.
+
+    Three statements whatever the number of cycles.
+    """
+    cycles = list(db.session.scalars(db.select(Cycle).order_by(Cycle.opens_at.desc(), Cycle.id)))
+    return [(c, *counts) for c, counts in zip(cycles, _counts([c.id for c in cycles]), strict=True)]
+
+
+def cycle_counts(cycle: Cycle) -> tuple[dict[str, int], int]:
+    return _counts([cycle.id])[0]
+
+
+def _counts(cycle_ids: list[int]) -> list[tuple[dict[str, int], int]]:
+    if not cycle_ids:
+        return []
+    by_status: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(APPLICATION_STATES, 0))
+    rows = db.session.execute(
+        db.select(Application.cycle_id, Application.status, func.count())
+        .where(Application.cycle_id.in_(cycle_ids))
+        .group_by(Application.cycle_id, Application.status)
+    )
+    for cycle_id, status, n in rows:
+        by_status[cycle_id][status] = n
+    offering = dict(
+        db.session.execute(
+            db.select(MentorOffer.cycle_id, func.count())
+            .where(MentorOffer.cycle_id.in_(cycle_ids), MentorOffer.status == "active")
+            .group_by(MentorOffer.cycle_id)
+        ).all()
+    )
+    return [(dict(by_status[i]), offering.get(i, 0)) for i in cycle_ids]
+
+
+def cycle_by_slug(slug: str) -> Cycle | None:
+    return db.session.scalar(db.select(Cycle).filter_by(slug=slug))
+
+
+def _contains(column, text: str):
+    """Case-insensitive substring match on SQLite and PostgreSQL, with LIKE wildcards escaped."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")
+
+
+def _json_list_has(column, code: str):
+    """A JSON list of codes contains ``code`` (codes are plain words, stored quoted)."""
+    return cast(column, String).like(f'%"{code}"%')
+
+
+def applications_select(cycle: Cycle, filters: dict[str, str]):
+    """Applications in a cycle matching the admin's filters, trainee loaded in the same query."""
+    stmt = (
+        db.select(Application)
+        .join(Application.trainee)
+        .where(Application.cycle_id == cycle.id)
+        .order_by(func.lower(Application.full_name), Application.id)
+    )
+    if q := filters.get("q"):
+        stmt = stmt.where(
+            or_(
+                _contains(Application.full_name, q),
+                _contains(User.email, q),
+                _contains(Application.institution, q),
+            )
+        )
+    if stage := filters.get("stage"):
+        stmt = stmt.where(Application.career_stage == stage)
+    if topic := filters.get("topic"):
+        stmt = stmt.where(Application.topic_links.any(ApplicationTopic.topic == topic))
+    if status := filters.get("status"):
+        stmt = stmt.where(Application.status == status)
+    if track := filters.get("track"):
+        stmt = stmt.where(Application.track == track)
+    return stmt
+
+
+def offers_select(cycle: Cycle, filters: dict[str, str]):
+    """Mentor offers in a cycle joined to the mentor's profile, filtered."""
+    stmt = (
+        db.select(MentorOffer)
+        .join(MentorOffer.mentor)
+        .join(MentorProfile.user)
+        .where(MentorOffer.cycle_id == cycle.id)
+        .order_by(func.lower(MentorProfile.full_name), MentorOffer.id)
+    )
+    if q := filters.get("q"):
+        stmt = stmt.where(
+            or_(
+                _contains(MentorProfile.full_name, q),
+                _contains(User.email, q),
+                _contains(MentorProfile.institution, q),
+            )
+        )
+    if topic := filters.get("topic"):
+        stmt = stmt.where(MentorProfile.topic_links.any(MentorTopic.topic == topic))
+    if stage := filters.get("stage"):
+        stmt = stmt.where(_json_list_has(MentorProfile.stages_accepted, stage))
+    if role := filters.get("role"):
+        stmt = stmt.where(_json_list_has(MentorOffer.roles, role))
+    if status := filters.get("status"):
+        stmt = stmt.where(MentorOffer.status == status)
+    if verified := filters.get("verified"):
+        column = MentorProfile.ash_verified_at
+        stmt = stmt.where(column.is_not(None) if verified == "yes" else column.is_(None))
+    return stmt
+
+
+def mentor_offers(profile: MentorProfile) -> list[MentorOffer]:
+    return list(
+        db.session.scalars(
+            db.select(MentorOffer)
+            .filter_by(mentor_id=profile.id)
+            .join(MentorOffer.cycle)
+            .order_by(Cycle.opens_at.desc())
+        )
+    )
+
+
+def combined_history(*entities) -> list[AuditEvent]:
+    """The audit events of several entities (say an application and its nominee), in order."""
+    entities = [e for e in entities if e is not None]
+    if not entities:
+        return []
+    conditions = [
+        and_(AuditEvent.entity_type == e.__tablename__, AuditEvent.entity_id == e.id)
+        for e in entities
+    ]
+    return list(
+        db.session.scalars(
+            db.select(AuditEvent)
+            .where(or_(*conditions))
+            .order_by(AuditEvent.created_at, AuditEvent.id)
+        )
+    )
+
+
+def users_by_id(ids) -> dict[int, User]:
+    """Who verified what: the users behind a handful of ``*_by_id`` columns, in one query."""
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return {u.id: u for u in db.session.scalars(db.select(User).where(User.id.in_(ids)))}
+
+
+def allowed_eligibility(application: Application) -> list[str]:
+    """The eligibility decisions an admin may take from the application's current status."""
+    allowed = APPLICATION_TRANSITIONS.get(application.status, set())
+    return [s for s in ("eligible", "ineligible") if s in allowed]
+
+
+def reopening(cycle: Cycle, state: str) -> bool:
+    """Reopening a closed cycle extends the deadline: it needs a reason on the record."""
+    return cycle.status == "closed" and state == "open"
+
+
+def can_edit(cycle: Cycle) -> bool:
+    return cycle.status != "completed"
+
+
+def as_utc_text(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
