@@ -1,0 +1,553 @@
+"""Exact capacity-constrained assignment of trainees to mentors.
+
+The problem: each trainee gets at most one mentor, mentor ``j`` takes at most ``capacities[j]``
+trainees, and only candidate pairs may be used. Among all such assignments we want
+
+1. the largest number of matched trainees (maximum cardinality), then
+2. the largest total score, and
+3. a deterministic choice among the remaining ties: the assignment whose vector of mentor
+   indices (read trainee by trainee, "unmatched" counting as worse than any mentor) is
+   lexicographically smallest.
+
+``objective="fair"`` inserts one level between 1 and 2: among maximum-cardinality assignments,
+first make the lowest matched score as high as possible (the bottleneck), then maximise the total.
+
+How it is solved, and why the result is exact
+---------------------------------------------
+* Scores are put on a fixed decimal grid (``resolution``: 1e-7 for scores in [-1, 1]); equal
+  scores stay equal and every comparison after that is integer arithmetic. The result is exact
+  for the scores on that grid.
+* Each matched pair is worth ``bonus + (score - min score)`` grid units. If the optimum for a
+  given bonus matches as many trainees as a maximum flow says is possible, it is the
+  lexicographic optimum (cardinality, then score); otherwise the bonus is raised and the problem
+  solved again (a bonus above ``min(T, slots) * range`` always suffices).
+* Each bonus is solved with SciPy's sparse Jonker-Volgenant solver (LAPJVsp) on the candidate
+  graph, mentors expanded into capacity slots and one private "unmatched" column per trainee.
+* Optimality is then *certified independently*: exact integer dual prices (one per trainee,
+  one per mentor) are computed by Bellman-Ford over the residual graph and every complementary-
+  slackness condition is checked. The duals also drive pricing in :mod:`.propose` (a pair
+  outside the candidate set can improve the result only if its value exceeds the sum of the two
+  prices) and the tie-breaking pass.
+* Tie-breaking: with optimal duals, the optimal assignments are exactly the assignments that use
+  only "tight" pairs and respect the slackness conditions. Pairs that lie on no exchange cycle
+  (strongly connected components of the exchange graph) are fixed; a short search over the
+  remaining ones then moves each trainee, in index order, to the lowest-indexed mentor any optimal
+  assignment allows. This is a proof-carrying post-pass, not a perturbation.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import (
+    breadth_first_order,
+    connected_components,
+    maximum_flow,
+    min_weight_full_bipartite_matching,
+)
+
+__all__ = ["AssignmentResult", "assign", "solve", "solve_candidates", "OBJECTIVES"]
+
+OBJECTIVES = ("total", "fair")
+
+_INF = np.int64(1 << 62)
+#: Largest integer score magnitude on the grid (scores are scaled by a power of ten to fit).
+_GRID_MAX = 2**23
+
+
+@dataclass
+class AssignmentResult:
+    """Everything :func:`solve` knows about the assignment it returns."""
+
+    mentor: np.ndarray  #: mentor index per trainee, -1 when unmatched
+    objective: str
+    matched: int
+    max_matchable: int  #: maximum-flow bound on the number of matched trainees (candidate graph)
+    total_score: float
+    min_score: float | None  #: lowest matched score (None if nobody is matched)
+    certified: bool  #: optimality proven by the dual certificate (candidate graph)
+    threshold: float | None  #: fair objective: the bottleneck floor used, else None
+    resolution: float  #: score grid step
+    bonus: int  #: per-match bonus, in grid units, that made cardinality come first
+    trainee_price: np.ndarray  #: integer dual per trainee (grid units, includes the bonus)
+    mentor_price: np.ndarray  #: integer dual per mentor (grid units, includes the bonus)
+    timings: dict[str, float] = field(default_factory=dict)
+    rounds: int = 1  #: number of bonus values tried
+
+    def pair_value(self, scores: np.ndarray) -> np.ndarray:
+        """Grid value (bonus + shifted score) of arbitrary scores, comparable with the prices."""
+        q = np.rint(np.asarray(scores, dtype=np.float64) / self.resolution).astype(np.int64)
+        return self.bonus + q - self.value_floor
+
+    value_floor: int = 0  #: grid value of the lowest score (the zero point of pair values)
+
+
+# --------------------------------------------------------------------------- input handling
+
+
+def _candidates(scores, allowed) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray]:
+    """Candidate pairs as sorted (row, col, value) arrays."""
+    if sp.issparse(scores):
+        coo = sp.coo_array(scores)
+        coo.sum_duplicates()
+        n_t, n_m = coo.shape
+        rows = coo.row.astype(np.int64)
+        cols = coo.col.astype(np.int64)
+        vals = coo.data.astype(np.float64)
+    else:
+        dense = np.asarray(scores, dtype=np.float64)
+        if dense.ndim != 2:
+            raise ValueError("scores must be a 2-D array")
+        n_t, n_m = dense.shape
+        rows, cols = np.nonzero(np.isfinite(dense))
+        rows = rows.astype(np.int64)
+        cols = cols.astype(np.int64)
+        vals = dense[rows, cols]
+    keep = np.isfinite(vals)
+    if allowed is not None:
+        allowed = np.asarray(allowed, dtype=bool)
+        if allowed.shape != (n_t, n_m):
+            raise ValueError(f"allowed has shape {allowed.shape}, expected {(n_t, n_m)}")
+        keep &= allowed[rows, cols]
+    rows, cols, vals = rows[keep], cols[keep], vals[keep]
+    order = np.lexsort((cols, rows))
+    return n_t, n_m, rows[order], cols[order], vals[order]
+
+
+def _capacities(capacities, n_m: int) -> np.ndarray:
+    cap = np.asarray(capacities)
+    if cap.shape != (n_m,):
+        raise ValueError(f"capacities has shape {cap.shape}, expected ({n_m},)")
+    if cap.size and (cap < 0).any():
+        raise ValueError("capacities must be non-negative")
+    if cap.size and not np.all(np.equal(np.mod(cap, 1), 0)):
+        raise ValueError("capacities must be integers")
+    return cap.astype(np.int64)
+
+
+def grid_scale(max_abs: float) -> float:
+    """Power of ten that maps scores of magnitude ``max_abs`` onto an integer grid."""
+    if max_abs <= 0 or not math.isfinite(max_abs):
+        return 1.0
+    return 10.0 ** math.floor(math.log10(_GRID_MAX / max_abs))
+
+
+# --------------------------------------------------------------------------- building blocks
+
+
+def _max_flow(n_t, n_m, rows, cols, cap) -> tuple[int, np.ndarray, np.ndarray]:
+    """Maximum number of matchable trainees, and residual reachability from the source.
+
+    The reachable trainees and mentors describe a minimum cut (Koenig cover): an allowed pair
+    (i, j) with trainee i reachable and mentor j not reachable would enlarge the matching.
+    """
+    if n_t == 0:
+        return 0, np.zeros(0, bool), np.zeros(n_m, bool)
+    n = n_t + n_m + 2
+    src, sink = n_t + n_m, n_t + n_m + 1
+    used = np.flatnonzero(cap > 0)
+    e_tail = np.concatenate([np.full(n_t, src), rows, n_t + used])
+    e_head = np.concatenate([np.arange(n_t), n_t + cols, np.full(used.size, sink)])
+    e_cap = np.concatenate([np.ones(n_t + rows.size), cap[used]]).astype(np.int32)
+    graph = sp.csr_array((e_cap, (e_tail, e_head)), shape=(n, n))
+    res = maximum_flow(graph, src, sink)
+    residual = (graph - res.flow).tocsr()
+    residual.data[residual.data < 0] = 0
+    residual.eliminate_zeros()
+    reached = breadth_first_order(residual, src, directed=True, return_predecessors=False)
+    reach = np.zeros(n, bool)
+    reach[reached] = True
+    return int(res.flow_value), reach[:n_t], reach[n_t : n_t + n_m]
+
+
+def _lap(n_t, n_m, rows, cols, w, cap) -> np.ndarray:
+    """Max-weight b-matching (weights w > 0, unmatched = 0) via sparse LAPJV on capacity slots."""
+    mentor = np.full(n_t, -1, np.int64)
+    if rows.size == 0:
+        return mentor
+    deg = np.bincount(cols, minlength=n_m)
+    slots = np.minimum(cap, deg)
+    keep = slots[cols] > 0
+    rows, cols, w = rows[keep], cols[keep], w[keep]
+    if rows.size == 0:
+        return mentor
+    off = np.concatenate([[0], np.cumsum(slots)])
+    n_slots = int(off[-1])
+    reps = slots[cols]
+    total = int(reps.sum())
+    start = np.repeat(np.cumsum(reps) - reps, reps)
+    e_row = np.repeat(rows, reps)
+    e_col = np.repeat(off[cols], reps) + (np.arange(total) - start)
+    c_top = int(w.max()) + 1
+    e_cost = np.repeat(c_top - w, reps).astype(np.float64)
+    e_row = np.concatenate([e_row, np.arange(n_t)])
+    e_col = np.concatenate([e_col, n_slots + np.arange(n_t)])
+    e_cost = np.concatenate([e_cost, np.full(n_t, float(c_top))])
+    graph = sp.csr_array((e_cost, (e_row, e_col)), shape=(n_t, n_slots + n_t))
+    r_ind, c_ind = min_weight_full_bipartite_matching(graph)
+    real = c_ind < n_slots
+    slot_owner = np.repeat(np.arange(n_m), slots)
+    mentor[r_ind[real]] = slot_owner[c_ind[real]]
+    return mentor
+
+
+def _pair_index(n_t, rows, cols, mentor) -> np.ndarray:
+    """Position of each trainee's matched pair in the sorted candidate arrays (-1 if none)."""
+    idx = np.full(n_t, -1, np.int64)
+    matched = np.flatnonzero(mentor >= 0)
+    if matched.size == 0:
+        return idx
+    width = int(cols.max(initial=0)) + 1 + int(mentor.max(initial=0)) + 1
+    key = rows * width + cols
+    want = matched * width + mentor[matched]
+    pos = np.searchsorted(key, want)
+    ok = (pos < key.size) & (key[np.minimum(pos, key.size - 1)] == want)
+    if not ok.all():
+        raise AssertionError("assignment uses a pair that is not a candidate")
+    idx[matched] = pos
+    return idx
+
+
+def _duals(n_t, n_m, rows, cols, w, cap, mentor, load) -> tuple[np.ndarray, np.ndarray] | None:
+    """Exact optimal duals (u >= 0 per trainee, v >= 0 per mentor) for the given assignment.
+
+    Solves the difference constraints of complementary slackness by Bellman-Ford from a root
+    node; returns None when they are infeasible, i.e. when the assignment is not optimal.
+    """
+    root = n_t + n_m
+    n = root + 1
+    matched = np.flatnonzero(mentor >= 0)
+    unmatched = np.flatnonzero(mentor < 0)
+    not_full = np.flatnonzero(load < cap)
+    tails = [rows, n_t + mentor[matched], np.arange(n_t), np.full(unmatched.size, root)]
+    heads = [n_t + cols, matched, np.full(n_t, root), unmatched]
+    pidx = _pair_index(n_t, rows, cols, mentor)
+    weights = [-w, w[pidx[matched]], np.zeros(n_t, np.int64), np.zeros(unmatched.size, np.int64)]
+    tails += [np.full(n_m, root), n_t + not_full]
+    heads += [n_t + np.arange(n_m), np.full(not_full.size, root)]
+    weights += [np.zeros(n_m, np.int64), np.zeros(not_full.size, np.int64)]
+    tail = np.concatenate(tails).astype(np.int64)
+    head = np.concatenate(heads).astype(np.int64)
+    wt = np.concatenate(weights).astype(np.int64)
+    order = np.argsort(head, kind="stable")
+    tail, head, wt = tail[order], head[order], wt[order]
+    seg_heads, seg_start = np.unique(head, return_index=True)
+    dist = np.full(n, _INF, np.int64)
+    dist[root] = 0
+    for _ in range(n + 1):
+        cand = np.minimum.reduceat(np.minimum(dist[tail] + wt, _INF), seg_start)
+        new = dist.copy()
+        new[seg_heads] = np.minimum(dist[seg_heads], cand)
+        if new[root] < 0:
+            return None
+        if np.array_equal(new, dist):
+            break
+        dist = new
+    else:
+        return None
+    u = dist[:n_t]
+    v = -dist[n_t:root]
+    return u, v
+
+
+def _check_certificate(rows, cols, w, cap, mentor, load, u, v) -> bool:
+    """Verify dual feasibility and complementary slackness in exact integer arithmetic."""
+    if (u < 0).any() or (v < 0).any():
+        return False
+    if (u[rows] + v[cols] < w).any():
+        return False
+    matched = np.flatnonzero(mentor >= 0)
+    pidx = _pair_index(len(mentor), rows, cols, mentor)
+    if (u[matched] + v[mentor[matched]] != w[pidx[matched]]).any():
+        return False
+    if (u[mentor < 0] != 0).any():
+        return False
+    return not (v[load < cap] != 0).any()
+
+
+def _tie_break(n_t, n_m, rows, cols, w, cap, mentor, u, v) -> np.ndarray:
+    """Lexicographically smallest optimal assignment (unmatched counts as worst).
+
+    ``u, v`` must be optimal duals for weights ``w`` whose optimal assignments all have the
+    same cardinality. Every optimal assignment uses only tight pairs and satisfies slackness, and
+    two of them differ by exchange cycles in the exchange graph (a root node R stands for "free
+    capacity / unmatched"). Only tight pairs inside one strongly connected component of that graph
+    can change; each trainee, in index order, is moved to the lowest mentor an exchange cycle
+    avoiding already-settled trainees allows.
+    """
+    mentor = mentor.copy()
+    tight = u[rows] + v[cols] == w
+    trows, tcols = rows[tight], cols[tight]
+    is_match = mentor[trows] == tcols
+    load = np.bincount(mentor[mentor >= 0], minlength=n_m)
+    root = n_t + n_m
+    matched = mentor >= 0
+    free = np.flatnonzero(load < cap)
+    v_zero = np.flatnonzero((v == 0) & (load > 0))
+    u_zero = np.flatnonzero(matched & (u == 0))
+    unmatched = np.flatnonzero(~matched)
+    ex_tail = np.concatenate(
+        [trows[~is_match], n_t + tcols[is_match], n_t + free, np.full(v_zero.size, root)]
+        + [u_zero, np.full(unmatched.size, root)]
+    )
+    ex_head = np.concatenate(
+        [n_t + tcols[~is_match], trows[is_match], np.full(free.size, root), n_t + v_zero]
+        + [np.full(u_zero.size, root), unmatched]
+    )
+    graph = sp.csr_array(
+        (np.ones(ex_tail.size, np.int8), (ex_tail, ex_head)), shape=(root + 1, root + 1)
+    )
+    _, label = connected_components(graph, directed=True, connection="strong")
+    flex = label[trows] == label[n_t + tcols]
+    frows, fcols = trows[flex], tcols[flex]
+    if not (mentor[frows] != fcols).any():
+        return mentor
+
+    adj: dict[int, list[int]] = {}
+    holders: dict[int, set[int]] = {}
+    for a, b in zip(frows.tolist(), fcols.tolist(), strict=True):
+        adj.setdefault(a, []).append(b)
+        if mentor[a] == b:
+            holders.setdefault(b, set()).add(a)
+    ment = mentor.tolist()
+    load_l = load.tolist()
+    cap_l = cap.tolist()
+    u_l = u.tolist()
+    v_l = v.tolist()
+
+    def search(i: int, start: int, m0: int, dead: set) -> list[tuple[int, int]] | None:
+        r_closes = m0 < 0 or v_l[m0] == 0
+        first = ("m", start, 0)
+        parent: dict[tuple, tuple | None] = {first: None}
+        queue = deque([first])
+        found = None
+        while queue and found is None:
+            state = queue.popleft()
+            kind, x, flag = state
+            nxt: list[tuple] = []
+            if kind == "m":
+                if x == m0:
+                    found = state
+                    break
+                if load_l[x] < cap_l[x] and not flag:
+                    nxt.append(("R", -1, 0))
+                nxt += [("t", a, flag) for a in sorted(holders.get(x, ())) if a > i]
+            elif kind == "t":
+                if u_l[x] == 0 and ment[x] >= 0 and not flag:
+                    nxt.append(("R", -1, 0))
+                nxt += [("m", b, flag) for b in adj.get(x, ()) if b != ment[x]]
+            else:  # the root
+                if r_closes:
+                    found = state
+                    break
+                nxt += [("t", a, 1) for a in r_unmatched if a > i]
+                nxt += [("t", a, 1) for b in r_vzero for a in sorted(holders.get(b, ())) if a > i]
+            for child in nxt:
+                if child not in parent and child not in dead:
+                    parent[child] = state
+                    queue.append(child)
+        if found is None:
+            dead.update(parent)
+            return None
+        moves = [(i, start)]
+        node = found
+        while parent[node] is not None:
+            prev = parent[node]
+            if prev[0] == "t" and node[0] == "m":
+                moves.append((prev[1], node[1]))
+            elif prev[0] == "t" and node[0] == "R":
+                moves.append((prev[1], -1))
+            node = prev
+        return moves
+
+    r_unmatched = sorted({a for a in adj if ment[a] < 0})
+    r_vzero = sorted({b for b in holders if v_l[b] == 0})
+    for i in sorted(adj):
+        m0 = ment[i]
+        options = sorted({b for b in adj[i] if b != m0 and (m0 < 0 or b < m0)})
+        dead: set = set()
+        for b in options:
+            if ("m", b, 0) in dead:
+                continue
+            moves = search(i, b, m0, dead)
+            if moves is None:
+                continue
+            trial = list(ment)
+            trial_load = list(load_l)
+            for a, nb in moves:
+                if trial[a] >= 0:
+                    trial_load[trial[a]] -= 1
+                if nb >= 0:
+                    trial_load[nb] += 1
+                trial[a] = nb
+            touched = {nb for _, nb in moves if nb >= 0}
+            if any(trial_load[x] > cap_l[x] for x in touched):
+                continue  # not a valid exchange (a degenerate walk); try the next option
+            for a, nb in moves:
+                old = ment[a]
+                if old >= 0:
+                    holders.setdefault(old, set()).discard(a)
+                if nb >= 0:
+                    holders.setdefault(nb, set()).add(a)
+            ment, load_l = trial, trial_load
+            r_unmatched = sorted({a for a in adj if ment[a] < 0})
+            r_vzero = sorted({b for b in holders if v_l[b] == 0 and holders[b]})
+            break
+    return np.asarray(ment, dtype=np.int64)
+
+
+# --------------------------------------------------------------------------- public solvers
+
+
+def solve_candidates(
+    n_t: int,
+    n_m: int,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    vals: np.ndarray,
+    capacities,
+    objective: str = "total",
+    scale: float | None = None,
+    tie_break: bool = True,
+    score_bounds: tuple[float, float] | None = None,
+) -> AssignmentResult:
+    """Solve on explicit candidate pairs (rows, cols sorted by row then column, no duplicates).
+
+    ``scale`` fixes the score grid (grid units per score unit); by default it is chosen from the
+    largest score magnitude. ``score_bounds`` (low, high) bounds every score that may ever be
+    priced; by default the range of the candidate scores. :mod:`.propose` fixes both so that
+    the prices also certify pairs outside the candidate set (any score in [0, 1]).
+    """
+    if objective not in OBJECTIVES:
+        raise ValueError(f"objective must be one of {OBJECTIVES}, got {objective!r}")
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    cap = _capacities(capacities, n_m)
+    rows = np.asarray(rows, np.int64)
+    cols = np.asarray(cols, np.int64)
+    vals = np.asarray(vals, np.float64)
+    # pairs with zero-capacity mentors can never be used
+    live = cap[cols] > 0
+    rows, cols, vals = rows[live], cols[live], vals[live]
+    if scale is None:
+        scale = grid_scale(float(np.abs(vals).max(initial=0.0)))
+    q = np.rint(vals * scale).astype(np.int64)
+    if score_bounds is None:
+        qmin, qmax = int(q.min(initial=0)), int(q.max(initial=0))
+    else:
+        qmin, qmax = round(score_bounds[0] * scale), round(score_bounds[1] * scale)
+        if q.size and (q.min() < qmin or q.max() > qmax):
+            raise ValueError("scores outside score_bounds")
+    k_max, _, _ = _max_flow(n_t, n_m, rows, cols, cap)
+    timings["max_flow"] = time.perf_counter() - t0
+
+    threshold = None
+    if objective == "fair" and k_max > 0:
+        t1 = time.perf_counter()
+        levels = np.unique(q)
+        lo, hi = 0, levels.size - 1  # levels[lo] always achieves k_max
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            keep = q >= levels[mid]
+            k, _, _ = _max_flow(n_t, n_m, rows[keep], cols[keep], cap)
+            if k == k_max:
+                lo = mid
+            else:
+                hi = mid - 1
+        keep = q >= levels[lo]
+        rows, cols, q = rows[keep], cols[keep], q[keep]
+        threshold = float(levels[lo]) / scale
+        timings["bottleneck"] = time.perf_counter() - t1
+
+    value_range = qmax - qmin
+    # with this bonus every optimal assignment has maximum cardinality (an augmenting path of
+    # length 2l+1 loses at most l * value_range)
+    bonus_max = min(n_t, int(cap.sum())) * value_range + 1
+    bonus = value_range + 1
+    rounds = 0
+    t2 = time.perf_counter()
+    while True:
+        rounds += 1
+        w = bonus + (q - qmin)
+        mentor = _lap(n_t, n_m, rows, cols, w, cap)
+        if int((mentor >= 0).sum()) == k_max or bonus >= bonus_max:
+            break
+        bonus = min(bonus * 16, bonus_max)
+    timings["solve"] = time.perf_counter() - t2
+
+    # certificate: exact duals for the lexicographic weights (bonus_max) exist iff the
+    # assignment is optimal for them, i.e. maximum cardinality and then maximum total
+    t3 = time.perf_counter()
+    w = bonus_max + (q - qmin)
+    load = np.bincount(mentor[mentor >= 0], minlength=n_m)
+    duals = _duals(n_t, n_m, rows, cols, w, cap, mentor, load)
+    certified = False
+    if duals is not None:
+        u, v = duals
+        certified = int((mentor >= 0).sum()) == k_max and _check_certificate(
+            rows, cols, w, cap, mentor, load, u, v
+        )
+    else:
+        u = np.zeros(n_t, np.int64)
+        v = np.zeros(n_m, np.int64)
+    timings["certificate"] = time.perf_counter() - t3
+    if tie_break and certified:
+        t4 = time.perf_counter()
+        mentor = _tie_break(n_t, n_m, rows, cols, w, cap, mentor, u, v)
+        timings["tie_break"] = time.perf_counter() - t4
+
+    pidx = _pair_index(n_t, rows, cols, mentor)
+    matched_q = q[pidx[mentor >= 0]]
+    result = AssignmentResult(
+        mentor=mentor,
+        objective=objective,
+        matched=int((mentor >= 0).sum()),
+        max_matchable=k_max,
+        total_score=float(matched_q.sum()) / scale,
+        min_score=float(matched_q.min()) / scale if matched_q.size else None,
+        certified=certified,
+        threshold=threshold,
+        resolution=1.0 / scale,
+        bonus=int(bonus_max),
+        trainee_price=u,
+        mentor_price=v,
+        timings=timings,
+        rounds=rounds,
+        value_floor=qmin,
+    )
+    return result
+
+
+def solve(scores, capacities, allowed=None, objective: str = "total") -> AssignmentResult:
+    """Like :func:`assign`, but returns an :class:`AssignmentResult` with the certificate."""
+    n_t, n_m, rows, cols, vals = _candidates(scores, allowed)
+    return solve_candidates(n_t, n_m, rows, cols, vals, capacities, objective)
+
+
+def assign(scores, capacities, allowed=None, objective: str = "total") -> np.ndarray:
+    """Assign trainees (rows) to mentors (columns).
+
+    Parameters
+    ----------
+    scores:
+        Dense float array (trainees x mentors; non-finite entries are not candidates), or a SciPy
+        sparse matrix whose stored entries (explicit zeros included) are the candidate pairs.
+    capacities:
+        Non-negative int per mentor.
+    allowed:
+        Optional boolean array of the dense shape; False forbids a pair.
+    objective:
+        ``"total"``: most matched trainees, then the largest total score. ``"fair"``: most
+        matched trainees, then the largest lowest matched score, then the largest total.
+
+    Returns
+    -------
+    numpy.ndarray of int, one per trainee: the mentor's column index, or -1 when unmatched.
+    Ties are broken towards the lexicographically smallest vector of mentor indices.
+    """
+    return solve(scores, capacities, allowed, objective).mentor
