@@ -1,17 +1,296 @@
-from flask import Blueprint
+"""Trainees: dashboard, applications (draft, submit, withdraw, reopen), self-identification."""
 
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import MultiDict
+
+from .. import vocabulary
 from ..access import role_required, trainee_required
+from ..extensions import db
+from ..forms import EmptyForm
+from ..models import Application, SelfIdentification, TransitionError, history
+from ..models import self_identification_of as read_self_identification
+from . import applications as service
+from .forms import (
+    STATEMENT_MAX,
+    STATEMENT_MIN,
+    ApplicationForm,
+    SelfIdentificationForm,
+    WithdrawForm,
+)
 
 bp = Blueprint("trainee", __name__)
+
+NOT_EDITABLE = {
+    "withdrawn": "You withdrew this application, so it cannot be changed.",
+    "eligible": "An administrator has reviewed this application, so it can no longer be changed.",
+    "ineligible": "An administrator has reviewed this application, so it can no longer be changed.",
+}
+
+
+def _not_editable_message(application: Application) -> str:
+    if application.status in NOT_EDITABLE:
+        return NOT_EDITABLE[application.status]
+    return "Applications for this cycle are closed, so this application can no longer be changed."
+
+
+def _render_form(form, cycle, application=None):
+    return render_template(
+        "trainee/application_form.html",
+        form=form,
+        cycle=cycle,
+        application=application,
+        topic_areas=vocabulary.topics(),
+        statement_min=STATEMENT_MIN,
+        statement_max=STATEMENT_MAX,
+    )
+
+
+# --- dashboard ------------------------------------------------------------------------------
 
 
 @bp.route("/")
 @trainee_required
 def dashboard():
-    return "trainee dashboard (to be built)"
+    return render_template(
+        "trainee/dashboard.html",
+        applications=service.applications_of(current_user),
+        open_cycles=service.open_cycles_for(current_user),
+    )
 
 
-@bp.route("/self-identification")
+# --- applications ---------------------------------------------------------------------------
+
+
+@bp.route("/cycles/<slug>/apply", methods=["GET", "POST"])
+@trainee_required
+def apply(slug: str):
+    """Start an application: one per cycle, so a second visit goes to the existing one."""
+    cycle = service.visible_cycle(slug)
+    existing = service.application_for(current_user, cycle)
+    if existing is not None:
+        return redirect(url_for(".edit_application", application_id=existing.id))
+    if not cycle.accepts_applications():
+        flash(f"{cycle.name} is not taking applications now.", "warning")
+        return redirect(url_for(".dashboard"))
+
+    form = ApplicationForm(tracks=cycle.tracks)
+    if request.method == "GET":
+        previous = service.latest_application(current_user)
+        if previous is not None:
+            form = ApplicationForm(data=_carried_over(previous, cycle), tracks=cycle.tracks)
+            flash("We filled in answers from your last application. Check them.", "info")
+        return _render_form(form, cycle)
+
+    submitting = request.form.get("action") == "submit"
+    if form.validate_complete() if submitting else form.validate():
+        application = Application(cycle=cycle, trainee_id=current_user.id, status="draft")
+        service.save_answers(application, form.values(), form.nominee(), actor=current_user)
+        db.session.add(application)
+        try:
+            if submitting:
+                application.submit(actor=current_user)
+            db.session.commit()
+        except IntegrityError:  # a second tab started the same application a moment earlier
+            db.session.rollback()
+            flash("You already have an application for this cycle; here it is.", "info")
+            existing = service.application_for(current_user, cycle)
+            return redirect(url_for(".edit_application", application_id=existing.id))
+        return _saved(application, submitting)
+    return _render_form(form, cycle)
+
+
+def _carried_over(previous: Application, cycle) -> dict:
+    """Answers worth reusing in a new cycle (the track only if this cycle offers it)."""
+    data = ApplicationForm.data_from(previous)
+    if data.get("track") not in cycle.tracks:
+        data["track"] = None
+    return data
+
+
+def _saved(application: Application, submitted: bool):
+    if submitted:
+        flash(
+            "Your application is submitted. You can still change it until the deadline.",
+            "success",
+        )
+    elif application.status == "submitted":
+        flash("Your changes are saved. Your application is still submitted.", "success")
+    else:
+        flash(
+            "Your draft is saved. It is not submitted yet: submit it before the deadline.",
+            "success",
+        )
+    return redirect(url_for(".view_application", application_id=application.id))
+
+
+@bp.route("/applications/<int:application_id>")
+@trainee_required
+def view_application(application_id: int):
+    application = service.own_application(current_user, application_id)
+    return render_template(
+        "trainee/application.html",
+        application=application,
+        vocabulary=vocabulary,
+        events=history(application),
+        action_form=EmptyForm(),
+        withdraw_form=WithdrawForm(),
+        read_only_message=None if application.editable else _not_editable_message(application),
+    )
+
+
+@bp.route("/applications/<int:application_id>/edit", methods=["GET", "POST"])
+@trainee_required
+def edit_application(application_id: int):
+    application = service.own_application(current_user, application_id)
+    if not application.editable:
+        flash(_not_editable_message(application), "warning")
+        return redirect(url_for(".view_application", application_id=application.id))
+
+    cycle = application.cycle
+    if request.method == "GET":
+        form = ApplicationForm(data=ApplicationForm.data_from(application), tracks=cycle.tracks)
+        return _render_form(form, cycle, application)
+
+    form = ApplicationForm(tracks=cycle.tracks)
+    # A submitted application stays submitted, so every change to it is checked in full.
+    submitting = request.form.get("action") == "submit" and application.status == "draft"
+    complete = submitting or application.status == "submitted"
+    if form.validate_complete() if complete else form.validate():
+        service.save_answers(application, form.values(), form.nominee(), actor=current_user)
+        if submitting:
+            application.submit(actor=current_user)
+        db.session.commit()
+        return _saved(application, submitting)
+    return _render_form(form, cycle, application)
+
+
+@bp.route("/applications/<int:application_id>/submit", methods=["POST"])
+@trainee_required
+def submit_application(application_id: int):
+    """Submit a saved draft as it stands; if something is missing, show the form with errors."""
+    application = service.own_application(current_user, application_id)
+    if not EmptyForm().validate_on_submit():
+        flash("Your session expired. Please try again.", "danger")
+        return redirect(url_for(".view_application", application_id=application.id))
+    if not application.editable:
+        flash(_not_editable_message(application), "warning")
+        return redirect(url_for(".view_application", application_id=application.id))
+    form = ApplicationForm(formdata=_as_formdata(application), tracks=application.cycle.tracks)
+    if not form.validate_complete():
+        flash("Your application is not complete yet. Please fill in the fields marked.", "danger")
+        return _render_form(form, application.cycle, application)
+    try:
+        application.submit(actor=current_user)
+    except TransitionError as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+    else:
+        db.session.commit()
+        flash(
+            "Your application is submitted. You can still change it until the deadline.",
+            "success",
+        )
+    return redirect(url_for(".view_application", application_id=application.id))
+
+
+def _as_formdata(application: Application) -> MultiDict:
+    """A stored application as if it had been posted, to check it with the form's rules."""
+    pairs = []
+    for name, value in ApplicationForm.data_from(application).items():
+        if isinstance(value, list):
+            pairs += [(name, item) for item in value]
+        elif value is True:
+            pairs.append((name, "y"))
+        elif value not in (None, False):
+            pairs.append((name, value))
+    if current_app.config.get("WTF_CSRF_ENABLED", True):
+        pairs.append(("csrf_token", generate_csrf()))  # the button's token was checked already
+    return MultiDict(pairs)
+
+
+@bp.route("/applications/<int:application_id>/withdraw", methods=["POST"])
+@trainee_required
+def withdraw_application(application_id: int):
+    application = service.own_application(current_user, application_id)
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        for error in form.reason.errors or ["Your session expired. Please try again."]:
+            flash(error, "danger")
+        return redirect(url_for(".view_application", application_id=application.id))
+    if application.cycle.status == "completed":
+        flash("This cycle is completed, so there is nothing to withdraw from.", "warning")
+        return redirect(url_for(".view_application", application_id=application.id))
+    try:
+        application.withdraw(actor=current_user, reason=form.reason.data or None)
+    except TransitionError:
+        db.session.rollback()
+        flash("This application cannot be withdrawn now.", "danger")
+    else:
+        db.session.commit()
+        flash("Your application is withdrawn. You can reopen it until the deadline.", "success")
+    return redirect(url_for(".view_application", application_id=application.id))
+
+
+@bp.route("/applications/<int:application_id>/reopen", methods=["POST"])
+@trainee_required
+def reopen_application(application_id: int):
+    application = service.own_application(current_user, application_id)
+    if not EmptyForm().validate_on_submit():
+        flash("Your session expired. Please try again.", "danger")
+    elif not application.cycle.accepts_applications():
+        flash("Applications for this cycle are closed, so it cannot be reopened.", "warning")
+    else:
+        try:
+            application.reopen(actor=current_user)
+        except TransitionError:
+            db.session.rollback()
+            flash("Only a withdrawn application can be reopened.", "danger")
+        else:
+            db.session.commit()
+            flash(
+                "Your application is open again as a draft. Submit it before the deadline.",
+                "success",
+            )
+    return redirect(url_for(".view_application", application_id=application.id))
+
+
+# --- self-identification --------------------------------------------------------------------
+
+
+@bp.route("/self-identification", methods=["GET", "POST"])
 @role_required("trainee", "mentor")
 def self_identification():
-    return "self identification (to be built)"
+    record = read_self_identification(current_user)
+    form = SelfIdentificationForm(obj=record)
+    if form.validate_on_submit():
+        if record is None:
+            record = SelfIdentification(user_id=current_user.id)
+            db.session.add(record)
+        for name, value in form.values().items():
+            setattr(record, name, value)
+        db.session.commit()
+        flash("Your answers are saved. Only you can see them here.", "success")
+        return redirect(url_for(".self_identification"))
+    return render_template(
+        "trainee/self_identification.html",
+        form=form,
+        has_answers=record is not None,
+        delete_form=EmptyForm(),
+    )
+
+
+@bp.route("/self-identification/delete", methods=["POST"])
+@role_required("trainee", "mentor")
+def delete_self_identification():
+    if not EmptyForm().validate_on_submit():
+        flash("Your session expired. Please try again.", "danger")
+        return redirect(url_for(".self_identification"))
+    record = read_self_identification(current_user)
+    if record is not None:
+        db.session.delete(record)
+        db.session.commit()
+    flash("Your self-identification answers are deleted.", "success")
+    return redirect(url_for(".self_identification"))
