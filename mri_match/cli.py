@@ -43,6 +43,7 @@ def create_admin(email: str, password: str) -> None:
 
 def register(app: Flask) -> None:
     app.cli.add_command(create_admin)
-    from .demo import seed_demo
+    from .demo import demo_logins, seed_demo
 
     app.cli.add_command(seed_demo)
+    app.cli.add_command(demo_logins)
