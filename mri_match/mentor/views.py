@@ -62,7 +62,7 @@ def _own_offer(offer_id: int) -> MentorOffer:
     return offer
 
 
-def _profile_or_redirect():
+def _profile_for_volunteering():
     profile = MentorProfile.of_user(current_user)
     if profile is None:
         flash("Please fill in your mentor profile before volunteering.", "info")
@@ -124,7 +124,7 @@ def _volunteer_cycle(slug: str) -> Cycle | None:
 @bp.route("/cycles/<slug>/offer", methods=["GET", "POST"])
 @mentor_required
 def offer(slug: str):
-    profile = _profile_or_redirect()
+    profile = _profile_for_volunteering()
     if profile is None:
         return redirect(url_for("mentor.profile"))
     cycle = _volunteer_cycle(slug)
