@@ -584,3 +584,10 @@ def test_buttons_refuse_a_missing_csrf_token(make_app, factory):
     assert response.status_code == 302
     with app.app_context():
         assert db.session.get(Application, draft_id).status == "submitted"
+
+
+def test_cycle_without_tracks_does_not_ask_for_one(client, factory, trainee):
+    cycle = factory.cycle(tracks=[])
+    client.post(f"/trainee/cycles/{cycle.slug}/apply", data=complete_answers(track=None))
+    [application] = applications_in_db()
+    assert application.status == "submitted" and application.track is None

@@ -168,13 +168,14 @@ class ApplicationForm(FlaskForm):
             (self.city, "Enter your city."),
             (self.country, "Enter your country."),
             (self.timezone, "Choose your time zone."),
-            (self.track, "Choose a program track."),
             (self.topics, "Choose at least one research topic."),
             (self.research_statement, "Write a research statement."),
             (self.needs, "Choose at least one thing you would like help with."),
             (self.meeting_format, "Choose how you would like to meet."),
             (self.languages, "Choose at least one language."),
         ]
+        if len(self.track.choices) > 1:  # a cycle without tracks asks for none
+            required.append((self.track, "Choose a program track."))
         if self.has_research_mentor.data:
             required += [
                 (self.nominee_name, "Enter your research mentor’s name."),
