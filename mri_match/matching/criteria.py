@@ -1,0 +1,610 @@
+"""Structured criteria, hard-constraint eligibility and the weighted score, vectorised.
+
+Every soft criterion is a number in [0, 1] for a (trainee, mentor) pair. A criterion *applies* to
+a trainee when it can say something about them (a trainee with no named preference gets no
+"named preference" criterion); the score is the weighted mean over the criteria that apply:
+
+    score(i, j) = sum_c w_c * a_ic * f_c(i, j) / sum_c w_c * a_ic        (0 if the sum is 0)
+
+so it lies in [0, 1] and each criterion's contribution ``w_c * a_ic * f_c / sum`` adds up to it.
+
+Two evaluation paths give the same numbers:
+
+* :meth:`Scorer.block` scores a block of trainees against every mentor (float32, for candidate
+  generation and pricing; error below :data:`BLOCK_ERROR`);
+* :meth:`Scorer.pairs` scores explicit pairs in float64 (the canonical score, used for the
+  assignment, the explanations and the report).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+from functools import cache
+
+import numpy as np
+
+from .profiles import (
+    ALWAYS_RULES,
+    CAREER_STAGES,
+    CRITERIA,
+    CRITERION_NAMES,
+    MEETING_FORMATS,
+    MENTORING_NEEDS,
+    MUST_HAVE_RULES,
+    MatchSettings,
+    MentorProfile,
+    TraineeProfile,
+    topics,
+)
+from .text import TextModel
+
+#: Upper bound on |block score - exact score| (float32 accumulation of at most a few hundred
+#: non-negative terms whose sum is at most 1, plus rounding of the inputs).
+BLOCK_ERROR = 1e-4
+
+_LABEL = {c.name: c.label for c in CRITERIA}
+_TZ_ZERO_HOURS = 8.0  # time-zone criterion reaches 0 at this distance
+
+
+def _key(s: str) -> str:
+    return " ".join((s or "").lower().split())
+
+
+def _multi_hot(items: list[tuple[str, ...]], vocab: dict[str, int]) -> np.ndarray:
+    out = np.zeros((len(items), len(vocab)), np.float64)
+    for r, its in enumerate(items):
+        for it in its:
+            k = vocab.get(it)
+            if k is not None:
+                out[r, k] = 1.0
+    return out
+
+
+def _ids(values: list[str], table: dict[str, int]) -> np.ndarray:
+    """Integer id per value; empty (unknown) values get distinct negative ids (never equal)."""
+    out = np.empty(len(values), np.int64)
+    unknown = -1
+    for r, v in enumerate(values):
+        if v:
+            out[r] = table.setdefault(v, len(table))
+        else:
+            out[r] = unknown
+            unknown -= 1
+    return out
+
+
+@cache
+def _utc_offset_hours(tz: str, reference: str | None) -> float | None:
+    if not tz:
+        return None
+    try:
+        zone = zoneinfo.ZoneInfo(tz)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+    if reference:
+        day = dt.date.fromisoformat(reference)
+        moments = [dt.datetime(day.year, day.month, day.day, 12, tzinfo=zone)]
+    else:
+        moments = [
+            dt.datetime(2025, 1, 1, 12, tzinfo=zone),
+            dt.datetime(2025, 7, 1, 12, tzinfo=zone),
+        ]
+    return float(np.mean([m.utcoffset().total_seconds() / 3600 for m in moments]))
+
+
+def _consented(background: frozenset[str] | None) -> frozenset[str]:
+    if not background:
+        return frozenset()
+    return frozenset(b for b in background if b and not b.endswith("prefer_not"))
+
+
+@dataclass
+class PairParts:
+    """Exact per-criterion values for explicit pairs."""
+
+    values: np.ndarray  #: pairs x criteria, f_c in [0, 1]
+    points: np.ndarray  #: pairs x criteria, contribution to the score
+    score: np.ndarray  #: pairs
+
+
+class Scorer:
+    """Encodes one cycle's profiles and settings for vectorised scoring and eligibility."""
+
+    def __init__(
+        self,
+        trainees: list[TraineeProfile],
+        mentors: list[MentorProfile],
+        settings: MatchSettings,
+        text: TextModel | None = None,
+    ):
+        settings.validate()
+        self.trainees = trainees
+        self.mentors = mentors
+        self.settings = settings
+        n_t, n_m = len(trainees), len(mentors)
+        self.n_t, self.n_m = n_t, n_m
+        if text is None:
+            text = TextModel.fit(
+                [t.statement for t in trainees],
+                [f"{m.statement}. {m.publications}" for m in mentors],
+            )
+        self.text = text
+        self.mentor_index = {m.id: j for j, m in enumerate(mentors)}
+        self.trainee_index = {t.id: i for i, t in enumerate(trainees)}
+
+        # ---- multi-hot blocks (set overlaps): share of the trainee's items the mentor has
+        topic_vocab = {t.code: k for k, t in enumerate(topics())}
+        self.topic_labels = {t.code: t.label for t in topics()}
+        need_vocab = {n: k for k, n in enumerate(MENTORING_NEEDS)}
+        langs = sorted({x for p in [*trainees, *mentors] for x in p.languages})
+        lang_vocab = {x: k for k, x in enumerate(langs)}
+        t_bg = [_consented(t.background) for t in trainees]
+        m_bg = [_consented(m.background) for m in mentors]
+        bg_vocab = {x: k for k, x in enumerate(sorted(set().union(*t_bg, *m_bg)))}
+        self._sets = {
+            "topics": (
+                _multi_hot([t.topics for t in trainees], topic_vocab),
+                _multi_hot([m.topics for m in mentors], topic_vocab),
+            ),
+            "needs": (
+                _multi_hot([t.needs for t in trainees], need_vocab),
+                _multi_hot([m.needs_offered for m in mentors], need_vocab),
+            ),
+            "languages": (
+                _multi_hot([t.languages for t in trainees], lang_vocab),
+                _multi_hot([m.languages for m in mentors], lang_vocab),
+            ),
+            "background": (
+                _multi_hot([tuple(b) for b in t_bg], bg_vocab),
+                _multi_hot([tuple(b) for b in m_bg], bg_vocab),
+            ),
+        }
+        set_sizes = {k: v[0].sum(axis=1) for k, v in self._sets.items()}
+
+        # ---- categorical: meeting format
+        fmt_code = {"in_person": 0, "virtual": 1, "either": 2}
+        self.t_format = np.array([fmt_code.get(t.meeting_format, 2) for t in trainees])
+        m_offers = np.zeros((n_m, 3), bool)
+        for j, m in enumerate(mentors):
+            offers = set(m.meeting_formats) & set(MEETING_FORMATS) or set(MEETING_FORMATS)
+            m_offers[j] = ["in_person" in offers, "virtual" in offers, True]
+        self.m_offers = m_offers
+
+        # ---- geography: equality of institution / city / region / country keys
+        tables: dict[str, dict[str, int]] = {"inst": {}, "city": {}, "region": {}, "country": {}}
+
+        def geo(p):
+            country = _key(p.country)
+            region = f"{country}|{_key(p.region)}" if p.region else ""
+            city = f"{region}|{_key(p.city)}" if p.city else ""
+            return _key(p.institution), city, region, country
+
+        t_geo = list(zip(*[geo(t) for t in trainees], strict=True)) if n_t else [[]] * 4
+        m_geo = list(zip(*[geo(m) for m in mentors], strict=True)) if n_m else [[]] * 4
+        self.geo_t = {}
+        self.geo_m = {}
+        for k, name in enumerate(("inst", "city", "region", "country")):
+            self.geo_t[name] = _ids(list(t_geo[k]), tables[name])
+            self.geo_m[name] = _ids(list(m_geo[k]), tables[name])
+        prefer = settings.same_institution == "prefer"
+        wants_inst = np.array([t.wants_same_institution for t in trainees], bool) | prefer
+        self.inst_share = np.where(wants_inst, 0.5, 0.25)  # rest split over country/region/city
+
+        # ---- time zones: offsets to a small categorical table
+        ref = settings.reference_date
+        t_off = [_utc_offset_hours(t.timezone, ref) for t in trainees]
+        m_off = [_utc_offset_hours(m.timezone, ref) for m in mentors]
+        offsets = sorted({o for o in [*t_off, *m_off] if o is not None})
+        off_id = {o: k for k, o in enumerate(offsets)}
+        n_off = len(offsets)
+        self.t_tz = np.array([off_id[o] if o is not None else n_off for o in t_off], np.int64)
+        self.m_tz = np.array([off_id[o] if o is not None else n_off for o in m_off], np.int64)
+        grid = np.array(offsets + [np.nan])
+        diff = np.abs(grid[:, None] - grid[None, :])
+        diff = np.minimum(diff, 24 - diff)
+        self.tz_hours = diff  # nan where unknown
+        tz_value = np.clip(1 - diff / _TZ_ZERO_HOURS, 0, 1)
+        tz_value[np.isnan(tz_value)] = 0.5  # unknown mentor zone: neutral
+        self.tz_value = tz_value
+        self.t_offset = t_off
+        self.m_offset = m_off
+
+        # ---- named preferences
+        pref_pairs = [
+            (i, self.mentor_index[mid])
+            for i, t in enumerate(trainees)
+            for mid in t.preferred_mentor_ids
+            if mid in self.mentor_index
+        ]
+        self.pref_rows = np.array([p[0] for p in pref_pairs], np.int64)
+        self.pref_cols = np.array([p[1] for p in pref_pairs], np.int64)
+        self.pref_set = set(pref_pairs)
+
+        # ---- applicability and weights
+        w = {c: settings.weight(c) for c in CRITERION_NAMES}
+        has_text = np.array([bool(t.statement.strip()) for t in trainees], bool)
+        geo_applies = (
+            wants_inst
+            | np.array([t.wants_same_region for t in trainees], bool)
+            | (self.t_format == 0)
+        )
+        has_pref = np.zeros(n_t, bool)
+        has_pref[self.pref_rows] = True
+        applies = {
+            "text": has_text,
+            "topics": set_sizes["topics"] > 0,
+            "needs": set_sizes["needs"] > 0,
+            "meeting": np.ones(n_t, bool),
+            "geography": geo_applies,
+            "timezone": self.t_tz < n_off,
+            "languages": set_sizes["languages"] > 0,
+            "background": set_sizes["background"] > 0,
+            "preference": has_pref,
+        }
+        self.applies = applies
+        self.weights = w
+        denom = sum(w[c] * applies[c] for c in CRITERION_NAMES)
+        self.denom = np.asarray(denom, np.float64)
+        safe = np.where(self.denom > 0, self.denom, 1.0)
+        # coefficient of criterion c for trainee i: w_c * a_ic / denom_i
+        self.coef = {c: np.where(self.denom > 0, w[c] * applies[c] / safe, 0.0) for c in w}
+
+        # left/right matrices of the combined set-overlap GEMM
+        lefts, rights = [], []
+        for name, (lt, rt) in self._sets.items():
+            size = np.maximum(set_sizes[name], 1)
+            lefts.append(lt * (self.coef[name] / size)[:, None])
+            rights.append(rt)
+        self._left = np.hstack(lefts).astype(np.float32) if lefts else np.zeros((n_t, 0))
+        self._right_t = np.ascontiguousarray(np.hstack(rights).T.astype(np.float32))
+        self._text_t = (
+            self.text.trainees.multiply(self.coef["text"][:, None]).tocsr().astype(np.float32)
+        )
+        self._text_m_t = self.text.mentors.T.tocsr()
+
+        # ---- eligibility encodings
+        stage_code = {s: k for k, s in enumerate(CAREER_STAGES)}
+        self.t_stage = np.array([stage_code.get(t.stage, -1) for t in trainees], np.int64)
+        accepts = np.zeros((len(CAREER_STAGES) + 1, n_m), bool)  # last row: unknown stage
+        for j, m in enumerate(mentors):
+            for s in m.stages:
+                if s in stage_code:
+                    accepts[stage_code[s], j] = True
+        self.m_accepts = accepts
+        role = settings.role
+        self.t_role_ok = np.array([role in t.roles for t in trainees], bool)
+        self.m_role_ok = np.array([role in m.roles for m in mentors], bool)
+        self.m_capacity = np.array([max(int(m.capacity), 0) for m in mentors], np.int64)
+        self.t_wants_region = np.array([t.wants_same_region for t in trainees], bool)
+        self._conflicts = self._conflict_pairs()
+        rejected = {
+            (self.trainee_index[a], self.mentor_index[b])
+            for a, b in settings.rejected_pairs
+            if a in self.trainee_index and b in self.mentor_index
+        }
+        self._rejected = rejected
+        self._pair_blocks = {
+            "conflict": _pairs_to_rows(self._conflicts, n_t),
+            "rejected": _pairs_to_rows(rejected, n_t),
+        }
+
+    # ------------------------------------------------------------------ hard constraints
+
+    def _conflict_pairs(self) -> set[tuple[int, int]]:
+        """Pairs ruled out by conflicts either side declared (people or institutions)."""
+        people: dict[str, list[int]] = {}
+        for j, m in enumerate(self.mentors):
+            for k in {_key(m.email), _key(m.name)} - {""}:
+                people.setdefault(k, []).append(j)
+        m_inst: dict[str, list[int]] = {}
+        for j, m in enumerate(self.mentors):
+            if m.institution:
+                m_inst.setdefault(_key(m.institution), []).append(j)
+        t_people: dict[str, list[int]] = {}
+        t_inst: dict[str, list[int]] = {}
+        for i, t in enumerate(self.trainees):
+            for k in {_key(t.email), _key(t.name)} - {""}:
+                t_people.setdefault(k, []).append(i)
+            if t.institution:
+                t_inst.setdefault(_key(t.institution), []).append(i)
+        out: set[tuple[int, int]] = set()
+        for i, t in enumerate(self.trainees):
+            for p in t.conflict_people:
+                out.update((i, j) for j in people.get(_key(p), ()))
+            for inst in t.conflict_institutions:
+                out.update((i, j) for j in m_inst.get(_key(inst), ()))
+        for j, m in enumerate(self.mentors):
+            for p in m.conflict_people:
+                out.update((i, j) for i in t_people.get(_key(p), ()))
+            for inst in m.conflict_institutions:
+                out.update((i, j) for i in t_inst.get(_key(inst), ()))
+        return out
+
+    def rule_masks(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+        """For a block of trainees: per hard rule, True where the rule EXCLUDES the pair.
+
+        Includes the always-on rules and the must-have rules selected in the settings (not the
+        minimum score, which needs the score).
+        """
+        rows = np.asarray(rows, np.int64)
+        n_m = self.n_m
+        shape = (rows.size, n_m)
+        masks: dict[str, np.ndarray] = {}
+        masks["role_not_requested"] = np.broadcast_to(~self.t_role_ok[rows, None], shape)
+        masks["role_not_offered"] = np.broadcast_to(~self.m_role_ok[None, :], shape)
+        masks["no_capacity"] = np.broadcast_to(self.m_capacity[None, :] <= 0, shape)
+        masks["stage"] = ~self.m_accepts[self.t_stage[rows]]
+        for name, (by_row, _) in self._pair_blocks.items():
+            m = np.zeros(shape, bool)
+            for r, i in enumerate(rows.tolist()):
+                cols = by_row.get(i)
+                if cols is not None:
+                    m[r, cols] = True
+            masks[name] = m
+        policy = self.settings.same_institution
+        if policy in ("require", "avoid"):
+            same = self.geo_t["inst"][rows, None] == self.geo_m["inst"][None, :]
+            masks["same_institution"] = ~same if policy == "require" else same
+        must = self.settings.must_have
+        if "shared_topic" in must:
+            lt, rt = self._sets["topics"]
+            masks["shared_topic"] = (lt[rows] @ rt.T) <= 0
+        if "shared_language" in must:
+            lt, rt = self._sets["languages"]
+            masks["shared_language"] = (lt[rows] @ rt.T) <= 0
+        if "needs_offered" in must:
+            lt, rt = self._sets["needs"]
+            need = lt[rows].sum(axis=1, keepdims=True)
+            masks["needs_offered"] = (lt[rows] @ rt.T) < need - 0.5
+        if "meeting_format" in must:
+            masks["meeting_format"] = ~self.m_offers[:, self.t_format[rows]].T
+        if "same_region" in must:
+            same = self.geo_t["region"][rows, None] == self.geo_m["region"][None, :]
+            masks["same_region"] = self.t_wants_region[rows, None] & ~same
+        if "timezone_3h" in must:
+            hours = self.tz_hours[self.t_tz[rows]][:, self.m_tz]
+            masks["timezone_3h"] = ~(hours <= 3.0)  # unknown zones fail the rule
+        return masks
+
+    def eligible(self, rows: np.ndarray) -> np.ndarray:
+        """Block of trainees x all mentors: True where no hard rule (but min score) excludes."""
+        out = np.ones((len(rows), self.n_m), bool)
+        for m in self.rule_masks(rows).values():
+            out &= ~m
+        return out
+
+    def pair_eligible(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Hard rules (not min score) for explicit pairs."""
+        rows = np.asarray(rows, np.int64)
+        cols = np.asarray(cols, np.int64)
+        ok = self.t_role_ok[rows] & self.m_role_ok[cols] & (self.m_capacity[cols] > 0)
+        ok &= self.m_accepts[self.t_stage[rows], cols]
+        bad = self._conflicts | self._rejected
+        if bad:
+            pairs = zip(rows.tolist(), cols.tolist(), strict=True)
+            ok &= np.array([(a, b) not in bad for a, b in pairs], bool)
+        policy = self.settings.same_institution
+        if policy in ("require", "avoid"):
+            same = self.geo_t["inst"][rows] == self.geo_m["inst"][cols]
+            ok &= same if policy == "require" else ~same
+        must = self.settings.must_have
+        for name, rule in (("shared_topic", "topics"), ("shared_language", "languages")):
+            if name in must:
+                lt, rt = self._sets[rule]
+                ok &= np.einsum("ij,ij->i", lt[rows], rt[cols]) > 0
+        if "needs_offered" in must:
+            lt, rt = self._sets["needs"]
+            ok &= np.einsum("ij,ij->i", lt[rows], rt[cols]) >= lt[rows].sum(axis=1) - 0.5
+        if "meeting_format" in must:
+            ok &= self.m_offers[cols, self.t_format[rows]]
+        if "same_region" in must:
+            same = self.geo_t["region"][rows] == self.geo_m["region"][cols]
+            ok &= ~self.t_wants_region[rows] | same
+        if "timezone_3h" in must:
+            ok &= self.tz_hours[self.t_tz[rows], self.m_tz[cols]] <= 3.0
+        return ok
+
+    # ------------------------------------------------------------------ scores
+
+    def _geo_block(self, rows: np.ndarray) -> np.ndarray:
+        share = self.inst_share[rows, None]
+        rest = (1 - share) / 3
+        g = (self.geo_t["inst"][rows, None] == self.geo_m["inst"][None, :]) * share
+        for name in ("city", "region", "country"):
+            g = g + (self.geo_t[name][rows, None] == self.geo_m[name][None, :]) * rest
+        return g
+
+    def block(self, rows: np.ndarray) -> np.ndarray:
+        """Scores of a block of trainees against every mentor, float32 (see BLOCK_ERROR)."""
+        rows = np.asarray(rows, np.int64)
+        s = self._left[rows] @ self._right_t
+        if self.text.terms.size:
+            s += (self._text_t[rows] @ self._text_m_t).toarray()
+        coef = self.coef
+        c = coef["meeting"][rows].astype(np.float32)
+        if c.any():
+            s += self.m_offers[:, self.t_format[rows]].T * c[:, None]
+        c = coef["geography"][rows].astype(np.float32)
+        if c.any():
+            s += (self._geo_block(rows) * c[:, None]).astype(np.float32)
+        c = coef["timezone"][rows].astype(np.float32)
+        if c.any():
+            s += self.tz_value[self.t_tz[rows]][:, self.m_tz].astype(np.float32) * c[:, None]
+        if self.pref_rows.size:
+            pos = {int(i): r for r, i in enumerate(rows.tolist())}
+            for i, j in zip(self.pref_rows.tolist(), self.pref_cols.tolist(), strict=True):
+                r = pos.get(i)
+                if r is not None:
+                    s[r, j] += coef["preference"][i]
+        return s
+
+    def pairs(self, rows: np.ndarray, cols: np.ndarray) -> PairParts:
+        """Exact (float64) criterion values, contributions and scores of explicit pairs."""
+        rows = np.asarray(rows, np.int64)
+        cols = np.asarray(cols, np.int64)
+        n = rows.size
+        vals = np.zeros((n, len(CRITERION_NAMES)))
+        col = {c: k for k, c in enumerate(CRITERION_NAMES)}
+        vals[:, col["text"]] = self.text.pair_similarity(rows, cols)
+        for name, (lt, rt) in self._sets.items():
+            size = np.maximum(lt[rows].sum(axis=1), 1)
+            vals[:, col[name]] = np.einsum("ij,ij->i", lt[rows], rt[cols]) / size
+        vals[:, col["meeting"]] = self.m_offers[cols, self.t_format[rows]]
+        share = self.inst_share[rows]
+        g = (self.geo_t["inst"][rows] == self.geo_m["inst"][cols]) * share
+        for name in ("city", "region", "country"):
+            g = g + (self.geo_t[name][rows] == self.geo_m[name][cols]) * (1 - share) / 3
+        vals[:, col["geography"]] = g
+        vals[:, col["timezone"]] = self.tz_value[self.t_tz[rows], self.m_tz[cols]]
+        if self.pref_set:
+            vals[:, col["preference"]] = [
+                (a, b) in self.pref_set for a, b in zip(rows.tolist(), cols.tolist(), strict=True)
+            ]
+        coef = np.stack([self.coef[c][rows] for c in CRITERION_NAMES], axis=1)
+        points = vals * coef
+        return PairParts(values=vals, points=points, score=np.clip(points.sum(axis=1), 0, 1))
+
+    # ------------------------------------------------------------------ explanations
+
+    def explain(self, i: int, j: int, n_terms: int = 3) -> dict:
+        """Plain-words explanation of one pair's score."""
+        return self.explain_many(np.array([i]), np.array([j]), n_terms)[i]
+
+    def explain_many(self, rows, cols, n_terms: int = 3) -> dict[int, dict]:
+        """Explanations of (trainee, mentor) pairs, keyed by trainee index (one pair each).
+
+        Each criterion's value, weight and contribution ("points", which add up to the score),
+        a sentence per criterion and the statement terms that contribute most.
+        """
+        rows = np.asarray(rows, np.int64)
+        cols = np.asarray(cols, np.int64)
+        parts = self.pairs(rows, cols)
+        terms_all = self.text.shared_terms_many(rows, cols, n_terms)
+        out: dict[int, dict] = {}
+        for k, (i, j) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True)):
+            lines = []
+            for c_idx, c in enumerate(CRITERION_NAMES):
+                applies = bool(self.applies[c][i]) and self.weights[c] > 0
+                value = float(parts.values[k, c_idx])
+                lines.append(
+                    {
+                        "criterion": c,
+                        "label": _LABEL[c],
+                        "applies": applies,
+                        "weight": self.weights[c],
+                        "value": round(value, 4),
+                        "points": round(float(parts.points[k, c_idx]), 4),
+                        "detail": (
+                            self._detail(c, i, j, value, terms_all[k])
+                            if applies
+                            else _NOT_APPLIED[c]
+                        ),
+                    }
+                )
+            score = float(parts.score[k])
+            top = sorted((x for x in lines if x["points"] > 0), key=lambda x: -x["points"])[:3]
+            summary = f"Score {score:.2f}: " + (
+                "; ".join(f"{x['label'].lower()} +{x['points']:.2f}" for x in top)
+                if top
+                else "no criterion contributes"
+            )
+            out[i] = {
+                "trainee_id": self.trainees[i].id,
+                "mentor_id": self.mentors[j].id,
+                "score": round(score, 4),
+                "summary": summary,
+                "criteria": lines,
+                "shared_terms": [w for w, _ in terms_all[k]],
+            }
+        return out
+
+    def _detail(self, c: str, i: int, j: int, value: float, terms) -> str:
+        t, m = self.trainees[i], self.mentors[j]
+        if c == "text":
+            if not terms:
+                return f"statements share no distinctive terms (similarity {value:.2f})"
+            shared = ", ".join(f"“{w}”" for w, _ in terms)
+            return f"statement similarity {value:.2f}; most shared terms: {shared}"
+        if c == "topics":
+            shared = [self.topic_labels.get(x, x) for x in t.topics if x in set(m.topics)]
+            if not shared:
+                return f"none of the trainee's {len(t.topics)} topics"
+            return f"{len(shared)} of the trainee's {len(t.topics)} topics: " + ", ".join(shared)
+        if c == "needs":
+            got = [n.replace("_", " ") for n in t.needs if n in set(m.needs_offered)]
+            miss = [n.replace("_", " ") for n in t.needs if n not in set(m.needs_offered)]
+            text = f"offers {len(got)} of {len(t.needs)} needs"
+            if got:
+                text += " (" + ", ".join(got) + ")"
+            if miss:
+                text += "; not: " + ", ".join(miss)
+            return text
+        if c == "meeting":
+            want = t.meeting_format.replace("_", " ")
+            offers = " and ".join(f.replace("_", " ") for f in m.meeting_formats) or "any format"
+            verdict = "matches" if value >= 1 else "does not match"
+            return f"trainee prefers {want}; mentor offers {offers}: {verdict}"
+        if c == "geography":
+            levels = [
+                ("inst", "same institution"),
+                ("city", "same city"),
+                ("region", "same region"),
+                ("country", "same country"),
+            ]
+            same = [
+                label
+                for name, label in levels
+                if self.geo_t[name][i] == self.geo_m[name][j] and self.geo_t[name][i] >= 0
+            ]
+            return ", ".join(same) if same else "different country"
+        if c == "timezone":
+            a, b = self.t_offset[i], self.m_offset[j]
+            if b is None:
+                return "mentor's time zone unknown (neutral)"
+            hours = abs(a - b)
+            hours = min(hours, 24 - hours)
+            return "same time zone" if hours == 0 else f"{hours:g} hours apart"
+        if c == "languages":
+            shared = sorted(set(t.languages) & set(m.languages))
+            return "shared: " + ", ".join(shared) if shared else "no shared language"
+        if c == "background":
+            n = len(_consented(t.background) & _consented(m.background))
+            return f"{n} shared self-identification attribute{'s' if n != 1 else ''}"
+        if c == "preference":
+            return "named by the trainee" if value >= 1 else "not the trainee's named mentor"
+        return ""
+
+
+_NOT_APPLIED = {
+    "text": "trainee wrote no statement",
+    "topics": "trainee chose no topics",
+    "needs": "trainee listed no mentoring needs",
+    "meeting": "",
+    "geography": "trainee did not ask for a nearby mentor or in-person meetings",
+    "timezone": "trainee's time zone unknown",
+    "languages": "trainee listed no languages",
+    "background": "not used: the trainee did not consent (or gave no answers)",
+    "preference": "trainee named no preferred mentor",
+}
+
+#: Why a rule excludes a pair, in words (diagnoses of unmatched trainees use these).
+RULE_TEXT: dict[str, str] = {
+    **ALWAYS_RULES,
+    "shared_topic": "no shared topic (must-have rule)",
+    "meeting_format": "does not offer the trainee's meeting format (must-have rule)",
+    "shared_language": "no shared language (must-have rule)",
+    "needs_offered": "does not offer every mentoring need the trainee listed (must-have rule)",
+    "same_region": "not in the trainee's region, which the trainee asked for (must-have rule)",
+    "timezone_3h": "more than 3 hours apart (must-have rule)",
+    "min_score": "the score is below the minimum acceptable score",
+}
+assert set(MUST_HAVE_RULES) <= set(RULE_TEXT)
+
+
+def _pairs_to_rows(pairs: set[tuple[int, int]], n_t: int) -> tuple[dict[int, np.ndarray], int]:
+    by_row: dict[int, list[int]] = {}
+    for i, j in pairs:
+        by_row.setdefault(i, []).append(j)
+    return {i: np.array(sorted(js), np.int64) for i, js in by_row.items()}, n_t

@@ -1,0 +1,235 @@
+"""Inputs of the matching engine: profiles, settings and the admin-facing criterion table.
+
+Everything here is plain data. The app fills these dataclasses from its database; the engine
+never touches the database itself.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+#: Stored with every matching run; bump when scores or rules change meaning.
+MODEL_VERSION = "mri-match-engine/1.0 (tfidf-lexicon-1, criteria-1, exact-bmatching-1)"
+
+CAREER_STAGES = (
+    "undergraduate",
+    "medical_student",
+    "graduate_student",
+    "resident",
+    "fellow",
+    "postdoc_early_faculty",
+)
+MENTORING_NEEDS = (
+    "research",
+    "career_development",
+    "clinical",
+    "grant_writing",
+    "work_life",
+    "identity",
+)
+MENTOR_ROLES = ("research", "career")
+MEETING_PREFERENCES = ("in_person", "virtual", "either")  # the trainee's one preference
+MEETING_FORMATS = ("in_person", "virtual")  # what a mentor can offer
+SAME_INSTITUTION_POLICIES = ("require", "prefer", "avoid", "ignore")
+OBJECTIVES = ("total", "fair")
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One soft criterion: its weight is set by an admin, 0 to 10."""
+
+    name: str
+    label: str
+    default: float
+    help: str
+
+
+#: The soft criteria, in display order, with default weights and one line of help each.
+CRITERIA: tuple[Criterion, ...] = (
+    Criterion(
+        "text",
+        "Research statement similarity",
+        5.0,
+        "How closely the trainee's statement matches the mentor's expertise and publications "
+        "(TF-IDF, with hematology abbreviations expanded).",
+    ),
+    Criterion(
+        "topics",
+        "Shared topics",
+        4.0,
+        "Share of the trainee's chosen topics that the mentor also lists.",
+    ),
+    Criterion(
+        "needs",
+        "Mentoring needs offered",
+        3.0,
+        "Share of the trainee's mentoring needs (research, grant writing, ...) the mentor offers.",
+    ),
+    Criterion(
+        "meeting",
+        "Meeting format",
+        2.0,
+        "Whether the mentor offers the trainee's preferred format (in person, virtual).",
+    ),
+    Criterion(
+        "geography",
+        "Same institution or region",
+        2.0,
+        "Closeness: same institution, then city, region (state/province), country. Counts for "
+        "trainees who asked for a nearby mentor or in-person meetings.",
+    ),
+    Criterion(
+        "timezone",
+        "Time-zone distance",
+        1.0,
+        "Full credit in the same time zone, none at 8 hours or more apart.",
+    ),
+    Criterion(
+        "languages",
+        "Shared languages",
+        1.0,
+        "Share of the trainee's languages the mentor speaks.",
+    ),
+    Criterion(
+        "background",
+        "Shared background",
+        2.0,
+        "Share of the trainee's self-identification the mentor shares; used only for trainees "
+        "who consented to its use in matching.",
+    ),
+    Criterion(
+        "preference",
+        "Named preference",
+        3.0,
+        "The trainee named this mentor as a preferred mentor.",
+    ),
+)
+CRITERION_NAMES = tuple(c.name for c in CRITERIA)
+DEFAULT_WEIGHTS: dict[str, float] = {c.name: c.default for c in CRITERIA}
+
+#: Rules an admin can make hard ("must have"), with help text.
+MUST_HAVE_RULES: dict[str, str] = {
+    "shared_topic": "Trainee and mentor share at least one topic.",
+    "meeting_format": "The mentor offers the trainee's preferred meeting format.",
+    "shared_language": "The mentor speaks at least one of the trainee's languages.",
+    "needs_offered": "The mentor offers every mentoring need the trainee listed.",
+    "same_region": "Trainees who asked for a mentor in their region only get one there.",
+    "timezone_3h": "Trainee and mentor are at most 3 hours apart.",
+}
+
+#: Hard rules that always apply, in the order a diagnosis reports them.
+ALWAYS_RULES: dict[str, str] = {
+    "role_not_requested": "the trainee did not ask for this kind of mentor",
+    "role_not_offered": "the mentor does not offer this kind of mentoring",
+    "no_capacity": "the mentor has no places this cycle",
+    "stage": "the mentor does not take trainees at this career stage",
+    "conflict": "a conflict of interest was declared",
+    "same_institution": "the same-institution policy rules the pair out",
+    "rejected": "an admin rejected the pair",
+}
+
+
+@dataclass(frozen=True)
+class TraineeProfile:
+    id: int
+    name: str = ""
+    email: str = ""
+    stage: str = "medical_student"
+    institution: str = ""
+    city: str = ""
+    region: str = ""  #: state or province
+    country: str = ""
+    timezone: str = ""  #: IANA name, e.g. "America/Chicago"
+    topics: tuple[str, ...] = ()  #: codes from topics.csv
+    statement: str = ""
+    needs: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ("research",)  #: kinds of mentor requested
+    meeting_format: str = "either"
+    languages: tuple[str, ...] = ()
+    wants_same_institution: bool = False
+    wants_same_region: bool = False
+    #: self-identification attributes, only when the trainee consented to their use in
+    #: matching; None otherwise (then shared background is never computed)
+    background: frozenset[str] | None = None
+    conflict_people: tuple[str, ...] = ()  #: emails or names of people to avoid
+    conflict_institutions: tuple[str, ...] = ()
+    preferred_mentor_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class MentorProfile:
+    id: int
+    name: str = ""
+    email: str = ""
+    institution: str = ""
+    city: str = ""
+    region: str = ""
+    country: str = ""
+    timezone: str = ""
+    topics: tuple[str, ...] = ()
+    statement: str = ""  #: expertise statement
+    publications: str = ""  #: titles / abstracts, free text
+    roles: tuple[str, ...] = ("research", "career")  #: kinds of mentoring offered
+    stages: tuple[str, ...] = CAREER_STAGES  #: career stages accepted
+    needs_offered: tuple[str, ...] = MENTORING_NEEDS
+    capacity: int = 1
+    meeting_formats: tuple[str, ...] = MEETING_FORMATS
+    languages: tuple[str, ...] = ()
+    background: frozenset[str] | None = None  #: consented attributes, else None
+    conflict_people: tuple[str, ...] = ()
+    conflict_institutions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    role: str = "research"  #: which kind of mentor this run assigns
+    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    must_have: frozenset[str] = frozenset()  #: keys of MUST_HAVE_RULES
+    same_institution: str = "ignore"  #: one of SAME_INSTITUTION_POLICIES
+    objective: str = "total"  #: one of OBJECTIVES
+    min_score: float = 0.0  #: pairs scoring below this are never proposed
+    rejected_pairs: frozenset[tuple[int, int]] = frozenset()  #: (trainee id, mentor id)
+    locked_pairs: frozenset[tuple[int, int]] = frozenset()  #: (trainee id, mentor id)
+    #: ISO date at which time-zone offsets are taken (daylight saving); None means 1 January
+    #: and 1 July averaged, which does not depend on when the run happens
+    reference_date: str | None = None
+    alternatives: int = 5
+
+    def validate(self) -> None:
+        if self.role not in MENTOR_ROLES:
+            raise ValueError(f"role must be one of {MENTOR_ROLES}")
+        if self.same_institution not in SAME_INSTITUTION_POLICIES:
+            raise ValueError(f"same_institution must be one of {SAME_INSTITUTION_POLICIES}")
+        if self.objective not in OBJECTIVES:
+            raise ValueError(f"objective must be one of {OBJECTIVES}")
+        unknown = set(self.weights) - set(CRITERION_NAMES)
+        if unknown:
+            raise ValueError(f"unknown criteria: {sorted(unknown)}")
+        for name, w in self.weights.items():
+            if not 0 <= float(w) <= 10:
+                raise ValueError(f"weight of {name} must be between 0 and 10")
+        bad = set(self.must_have) - set(MUST_HAVE_RULES)
+        if bad:
+            raise ValueError(f"unknown must-have rules: {sorted(bad)}")
+        if not 0 <= self.min_score <= 1:
+            raise ValueError("min_score must be between 0 and 1")
+
+    def weight(self, name: str) -> float:
+        return float(self.weights.get(name, DEFAULT_WEIGHTS[name]))
+
+
+@dataclass(frozen=True)
+class Topic:
+    code: str
+    label: str
+    area: str
+
+
+@cache
+def topics() -> tuple[Topic, ...]:
+    """The controlled topic vocabulary (``mri_match/data/topics.csv``)."""
+    with resources.files("mri_match.data").joinpath("topics.csv").open(encoding="utf-8") as fh:
+        return tuple(Topic(**row) for row in csv.DictReader(fh))

@@ -1,0 +1,498 @@
+"""End to end: profiles and settings in, proposed pairs with explanations and diagnoses out.
+
+Small cycles (``trainees x mentors <= DENSE_LIMIT``) use every eligible pair as a candidate, so
+the assignment is exact by construction. Larger cycles never build the trainees x mentors
+matrix: blocks of trainees are scored against all mentors, each trainee keeps its best ``k``
+candidates, the assignment is solved on those, and a *pricing* pass uses the dual prices to find
+any pair outside the candidates that could still improve the result (only trainees whose
+candidate list could hide such a pair are rescored). Such pairs are added and the problem solved
+again, until none is left: the result is then certified optimal for the full implicit matrix.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from .assign import _max_flow, solve_candidates
+from .criteria import BLOCK_ERROR, RULE_TEXT, Scorer
+from .profiles import MODEL_VERSION, MatchSettings, MentorProfile, TraineeProfile
+
+#: Up to this many trainee x mentor pairs, every eligible pair is a candidate.
+DENSE_LIMIT = 4_000_000
+#: Candidates kept per trainee in the sparse path.
+K_CANDIDATES = 10
+#: Score grid: 1e-7.
+SCALE = 1e7
+_BLOCK_ELEMENTS = 1 << 23
+_ROLE_LABEL = {"research": "research mentor", "career": "career-development mentor"}
+
+
+@dataclass
+class Alternative:
+    mentor_id: int
+    score: float
+    full: bool  #: the mentor's places are all taken in this proposal
+
+
+@dataclass
+class TraineeResult:
+    trainee_id: int
+    mentor_id: int | None
+    score: float | None
+    locked: bool = False
+    explanation: dict | None = None
+    alternatives: list[Alternative] = field(default_factory=list)
+    #: for unmatched trainees: why, in words
+    diagnosis: str | None = None
+    #: "no_eligible_mentor", "all_eligible_full", or None
+    reason: str | None = None
+    #: no eligible mentor: number of mentors each rule excludes (a mentor may count twice)
+    excluded_by: dict[str, int] = field(default_factory=dict)
+    #: every eligible mentor full: [{mentor_id, score, taken_by: [(trainee_id, score)]}]
+    full_mentors: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class MatchResult:
+    model_version: str
+    role: str
+    objective: str
+    results: list[TraineeResult]
+    matched: int
+    unmatched: int
+    total_score: float
+    min_score: float | None
+    certified: bool  #: optimal for the full (implicit) score matrix, proven by duals
+    mentor_load: dict[int, int]
+    stats: dict
+
+    def pairs(self) -> list[tuple[int, int, float]]:
+        return [
+            (r.trainee_id, r.mentor_id, r.score) for r in self.results if r.mentor_id is not None
+        ]
+
+    def by_trainee(self) -> dict[int, TraineeResult]:
+        return {r.trainee_id: r for r in self.results}
+
+
+def _blocks(rows: np.ndarray, n_m: int):
+    step = max(1, _BLOCK_ELEMENTS // max(n_m, 1))
+    for lo in range(0, rows.size, step):
+        yield rows[lo : lo + step]
+
+
+class _Engine:
+    def __init__(self, trainees, mentors, settings: MatchSettings, k: int, dense_limit: int):
+        self.timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        self.sc = Scorer(trainees, mentors, settings)
+        self.timings["vectorise"] = time.perf_counter() - t0
+        self.settings = settings
+        self.n_t, self.n_m = len(trainees), len(mentors)
+        self.k = k
+        self.dense_limit = dense_limit
+        sc = self.sc
+        self.locked: dict[int, int] = {}
+        for tid, mid in sorted(settings.locked_pairs):
+            if tid not in sc.trainee_index or mid not in sc.mentor_index:
+                raise ValueError(f"locked pair ({tid}, {mid}) names an unknown trainee or mentor")
+            i = sc.trainee_index[tid]
+            if i in self.locked:
+                raise ValueError(f"trainee {tid} is locked to two mentors")
+            self.locked[i] = sc.mentor_index[mid]
+        self.locked_load = np.bincount(
+            np.array(list(self.locked.values()), np.int64), minlength=self.n_m
+        )
+        self.cap = np.maximum(sc.m_capacity - self.locked_load, 0)
+        self.active = np.array([i for i in range(self.n_t) if i not in self.locked], np.int64)
+
+    # -------------------------------------------------------------- block scoring helpers
+
+    def _block(self, rows):
+        """Approximate scores and candidate eligibility (rules, places left, min score)."""
+        s = self.sc.block(rows)
+        ok = self.sc.eligible(rows) & (self.cap > 0)[None, :]
+        ok &= s + BLOCK_ERROR >= self.settings.min_score
+        return s, ok
+
+    def candidates(self):
+        t0 = time.perf_counter()
+        act = self.active
+        self.dense = act.size * self.n_m <= self.dense_limit
+        rows_out, cols_out = [], []
+        self.bound = np.full(act.size, -np.inf)  # best score outside the candidates
+        kk = self.k
+        for blk_start, rows in self._enumerate_blocks(act):
+            s, ok = self._block(rows)
+            if self.dense or self.n_m <= kk:
+                r, c = np.nonzero(ok)
+            else:
+                masked = np.where(ok, s, -np.inf)
+                part = np.argpartition(-masked, kk, axis=1)[:, : kk + 1]
+                vals = np.take_along_axis(masked, part, axis=1)
+                order = np.argsort(-vals, axis=1, kind="stable")
+                part = np.take_along_axis(part, order, axis=1)
+                vals = np.take_along_axis(vals, order, axis=1)
+                self.bound[blk_start : blk_start + rows.size] = vals[:, kk]
+                top = part[:, :kk]
+                keep = np.isfinite(vals[:, :kk])
+                r = np.repeat(np.arange(rows.size), kk)[keep.ravel()]
+                c = top.ravel()[keep.ravel()]
+            rows_out.append(r + blk_start)
+            cols_out.append(c)
+        r = np.concatenate(rows_out) if rows_out else np.zeros(0, np.int64)
+        c = np.concatenate(cols_out) if cols_out else np.zeros(0, np.int64)
+        self.timings["candidates"] = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        self._set_candidates(r.astype(np.int64), c.astype(np.int64))
+        self.timings["rescoring"] = time.perf_counter() - t1
+
+    def _enumerate_blocks(self, act):
+        start = 0
+        for rows in _blocks(act, self.n_m):
+            yield start, rows
+            start += rows.size
+
+    def _set_candidates(self, r_local, c):
+        """Exact rescoring; r_local indexes self.active."""
+        score = self.sc.pairs(self.active[r_local], c).score
+        keep = score >= self.settings.min_score
+        r_local, c, score = r_local[keep], c[keep], score[keep]
+        order = np.lexsort((c, r_local))
+        self.c_rows, self.c_cols, self.c_score = r_local[order], c[order], score[order]
+
+    def _add_candidates(self, r_local, c):
+        if r_local.size == 0:
+            return 0
+        score = self.sc.pairs(self.active[r_local], c).score
+        ok = score >= self.settings.min_score
+        r_local, c, score = r_local[ok], c[ok], score[ok]
+        key_old = self.c_rows * self.n_m + self.c_cols
+        key_new = r_local * self.n_m + c
+        new = ~np.isin(key_new, key_old)
+        r_local, c, score = r_local[new], c[new], score[new]
+        rows = np.concatenate([self.c_rows, r_local])
+        cols = np.concatenate([self.c_cols, c])
+        scores = np.concatenate([self.c_score, score])
+        order = np.lexsort((cols, rows))
+        self.c_rows, self.c_cols, self.c_score = rows[order], cols[order], scores[order]
+        return int(r_local.size)
+
+    def _solve(self, objective):
+        return solve_candidates(
+            self.active.size,
+            self.n_m,
+            self.c_rows,
+            self.c_cols,
+            self.c_score,
+            self.cap,
+            objective,
+            scale=SCALE,
+            score_bounds=(0.0, 1.0),
+        )
+
+    def _scan(self, rows_local, predicate, per_row=5):
+        """Rescore the given active rows against all mentors; return (rows, cols) where
+        ``predicate(local_rows, scores, ok)`` holds, at most ``per_row`` per row (the largest
+        predicate margins), excluding existing candidates."""
+        out_r, out_c = [], []
+        cand = sp.csr_array(
+            (np.ones(self.c_rows.size, bool), (self.c_rows, self.c_cols)),
+            shape=(self.active.size, self.n_m),
+        )
+        for rows in _blocks(np.asarray(rows_local, np.int64), self.n_m):
+            s, ok = self._block(self.active[rows])
+            ok &= ~cand[rows].toarray()
+            margin = predicate(rows, s, ok)
+            margin = np.where(ok, margin, -np.inf)
+            hit = np.isfinite(margin) & (margin > 0)
+            if not hit.any():
+                continue
+            take = min(per_row, self.n_m)
+            part = np.argpartition(-margin, take - 1, axis=1)[:, :take]
+            sel = np.take_along_axis(hit, part, axis=1)
+            rr = np.repeat(rows, take)[sel.ravel()]
+            out_r.append(rr)
+            out_c.append(part.ravel()[sel.ravel()])
+        if not out_r:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.concatenate(out_r), np.concatenate(out_c)
+
+    # -------------------------------------------------------------- assignment + pricing
+
+    def assign(self):
+        objective = self.settings.objective
+        rounds = []
+        t_assign = 0.0
+        t_price = 0.0
+        certified = True
+        # the total objective first: it certifies the maximum number of matched trainees
+        phases = ["total"] if objective == "total" else ["total", "fair"]
+        for phase in phases:
+            for _ in range(50):
+                t0 = time.perf_counter()
+                res = self._solve(phase)
+                t_assign += time.perf_counter() - t0
+                if self.dense:
+                    break
+                t1 = time.perf_counter()
+                added = 0
+                if phase == "fair" and res.threshold is not None:
+                    added += self._price_threshold(res)
+                if not added:
+                    added += self._price(res)
+                t_price += time.perf_counter() - t1
+                rounds.append({"phase": phase, "added": added, "certified": res.certified})
+                if not added:
+                    break
+            else:
+                certified = False
+            certified &= res.certified
+        self.result = res
+        self.certified = certified
+        self.rounds = rounds
+        self.timings["assign"] = t_assign
+        self.timings["pricing"] = t_price
+
+    def _price(self, res) -> int:
+        """Add pairs whose value exceeds the sum of the two dual prices (they could improve)."""
+        u = res.trainee_price.astype(np.float64)
+        v = res.mentor_price.astype(np.float64)
+        bonus = float(res.bonus)
+        floor = res.threshold if res.threshold is not None else -np.inf
+        # a pair outside the candidates scores at most `bound`; only rows where that could
+        # beat the trainee's price (with the cheapest mentor) need a rescoring pass
+        need = (self.bound + BLOCK_ERROR) * SCALE + bonus > u + v.min(initial=0.0)
+        rows = np.flatnonzero(need & (self.bound + BLOCK_ERROR >= floor))
+        if rows.size == 0:
+            return 0
+
+        def predicate(r, s, ok):
+            value = (s.astype(np.float64) + BLOCK_ERROR) * SCALE + bonus
+            margin = value - u[r, None] - v[None, :]
+            return np.where(s + BLOCK_ERROR >= floor, margin, -np.inf)
+
+        r, c = self._scan(rows, predicate)
+        return self._add_violators(r, c, res, floor)
+
+    def _add_violators(self, r, c, res, floor) -> int:
+        if r.size == 0:
+            return 0
+        exact = self.sc.pairs(self.active[r], c).score
+        q = np.rint(exact * SCALE)
+        viol = (res.bonus + q > res.trainee_price[r] + res.mentor_price[c]) & (exact >= floor)
+        self._add_candidates(r, c)
+        return int(viol.sum())
+
+    def _price_threshold(self, res) -> int:
+        """Fair objective: could pairs outside the candidates raise the bottleneck?
+
+        With only pairs scoring above the current threshold the candidates cannot match
+        everybody; the minimum cut of that flow (Koenig cover) proves it for the full matrix
+        unless some pair leaves a reachable trainee for an unreachable mentor.
+        """
+        tau_q = round(res.threshold * SCALE)
+        q = np.rint(self.c_score * SCALE)
+        keep = q > tau_q
+        _, reach_t, reach_m = _max_flow(
+            self.active.size, self.n_m, self.c_rows[keep], self.c_cols[keep], self.cap
+        )
+        rows = np.flatnonzero(reach_t & (self.bound + BLOCK_ERROR > res.threshold))
+        if rows.size == 0:
+            return 0
+
+        def predicate(r, s, ok):
+            margin = s.astype(np.float64) + BLOCK_ERROR - res.threshold
+            return np.where(reach_m[None, :], -np.inf, margin)
+
+        r, c = self._scan(rows, predicate)
+        if r.size == 0:
+            return 0
+        exact = self.sc.pairs(self.active[r], c).score
+        useful = int((np.rint(exact * SCALE) > tau_q).sum())
+        self._add_candidates(r, c)
+        return useful
+
+
+def propose(
+    trainees: list[TraineeProfile],
+    mentors: list[MentorProfile],
+    settings: MatchSettings | None = None,
+    *,
+    k: int = K_CANDIDATES,
+    dense_limit: int = DENSE_LIMIT,
+    explain: bool = True,
+) -> MatchResult:
+    """Propose a mentor for every trainee who can have one (see the module docstring)."""
+    settings = settings or MatchSettings()
+    ids = [t.id for t in trainees]
+    if len(set(ids)) != len(ids) or len({m.id for m in mentors}) != len(mentors):
+        raise ValueError("trainee and mentor ids must be unique")
+    eng = _Engine(trainees, mentors, settings, max(k, settings.alternatives + 1), dense_limit)
+    eng.candidates()
+    eng.assign()
+    t0 = time.perf_counter()
+    result = _report(eng, explain)
+    eng.timings["report"] = time.perf_counter() - t0
+    return result
+
+
+def _report(eng: _Engine, explain: bool) -> MatchResult:
+    sc, settings = eng.sc, eng.settings
+    n_t, n_m = eng.n_t, eng.n_m
+    mentor = np.full(n_t, -1, np.int64)
+    mentor[eng.active] = eng.result.mentor
+    for i, j in eng.locked.items():
+        mentor[i] = j
+    matched = np.flatnonzero(mentor >= 0)
+    scores = np.full(n_t, np.nan)
+    if matched.size:
+        scores[matched] = sc.pairs(matched, mentor[matched]).score
+    load = np.bincount(mentor[matched], minlength=n_m)
+    full = load >= sc.m_capacity
+
+    explanations = sc.explain_many(matched, mentor[matched]) if explain else {}
+    results = [
+        TraineeResult(
+            trainee_id=t.id,
+            mentor_id=sc.mentors[mentor[i]].id if mentor[i] >= 0 else None,
+            score=round(float(scores[i]), 6) if mentor[i] >= 0 else None,
+            locked=i in eng.locked,
+            explanation=explanations.get(i),
+        )
+        for i, t in enumerate(sc.trainees)
+    ]
+
+    # alternatives: best other candidates (active trainees), block scores for locked ones
+    a = settings.alternatives
+    pos = np.full(eng.active.size + 1, 0, np.int64)
+    np.cumsum(np.bincount(eng.c_rows, minlength=eng.active.size), out=pos[1:])
+    for li, i in enumerate(eng.active.tolist()):
+        lo, hi = pos[li], pos[li + 1]
+        cols, sc_ = eng.c_cols[lo:hi], eng.c_score[lo:hi]
+        order = np.lexsort((cols, -sc_))
+        alts = [(int(cols[o]), float(sc_[o])) for o in order if cols[o] != mentor[i]][:a]
+        results[i].alternatives = [
+            Alternative(sc.mentors[j].id, round(s, 6), bool(full[j])) for j, s in alts
+        ]
+    if eng.locked:
+        rows = np.array(sorted(eng.locked), np.int64)
+        s = sc.block(rows)
+        ok = sc.eligible(rows) & (s + BLOCK_ERROR >= settings.min_score)
+        for r, i in enumerate(rows.tolist()):
+            cols = np.flatnonzero(ok[r] & (np.arange(n_m) != mentor[i]))
+            if cols.size:
+                exact = sc.pairs(np.full(cols.size, i), cols).score
+                order = np.lexsort((cols, -exact))[:a]
+                results[i].alternatives = [
+                    Alternative(
+                        sc.mentors[cols[o]].id, round(float(exact[o]), 6), bool(full[cols[o]])
+                    )
+                    for o in order
+                ]
+
+    _diagnose(eng, mentor, scores, results)
+
+    holders: dict[int, list[int]] = {}
+    for i in matched.tolist():
+        holders.setdefault(int(mentor[i]), []).append(i)
+    m_scores = scores[matched]
+    return MatchResult(
+        model_version=MODEL_VERSION,
+        role=settings.role,
+        objective=settings.objective,
+        results=results,
+        matched=int(matched.size),
+        unmatched=int(n_t - matched.size),
+        total_score=float(m_scores.sum()) if matched.size else 0.0,
+        min_score=float(m_scores.min()) if matched.size else None,
+        certified=bool(eng.certified),
+        mentor_load={sc.mentors[j].id: int(load[j]) for j in range(n_m)},
+        stats={
+            "trainees": n_t,
+            "mentors": n_m,
+            "candidate_pairs": int(eng.c_rows.size),
+            "all_pairs_candidates": bool(eng.dense),
+            "pricing_rounds": eng.rounds,
+            "timings": dict(eng.timings),
+            "locked": len(eng.locked),
+        },
+    )
+
+
+def _diagnose(eng: _Engine, mentor, scores, results) -> None:
+    sc, settings = eng.sc, eng.settings
+    unmatched = np.flatnonzero(mentor < 0)
+    if unmatched.size == 0:
+        return
+    role = _ROLE_LABEL.get(settings.role, settings.role)
+    holders: dict[int, list[int]] = {}
+    for i in np.flatnonzero(mentor >= 0).tolist():
+        holders.setdefault(int(mentor[i]), []).append(i)
+    for rows in _blocks(unmatched, eng.n_m):
+        masks = sc.rule_masks(rows)
+        s = sc.block(rows)
+        masks["min_score"] = s + BLOCK_ERROR < settings.min_score
+        excluded = np.zeros((rows.size, eng.n_m), bool)
+        for m in masks.values():
+            excluded |= m
+        for r, i in enumerate(rows.tolist()):
+            res = results[i]
+            if not sc.t_role_ok[i]:
+                res.reason = "no_eligible_mentor"
+                res.excluded_by = {"role_not_requested": eng.n_m}
+                res.diagnosis = f"No eligible mentor: the trainee did not ask for a {role}."
+                continue
+            elig = np.flatnonzero(~excluded[r])
+            if elig.size == 0:
+                counts = {name: int(m[r].sum()) for name, m in masks.items() if m[r].any()}
+                res.reason = "no_eligible_mentor"
+                res.excluded_by = counts
+                parts = [
+                    f"{n} {'mentor' if n == 1 else 'mentors'}: {RULE_TEXT[name]}"
+                    for name, n in sorted(counts.items(), key=lambda x: (-x[1], x[0]))
+                ]
+                res.diagnosis = (
+                    f"No eligible mentor among {eng.n_m}. Excluded because "
+                    + "; ".join(parts)
+                    + "."
+                    if eng.n_m
+                    else "No mentors in this cycle."
+                )
+                continue
+            exact = sc.pairs(np.full(elig.size, i), elig).score
+            order = np.lexsort((elig, -exact))
+            res.reason = "all_eligible_full"
+            lines = []
+            for o in order[:5]:
+                j = int(elig[o])
+                taken = sorted(holders.get(j, []), key=lambda x: -scores[x])
+                res.full_mentors.append(
+                    {
+                        "mentor_id": sc.mentors[j].id,
+                        "score": round(float(exact[o]), 6),
+                        "taken_by": [
+                            (sc.trainees[x].id, round(float(scores[x]), 6)) for x in taken
+                        ],
+                    }
+                )
+                who = ", ".join(
+                    f"{sc.trainees[x].name or sc.trainees[x].id} ({scores[x]:.2f}"
+                    + (", locked" if x in eng.locked else "")
+                    + ")"
+                    for x in taken
+                )
+                lines.append(
+                    f"{sc.mentors[j].name or sc.mentors[j].id} (score {exact[o]:.2f}) "
+                    + (f"took {who}" if who else "has no places")
+                )
+            n = elig.size
+            res.diagnosis = (
+                f"Every eligible mentor is full ({n} eligible). "
+                "Giving this trainee a place would leave another trainee without a mentor "
+                "or lower the total score. Best eligible: " + "; ".join(lines) + "."
+            )
