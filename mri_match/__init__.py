@@ -66,6 +66,7 @@ def _register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .errors import bp as errors_bp
     from .main import bp as main_bp
+    from .matches import bp as matches_bp
     from .mentor import bp as mentor_bp
     from .trainee import bp as trainee_bp
 
@@ -75,3 +76,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(trainee_bp, url_prefix="/trainee")
     app.register_blueprint(mentor_bp, url_prefix="/mentor")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(matches_bp)

@@ -44,6 +44,8 @@ def create_admin(email: str, password: str) -> None:
 def register(app: Flask) -> None:
     app.cli.add_command(create_admin)
     from .demo import demo_logins, seed_demo
+    from .matches.cli import match_command
 
     app.cli.add_command(seed_demo)
     app.cli.add_command(demo_logins)
+    app.cli.add_command(match_command)

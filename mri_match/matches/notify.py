@@ -11,11 +11,11 @@ def reasons(match: Match) -> list[str]:
     """The explanation's main reasons, in words, strongest first."""
     explanation = match.explanation or {}
     lines = [
-        c["text"]
+        f"{c['label']}: {c['detail']}"
         for c in sorted(
-            explanation.get("criteria", []), key=lambda c: c.get("contribution", 0), reverse=True
+            explanation.get("criteria", []), key=lambda c: c.get("points", 0), reverse=True
         )
-        if c.get("contribution", 0) > 0 and c.get("text")
+        if c.get("points", 0) > 0 and c.get("detail")
     ]
     return lines[:5]
 

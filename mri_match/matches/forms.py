@@ -1,0 +1,200 @@
+"""Forms for running matching and deciding on proposals."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SearchField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from ..forms import MultiCheckboxField, strip_filter
+from ..matching.profiles import CRITERIA, MUST_HAVE_RULES
+from ..vocabulary import CAREER_STAGES, topic_choices
+
+OBJECTIVE_CHOICES = {
+    "total": "Match as many trainees as possible, then the best total score",
+    "fair": "Make the worst match as good as possible",
+}
+SAME_INSTITUTION_CHOICES = {
+    "ignore": "Ignore institutions",
+    "prefer": "Prefer a mentor at the trainee's institution",
+    "avoid": "Never pair people at the same institution",
+    "require": "Only pair people at the same institution",
+}
+ROLE_CHOICES = {"research": "Research mentors", "career": "Career-development mentors"}
+MAX_REASON = 1000
+
+
+class RunSettingsForm(FlaskForm):
+    """Weights 0–10 per criterion (one field each, added below), rules, policy, objective."""
+
+    role = RadioField(
+        "Match trainees with",
+        choices=ROLE_CHOICES,
+        default="research",
+        validators=[InputRequired(message="Choose which kind of mentor to match.")],
+    )
+    objective = RadioField(
+        "Objective",
+        choices=OBJECTIVE_CHOICES,
+        default="total",
+        validators=[InputRequired(message="Choose an objective.")],
+    )
+    same_institution = SelectField(
+        "Same institution",
+        choices=SAME_INSTITUTION_CHOICES,
+        default="ignore",
+        validators=[InputRequired(message="Choose a same-institution policy.")],
+    )
+    must_have = MultiCheckboxField("Must-have rules", choices=MUST_HAVE_RULES)
+    min_score = IntegerField(
+        "Minimum acceptable score (0 to 100)",
+        default=0,
+        validators=[
+            InputRequired(message="Enter a minimum score between 0 and 100."),
+            NumberRange(min=0, max=100, message="Enter a whole number between 0 and 100."),
+        ],
+    )
+    submit = SubmitField("Run matching")
+
+    @property
+    def weight_fields(self):
+        return [(c, getattr(self, f"weight_{c.name}")) for c in CRITERIA]
+
+    def engine_settings(self) -> dict:
+        """What the run stores and the engine reads (role, weights, rules, policy...)."""
+        return {
+            "role": self.role.data,
+            "objective": self.objective.data,
+            "same_institution": self.same_institution.data,
+            "must_have": sorted(self.must_have.data or []),
+            "min_score": self.min_score.data / 100,
+            "weights": {c.name: float(field.data) for c, field in self.weight_fields},
+        }
+
+
+for _criterion in CRITERIA:
+    setattr(
+        RunSettingsForm,
+        f"weight_{_criterion.name}",
+        DecimalField(
+            _criterion.label,
+            default=_criterion.default,
+            places=1,
+            validators=[
+                InputRequired(message="Enter a weight between 0 and 10."),
+                NumberRange(min=0, max=10, message="Enter a weight between 0 and 10."),
+            ],
+        ),
+    )
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason",
+        filters=[strip_filter],
+        validators=[
+            InputRequired(message="Give a reason."),
+            Length(max=MAX_REASON, message=f"Use at most {MAX_REASON} characters."),
+        ],
+    )
+    submit = SubmitField("Save")
+
+
+class OptionalReasonForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason (optional)",
+        filters=[strip_filter],
+        validators=[
+            Optional(),
+            Length(max=MAX_REASON, message=f"Use at most {MAX_REASON} characters."),
+        ],
+    )
+    submit = SubmitField("Save")
+
+
+class SwapForm(OptionalReasonForm):
+    mentor_id = HiddenField(validators=[InputRequired()])
+
+
+class BulkConfirmForm(FlaskForm):
+    """Confirm the selected rows, or every open proposal at or above a score."""
+
+    selected = HiddenField()  # filled from the checkboxes named "proposal"
+    min_score = IntegerField(
+        "Confirm every open proposal scoring at least",
+        validators=[Optional(), NumberRange(min=0, max=100, message="Enter 0 to 100.")],
+    )
+    submit = SubmitField("Confirm")
+
+
+class OutcomeForm(FlaskForm):
+    kind = RadioField(
+        "What to do",
+        choices={
+            "widen": "Widen the search (re-run with looser settings)",
+            "recruit": "Recruit a mentor for this trainee",
+            "closed": "Close: no suitable mentor this cycle",
+        },
+        validators=[InputRequired(message="Choose what to do for this trainee.")],
+    )
+    reason = TextAreaField(
+        "Note or reason",
+        filters=[strip_filter],
+        validators=[
+            InputRequired(message="Give a reason or a note."),
+            Length(max=MAX_REASON, message=f"Use at most {MAX_REASON} characters."),
+        ],
+    )
+    submit = SubmitField("Save decision")
+
+
+class ProposalFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET form: filters in the address, safe to share
+
+    q = SearchField("Search trainee or mentor", filters=[strip_filter], validators=[Optional()])
+    stage = SelectField(
+        "Career stage", choices={"": "Any stage", **dict(CAREER_STAGES)}, validators=[Optional()]
+    )
+    topic = SelectField("Topic", validators=[Optional()])
+    status = SelectField(
+        "Decision",
+        choices={
+            "": "Any",
+            "open": "Open",
+            "confirmed": "Confirmed",
+            "rejected": "Rejected",
+            "swapped": "Swapped",
+            "unmatched": "Unmatched",
+        },
+        validators=[Optional()],
+    )
+    sort = SelectField(
+        "Sort by",
+        choices={
+            "unmatched": "Unmatched first",
+            "score_desc": "Score, highest first",
+            "score_asc": "Score, lowest first",
+            "name": "Trainee name",
+        },
+        validators=[Optional()],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.topic.choices = {"": "Any topic", **dict(topic_choices())}
+
+
+class MentorSearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    mentor_q = StringField("Find a mentor with room", filters=[strip_filter])

@@ -1,0 +1,248 @@
+"""The one adapter between the database and the matching engine.
+
+It loads a cycle's people into the engine's plain dataclasses, runs ``propose``, and stores the
+result as a MatchRun with its Proposals in one transaction. Confirmed matches are never touched:
+trainees who already have an active match for the role are left out, and mentors' capacity is
+what remains after their active matches.
+"""
+
+import time
+
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..matching import profiles as engine
+from ..matching.propose import propose
+from ..models import (
+    Application,
+    Match,
+    MatchRun,
+    MentorOffer,
+    MentorProfile,
+    PairRule,
+    Proposal,
+    SelfIdentification,
+    record,
+)
+from .decisions import remaining_capacity
+
+RUNNABLE_CYCLE_STATES = ("closed", "matching")
+# Eligible applications and submitted ones an admin has not reviewed yet take part.
+MATCHED_APPLICATION_STATES = ("submitted", "eligible")
+
+
+class RunError(ValueError):
+    """A run that cannot start; the message is for the admin."""
+
+
+def _backgrounds(user_ids: list[int]) -> dict[int, frozenset[str] | None]:
+    """Consented self-identification attributes by user; this is matching's only read of it."""
+    if not user_ids:
+        return {}
+    rows = db.session.scalars(
+        db.select(SelfIdentification).where(SelfIdentification.user_id.in_(user_ids))
+    )
+    return {row.user_id: row.matching_attributes() for row in rows}
+
+
+def _conflicts(lines: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Declared conflicts are free text: each line may name a person or an institution."""
+    people = tuple(line for line in lines)
+    return people, people
+
+
+def load_trainees(cycle, role: str) -> list[Application]:
+    applications = db.session.scalars(
+        db.select(Application)
+        .where(
+            Application.cycle_id == cycle.id,
+            Application.status.in_(MATCHED_APPLICATION_STATES),
+            ~db.select(Match.id)
+            .where(
+                Match.application_id == Application.id,
+                Match.role == role,
+                Match.status == "active",
+            )
+            .exists(),
+        )
+        .order_by(Application.id)
+    ).all()
+    return [a for a in applications if role in (a.requested_roles or [])]
+
+
+def load_mentors(cycle) -> list[tuple[MentorOffer, int]]:
+    """Active offers in the cycle with the places left; the engine checks the role itself,
+    so that a diagnosis can say "does not offer this kind of mentoring"."""
+    places = remaining_capacity(cycle.id)
+    offers = db.session.scalars(
+        db.select(MentorOffer)
+        .where(MentorOffer.cycle_id == cycle.id, MentorOffer.status == "active")
+        .options(selectinload(MentorOffer.mentor).selectinload(MentorProfile.topic_links))
+        .order_by(MentorOffer.mentor_id)
+    ).all()
+    return [(offer, places.get(offer.mentor_id, 0)) for offer in offers]
+
+
+def trainee_profile(application: Application, background) -> engine.TraineeProfile:
+    return engine.TraineeProfile(
+        id=application.id,
+        name=application.full_name or "",
+        email=application.trainee.email,
+        stage=application.career_stage or "medical_student",
+        institution=application.institution or "",
+        city=application.city or "",
+        region=application.region or "",
+        country=application.country or "",
+        timezone=application.timezone or "",
+        topics=tuple(application.topics),
+        statement=application.research_statement or "",
+        needs=tuple(application.needs or ()),
+        roles=tuple(application.requested_roles or ()),
+        meeting_format=application.meeting_format or "either",
+        languages=tuple(application.languages or ()),
+        wants_same_institution=application.wants_same_institution,
+        wants_same_region=application.wants_same_region,
+        background=background,
+    )
+
+
+def mentor_profile(offer: MentorOffer, places: int, background) -> engine.MentorProfile:
+    mentor = offer.mentor
+    people, institutions = _conflicts(mentor.conflict_list())
+    return engine.MentorProfile(
+        id=mentor.id,
+        name=mentor.full_name,
+        email=mentor.user.email,
+        institution=mentor.institution or "",
+        city=mentor.city or "",
+        region=mentor.region or "",
+        country=mentor.country or "",
+        timezone=mentor.timezone or "",
+        topics=tuple(mentor.topics),
+        statement=mentor.expertise_statement or "",
+        publications=mentor.publications or "",
+        roles=tuple(offer.roles or ()),
+        stages=tuple(mentor.stages_accepted or ()),
+        capacity=places,
+        meeting_formats=tuple(mentor.meeting_formats or ()),
+        languages=tuple(mentor.languages or ()),
+        background=background,
+        conflict_people=people,
+        conflict_institutions=institutions,
+    )
+
+
+def pair_rules(role: str, application_ids: set[int]) -> tuple[frozenset, frozenset]:
+    rules = db.session.execute(
+        db.select(PairRule.application_id, PairRule.mentor_id, PairRule.kind).where(
+            PairRule.role == role
+        )
+    ).all()
+    rejected = frozenset((a, m) for a, m, kind in rules if kind == "rejected")
+    locked = frozenset((a, m) for a, m, kind in rules if kind == "locked" and a in application_ids)
+    return rejected, locked
+
+
+def build_inputs(cycle, settings: dict):
+    role = settings["role"]
+    applications = load_trainees(cycle, role)
+    mentors = load_mentors(cycle)
+    backgrounds = _backgrounds(
+        [a.trainee_id for a in applications] + [o.mentor.user_id for o, _ in mentors]
+    )
+    trainees = [trainee_profile(a, backgrounds.get(a.trainee_id)) for a in applications]
+    mentor_profiles = [mentor_profile(o, n, backgrounds.get(o.mentor.user_id)) for o, n in mentors]
+    rejected, locked = pair_rules(role, {a.id for a in applications})
+    engine_settings = engine.MatchSettings(
+        role=role,
+        weights=dict(settings["weights"]),
+        must_have=frozenset(settings.get("must_have", ())),
+        same_institution=settings["same_institution"],
+        objective=settings["objective"],
+        min_score=float(settings["min_score"]),
+        rejected_pairs=rejected,
+        locked_pairs=locked,
+    )
+    return applications, trainees, mentor_profiles, engine_settings
+
+
+def start_run(cycle, settings: dict, *, actor) -> MatchRun:
+    if cycle.status not in RUNNABLE_CYCLE_STATES:
+        raise RunError("Matching runs once applications are closed.")
+    if cycle.status == "closed":
+        cycle.move_to("matching", actor=actor, reason="Matching started")
+    run = MatchRun(
+        cycle=cycle,
+        role=settings["role"],
+        settings=settings,
+        model_version=engine.MODEL_VERSION,
+        created_by_id=actor.id,
+    )
+    db.session.add(run)
+    db.session.flush()
+    record(run, "run", actor=actor, to_state="running", reason=engine.MODEL_VERSION)
+    return run
+
+
+def execute_run(run: MatchRun, *, actor) -> MatchRun:
+    """Run the engine and store the proposals; the caller commits (or rolls back on error)."""
+    started = time.perf_counter()
+    applications, trainees, mentors, settings = build_inputs(run.cycle, run.settings)
+    result = propose(trainees, mentors, settings)
+    store_result(run, result, applications)
+    run.summary = summarise(result, time.perf_counter() - started, len(mentors))
+    run.finish("done", actor=actor)
+    return run
+
+
+def store_result(run: MatchRun, result, applications: list[Application]) -> None:
+    """One Proposal per trainee who took part, matched or not (bulk insert: runs can be big)."""
+    rows = [
+        {
+            "run_id": run.id,
+            "application_id": item.trainee_id,
+            "mentor_id": item.mentor_id,
+            "score": item.score,
+            "explanation": item.explanation or {},
+            "alternatives": [
+                {"mentor_id": a.mentor_id, "score": a.score, "full": a.full}
+                for a in item.alternatives
+            ],
+            "diagnosis": item.diagnosis,
+            "locked": item.locked,
+            "status": "open",
+        }
+        for item in result.results
+    ]
+    if rows:
+        db.session.execute(db.insert(Proposal), rows)
+
+
+def summarise(result, seconds: float, mentors: int) -> dict:
+    scores = [r.score for r in result.results if r.score is not None]
+    return {
+        "trainees": len(result.results),
+        "mentors": mentors,
+        "matched": result.matched,
+        "unmatched": result.unmatched,
+        "mean_score": round(100 * sum(scores) / len(scores), 1) if scores else None,
+        "min_score": round(100 * min(scores), 1) if scores else None,
+        "certified": result.certified,
+        "seconds": round(seconds, 2),
+    }
+
+
+def run_matching(cycle, settings: dict, *, actor) -> MatchRun:
+    """Start, execute and commit a run; a failure is committed as a failed run, nothing else."""
+    run = start_run(cycle, settings, actor=actor)
+    db.session.commit()
+    try:
+        execute_run(run, actor=actor)
+        db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        run = db.session.get(MatchRun, run.id)
+        run.finish("failed", actor=actor, error=f"{type(exc).__name__}: {exc}"[:500])
+        db.session.commit()
+        raise
+    return run
