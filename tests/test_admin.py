@@ -243,6 +243,19 @@ def test_create_cycle_shows_message_beside_field_and_saves_nothing(
     assert db.session.scalar(db.select(Cycle).filter_by(slug="mri-2027")) is None
 
 
+def test_slug_taken_between_check_and_save_gets_a_message_not_a_500(
+    client, admin, factory, monkeypatch
+):
+    from mri_match.admin.forms import CycleForm
+
+    factory.cycle(slug="mri-2027", name="First")
+    monkeypatch.setattr(CycleForm, "validate_slug", lambda form, field: None)
+    response = client.post("/admin/cycles/new", data=NEW_CYCLE)
+    assert response.status_code == 200
+    assert "Another cycle already uses this slug" in page_text(response)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Cycle)) == 1
+
+
 def test_admin_edits_cycle_details_and_history_says_what_changed(client, admin, factory):
     cycle = factory.cycle(name="Old name", status="open")
     form = page_text(client.get(f"/admin/cycles/{cycle.slug}/edit"))

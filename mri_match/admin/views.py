@@ -76,15 +76,15 @@ def new_cycle():
     if request.method == "GET":
         form.tracks.data = "\n".join(vocabulary.DEFAULT_TRACKS)
     if form.validate_on_submit():
-        cycle = create_cycle(
-            actor=current_user,
-            name=form.name.data,
-            slug=form.slug.data,
-            tracks=form.track_list,
-            opens_at=form.opens_at.data,
-            closes_at=form.closes_at.data,
-        )
         try:
+            cycle = create_cycle(
+                actor=current_user,
+                name=form.name.data,
+                slug=form.slug.data,
+                tracks=form.track_list,
+                opens_at=form.opens_at.data,
+                closes_at=form.closes_at.data,
+            )
             db.session.commit()
         except IntegrityError:  # another admin took the slug a moment ago
             db.session.rollback()
