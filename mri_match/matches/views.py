@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import vocabulary
 from ..access import admin_required, role_required
+from ..admin.queries import as_utc_text
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import (
@@ -58,6 +59,7 @@ def _helpers():
         "vocab": vocabulary,
         "label": vocabulary.label,
         "topic_labels": vocabulary.topic_labels(),
+        "utc": as_utc_text,
     }
 
 
