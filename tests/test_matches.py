@@ -439,3 +439,19 @@ def test_match_command_prints_a_summary(runner, program):
     bad = runner.invoke(args=["match", cycle.slug, "--weight", "text=99"])
     assert bad.exit_code == 2 and "0 to 10" in bad.output
     assert db.session.scalar(db.select(db.func.count(User.id))) >= 1
+
+
+def test_both_dashboards_show_the_confirmed_match(client, auth, program):
+    cycle, admin, mentors, (ana, _ben, _cy) = program
+    run = _run(cycle, admin)
+    auth.login(admin)
+    client.post(f"/admin/proposals/{_proposal(run, ana).id}/confirm")
+    auth.logout()
+    match = db.session.scalar(db.select(Match))
+    auth.login(ana.trainee)
+    page = client.get("/trainee/").get_data(as_text=True)
+    assert "Your mentors" in page and "Dr Sickle" in page and f"/matches/{match.id}" in page
+    auth.logout()
+    auth.login(mentors["scd"].user)
+    page = client.get("/mentor/").get_data(as_text=True)
+    assert "Your trainees" in page and "Ana Sickle" in page and f"/matches/{match.id}" in page

@@ -13,7 +13,7 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import or_
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from .. import vocabulary
 from ..access import admin_required, role_required
@@ -551,21 +551,3 @@ def my_match(match_id: int):
     return render_template(
         "matches/my_match.html", match=match, form=form, open_request=open_request
     )
-
-
-def matches_of(user) -> list[Match]:
-    """A person's confirmed matches, newest first (used by both dashboards)."""
-    stmt = db.select(Match).options(
-        joinedload(Match.application).joinedload(Application.trainee),
-        joinedload(Match.mentor).joinedload(MentorProfile.user),
-        selectinload(Match.application).selectinload(Application.topic_links),
-    )
-    if user.role == "trainee":
-        stmt = stmt.join(Application, Match.application_id == Application.id).where(
-            Application.trainee_id == user.id
-        )
-    else:
-        stmt = stmt.join(MentorProfile, Match.mentor_id == MentorProfile.id).where(
-            MentorProfile.user_id == user.id
-        )
-    return list(db.session.scalars(stmt.order_by(Match.confirmed_at.desc())).unique())

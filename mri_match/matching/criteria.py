@@ -251,14 +251,33 @@ class Scorer:
         # coefficient of criterion c for trainee i: w_c * a_ic / denom_i
         self.coef = {c: np.where(self.denom > 0, w[c] * applies[c] / safe, 0.0) for c in w}
 
-        # left/right matrices of the combined set-overlap GEMM
+        # left/right factors of one GEMM holding every criterion that is a product of a
+        # trainee-side and a mentor-side vector: set overlaps, meeting format, time zone,
+        # same country and same region (one-hot keys)
         lefts, rights = [], []
         for name, (lt, rt) in self._sets.items():
             size = np.maximum(set_sizes[name], 1)
             lefts.append(lt * (self.coef[name] / size)[:, None])
             rights.append(rt)
-        self._left = np.hstack(lefts).astype(np.float32) if lefts else np.zeros((n_t, 0))
+        lefts.append(np.eye(3)[self.t_format] * self.coef["meeting"][:, None])
+        rights.append(self.m_offers.astype(np.float64))
+        lefts.append(np.eye(n_off + 1)[self.t_tz] * self.coef["timezone"][:, None])
+        rights.append(self.tz_value[:, self.m_tz].T)
+        geo_rest = (1 - self.inst_share) / 3 * self.coef["geography"]
+        for name in ("region", "country"):
+            n_keys = len(tables[name])
+            lt = np.zeros((n_t, n_keys))
+            known = self.geo_t[name] >= 0
+            lt[np.flatnonzero(known), self.geo_t[name][known]] = geo_rest[known]
+            rt = np.zeros((n_m, n_keys))
+            known = self.geo_m[name] >= 0
+            rt[np.flatnonzero(known), self.geo_m[name][known]] = 1.0
+            lefts.append(lt)
+            rights.append(rt)
+        self._left = np.hstack(lefts).astype(np.float32)
         self._right_t = np.ascontiguousarray(np.hstack(rights).T.astype(np.float32))
+        self._geo_inst = (self.inst_share * self.coef["geography"]).astype(np.float32)
+        self._geo_city = geo_rest.astype(np.float32)
         self._text_t = (
             self.text.trainees.multiply(self.coef["text"][:, None]).tocsr().astype(np.float32)
         )
@@ -408,36 +427,25 @@ class Scorer:
 
     # ------------------------------------------------------------------ scores
 
-    def _geo_block(self, rows: np.ndarray) -> np.ndarray:
-        share = self.inst_share[rows, None]
-        rest = (1 - share) / 3
-        g = (self.geo_t["inst"][rows, None] == self.geo_m["inst"][None, :]) * share
-        for name in ("city", "region", "country"):
-            g = g + (self.geo_t[name][rows, None] == self.geo_m[name][None, :]) * rest
-        return g
-
     def block(self, rows: np.ndarray) -> np.ndarray:
         """Scores of a block of trainees against every mentor, float32 (see BLOCK_ERROR)."""
         rows = np.asarray(rows, np.int64)
         s = self._left[rows] @ self._right_t
         if self.text.terms.size:
             s += (self._text_t[rows] @ self._text_m_t).toarray()
-        coef = self.coef
-        c = coef["meeting"][rows].astype(np.float32)
-        if c.any():
-            s += self.m_offers[:, self.t_format[rows]].T * c[:, None]
-        c = coef["geography"][rows].astype(np.float32)
-        if c.any():
-            s += (self._geo_block(rows) * c[:, None]).astype(np.float32)
-        c = coef["timezone"][rows].astype(np.float32)
-        if c.any():
-            s += self.tz_value[self.t_tz[rows]][:, self.m_tz].astype(np.float32) * c[:, None]
+        # same institution / same city: only for trainees the geography criterion applies to
+        sub = np.flatnonzero(self._geo_inst[rows] > 0)
+        if sub.size:
+            r = rows[sub]
+            for name, coef in (("inst", self._geo_inst), ("city", self._geo_city)):
+                eq = self.geo_t[name][r, None] == self.geo_m[name][None, :]
+                s[sub] += eq * coef[r, None]
         if self.pref_rows.size:
-            pos = {int(i): r for r, i in enumerate(rows.tolist())}
+            pos = {int(i): k for k, i in enumerate(rows.tolist())}
             for i, j in zip(self.pref_rows.tolist(), self.pref_cols.tolist(), strict=True):
-                r = pos.get(i)
-                if r is not None:
-                    s[r, j] += coef["preference"][i]
+                k = pos.get(i)
+                if k is not None:
+                    s[k, j] += self.coef["preference"][i]
         return s
 
     def pairs(self, rows: np.ndarray, cols: np.ndarray) -> PairParts:

@@ -276,7 +276,7 @@ class _Engine:
             margin = value - u[r, None] - v[None, :]
             return np.where(s + BLOCK_ERROR >= floor, margin, -np.inf)
 
-        r, c = self._scan(rows, predicate)
+        r, c = self._scan(rows, predicate, per_row=self.k)
         return self._add_violators(r, c, res, floor)
 
     def _add_violators(self, r, c, res, floor) -> int:

@@ -36,10 +36,11 @@ class Lexicon:
 
 
 @cache
-def _compile(terms: tuple[str, ...], ignore_case: bool) -> re.Pattern:
+def _compile(terms: tuple[str, ...], lower: bool) -> re.Pattern:
     alternation = "|".join(re.escape(t) for t in terms) or "(?!x)x"
-    flags = re.IGNORECASE if ignore_case else 0
-    return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])", flags)
+    if lower:  # synonyms run on lower-cased text; plain word boundaries keep re fast
+        return re.compile(rf"\b(?:{alternation})\b")
+    return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])")
 
 
 @cache
@@ -75,10 +76,10 @@ def load_lexicon() -> Lexicon:
 
 
 def expand(text: str, lexicon: Lexicon | None = None) -> str:
-    """Rewrite abbreviations and synonyms to canonical phrases."""
+    """Rewrite abbreviations and synonyms to canonical phrases; the result is lower case."""
     lex = lexicon or load_lexicon()
-    text = lex._abbr_re.sub(lambda m: lex.abbreviations[m.group(0)], text or "")
-    return lex._syn_re.sub(lambda m: lex.synonyms[m.group(0).lower()], text)
+    text = lex._abbr_re.sub(lambda m: lex.abbreviations[m.group(0)], text or "").lower()
+    return lex._syn_re.sub(lambda m: lex.synonyms[m.group(0)], text)
 
 
 def _vectorizer(n_docs: int) -> TfidfVectorizer:

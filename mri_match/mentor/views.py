@@ -9,6 +9,7 @@ from flask_login import current_user
 from ..access import mentor_required
 from ..extensions import db
 from ..forms import EmptyForm
+from ..matches.queries import matches_of
 from ..models import Cycle, MentorOffer, MentorProfile, TransitionError
 from ..vocabulary import (
     CAREER_STAGES,
@@ -83,6 +84,7 @@ def dashboard():
         open_cycles=open_cycles,
         button_form=EmptyForm(),
         labels=_labels(),
+        matches=matches_of(current_user),
     )
 
 

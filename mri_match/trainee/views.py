@@ -10,6 +10,7 @@ from .. import vocabulary
 from ..access import role_required, trainee_required
 from ..extensions import db
 from ..forms import EmptyForm
+from ..matches.queries import matches_of
 from ..models import Application, SelfIdentification, TransitionError, history
 from ..models import self_identification_of as read_self_identification
 from . import applications as service
@@ -58,6 +59,7 @@ def dashboard():
         "trainee/dashboard.html",
         applications=service.applications_of(current_user),
         open_cycles=service.open_cycles_for(current_user),
+        matches=matches_of(current_user),
     )
 
 
