@@ -1,0 +1,87 @@
+"""Lexicon expansion and the TF-IDF text model."""
+
+import numpy as np
+import pytest
+
+from mri_match.matching import text_similarity
+from mri_match.matching.text import TextModel, expand, load_lexicon
+
+
+def test_lexicon_covers_the_field_abbreviations():
+    lex = load_lexicon()
+    for abbr in ["SCD", "AML", "ALL", "CLL", "CML", "MDS", "MPN", "ITP", "TTP", "VTE", "HSCT"]:
+        assert abbr in lex.abbreviations
+    for abbr in ["CAR-T", "GVHD", "VWD", "PNH"]:
+        assert abbr in lex.abbreviations
+    assert lex.abbreviations["SCD"] == "sickle cell disease"
+
+
+def test_upper_case_all_is_leukemia_the_word_all_is_not():
+    out = expand("ALL relapse in all children; All patients")
+    assert out.startswith("acute lymphoblastic leukemia relapse in all children")
+    assert out.endswith("all patients")
+    assert "acute lymphoblastic leukemia" not in expand("all of them, All of us")
+
+
+def test_abbreviations_need_whole_tokens():
+    assert expand("SCD") == "sickle cell disease"
+    assert expand("SCDs and xAML and AML-like") == "scds and xaml and aml-like"
+    assert expand("CAR-T cells") == "chimeric antigen receptor t cell therapy cells"
+    assert expand("Aml") == "aml"  # case-sensitive: only the upper-case abbreviation
+
+
+def test_synonyms_and_spelling_variants():
+    assert expand("Sickle cell anaemia") == "sickle cell disease"
+    assert expand("leukaemia and haematology") == "leukemia and hematology"
+    assert expand("bone marrow transplant") == "hematopoietic stem cell transplantation"
+    # a canonical phrase is not rewritten again from a shorter synonym inside it
+    canonical = "hematopoietic stem cell transplantation"
+    assert expand(canonical) == canonical
+
+
+def test_text_similarity_shape_range_and_lexicon_effect():
+    trainees = ["I study AML and CAR-T therapy", "pain crises in SCD", ""]
+    mentors = [
+        "Acute myeloid leukemia genomics; chimeric antigen receptor T cell therapy",
+        "Sickle cell disease vaso-occlusive pain crises",
+        "hemophilia gene therapy",
+        "",
+    ]
+    sim = text_similarity(trainees, mentors)
+    assert sim.shape == (3, 4)
+    assert (sim >= 0).all() and (sim <= 1 + 1e-9).all()
+    assert sim[0].argmax() == 0 and sim[1].argmax() == 1
+    assert sim[2].max() == 0 and sim[:, 3].max() == 0
+    # without the lexicon "AML" and "acute myeloid leukemia" would share nothing
+    assert sim[0, 0] > 0.3
+
+
+def test_the_word_all_does_not_match_acute_lymphoblastic_leukemia():
+    sim = text_similarity(
+        ["we treat all patients", "we treat ALL patients"],
+        ["acute lymphoblastic leukemia clinic", "breast cancer clinic"],
+    )
+    assert sim[0, 0] == pytest.approx(0.0)
+    assert sim[1, 0] > 0.2
+
+
+def test_empty_and_degenerate_inputs():
+    assert text_similarity([], ["x"]).shape == (0, 1)
+    assert text_similarity(["x"], []).shape == (1, 0)
+    assert (text_similarity(["the and of"], ["the"]) == 0).all()  # stop words only
+
+
+def test_pair_similarity_and_shared_terms_agree_with_the_matrix():
+    trainees = ["sickle cell disease hydroxyurea adherence", "AML venetoclax"]
+    mentors = ["hydroxyurea in SCD", "acute myeloid leukemia venetoclax resistance", "ITP"]
+    model = TextModel.fit(trainees, mentors)
+    full = model.similarity()
+    r, c = np.meshgrid(np.arange(2), np.arange(3), indexing="ij")
+    assert np.allclose(model.pair_similarity(r.ravel(), c.ravel()).reshape(2, 3), full, atol=1e-6)
+    terms = model.shared_terms(0, 0)
+    assert len(terms) == 3
+    for term, _ in terms:  # every reported term occurs in both (expanded) statements
+        assert term in expand(trainees[0]) and term in expand(mentors[0])
+    assert sum(v for _, v in model.shared_terms(1, 1, n=100)) == pytest.approx(full[1, 1], abs=1e-5)
+    many = model.shared_terms_many(np.array([0, 1]), np.array([0, 1]))
+    assert [t for t, _ in many[0]] == [t for t, _ in terms]
