@@ -5,6 +5,7 @@ creates a uniquely named database there for the session and drops it afterwards.
 """
 
 import email
+import functools
 import os
 import uuid
 from datetime import timedelta
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from werkzeug.security import generate_password_hash
 
 from mri_match import create_app
 from mri_match.config import normalise_database_url
@@ -145,6 +147,12 @@ def outbox(app):
 # --- factories: small, explicit, and each commits what it makes ------------------------------
 
 
+@functools.cache
+def _hash_of(password: str) -> str:
+    # Hashing is deliberately slow; factories reuse one hash per password to keep tests quick.
+    return generate_password_hash(password)
+
+
 class Factory:
     def __init__(self):
         self.counter = 0
@@ -155,7 +163,7 @@ class Factory:
 
     def user(self, role="trainee", email=None, password=PASSWORD, active=True) -> User:
         user = User(email=email or f"{role}{self._next()}@example.org", role=role, active=active)
-        user.set_password(password)
+        user.password_hash = _hash_of(password)
         db.session.add(user)
         db.session.commit()
         return user
