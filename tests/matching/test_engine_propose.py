@@ -1,0 +1,280 @@
+"""propose(): every hard constraint, every diagnosis, explanations, and the sparse path."""
+
+import numpy as np
+import pytest
+
+from mri_match.matching import (
+    CRITERIA,
+    DEFAULT_WEIGHTS,
+    MODEL_VERSION,
+    MUST_HAVE_RULES,
+    MatchSettings,
+    MentorProfile,
+    TraineeProfile,
+    propose,
+)
+from mri_match.matching.synth import make_cohort
+
+
+def T(i, **kw):
+    base = dict(
+        id=i,
+        name=f"Trainee {i}",
+        email=f"t{i}@uni.edu",
+        stage="resident",
+        institution="Uni A",
+        city="Boston",
+        region="MA",
+        country="US",
+        timezone="America/New_York",
+        topics=("aml",),
+        statement="acute myeloid leukemia",
+        needs=("research",),
+        roles=("research",),
+        languages=("en",),
+    )
+    base.update(kw)
+    return TraineeProfile(**base)
+
+
+def M(j, **kw):
+    base = dict(
+        id=100 + j,
+        name=f"Mentor {j}",
+        email=f"m{j}@hosp.org",
+        institution="Hospital B",
+        city="Boston",
+        region="MA",
+        country="US",
+        timezone="America/New_York",
+        topics=("aml",),
+        statement="AML research",
+        languages=("en",),
+        capacity=1,
+    )
+    base.update(kw)
+    return MentorProfile(**base)
+
+
+def one(trainees, mentors, **settings):
+    return propose(trainees, mentors, MatchSettings(**settings)).by_trainee()
+
+
+def test_admin_constants():
+    assert {c.name for c in CRITERIA} == set(DEFAULT_WEIGHTS)
+    for c in CRITERIA:
+        assert c.label and c.help and 0 <= c.default <= 10
+    assert MUST_HAVE_RULES and all(MUST_HAVE_RULES.values())
+    assert isinstance(MODEL_VERSION, str) and MODEL_VERSION
+
+
+def test_settings_validation():
+    for bad in (
+        dict(role="coach"),
+        dict(objective="best"),
+        dict(same_institution="sometimes"),
+        dict(weights={"text": 11}),
+        dict(weights={"height": 1}),
+        dict(must_have=frozenset({"telepathy"})),
+        dict(min_score=1.5),
+    ):
+        with pytest.raises(ValueError):
+            propose([T(1)], [M(1)], MatchSettings(**bad))
+    with pytest.raises(ValueError):
+        propose([T(1), T(1)], [M(1)])
+
+
+@pytest.mark.parametrize(
+    "trainee_kw, mentor_kw, settings, rule",
+    [
+        ({"stage": "undergraduate"}, {"stages": ("fellow",)}, {}, "stage"),
+        ({}, {"roles": ("career",)}, {}, "role_not_offered"),
+        ({}, {"capacity": 0}, {}, "no_capacity"),
+        ({"conflict_people": ("M1@HOSP.ORG",)}, {}, {}, "conflict"),
+        ({}, {"conflict_people": ("Trainee 1",)}, {}, "conflict"),
+        ({"conflict_institutions": ("hospital b",)}, {}, {}, "conflict"),
+        ({}, {"conflict_institutions": ("Uni A",)}, {}, "conflict"),
+        ({}, {}, {"same_institution": "require"}, "same_institution"),
+        ({}, {"institution": "Uni A"}, {"same_institution": "avoid"}, "same_institution"),
+        ({}, {}, {"rejected_pairs": frozenset({(1, 101)})}, "rejected"),
+        ({}, {}, {"min_score": 0.99}, "min_score"),
+        ({"topics": ("cll",)}, {}, {"must_have": frozenset({"shared_topic"})}, "shared_topic"),
+        (
+            {"meeting_format": "in_person"},
+            {"meeting_formats": ("virtual",)},
+            {"must_have": frozenset({"meeting_format"})},
+            "meeting_format",
+        ),
+        (
+            {"languages": ("es",)},
+            {},
+            {"must_have": frozenset({"shared_language"})},
+            "shared_language",
+        ),
+        (
+            {"needs": ("research", "grant_writing")},
+            {"needs_offered": ("research",)},
+            {"must_have": frozenset({"needs_offered"})},
+            "needs_offered",
+        ),
+        (
+            {"wants_same_region": True},
+            {"region": "CA", "city": "LA"},
+            {"must_have": frozenset({"same_region"})},
+            "same_region",
+        ),
+        (
+            {},
+            {"timezone": "Europe/London"},
+            {"must_have": frozenset({"timezone_3h"})},
+            "timezone_3h",
+        ),
+    ],
+)
+def test_each_hard_rule_excludes_and_is_diagnosed(trainee_kw, mentor_kw, settings, rule):
+    res = one([T(1, **trainee_kw)], [M(1, **mentor_kw)], **settings)[1]
+    assert res.mentor_id is None
+    assert res.reason == "no_eligible_mentor"
+    assert res.excluded_by.get(rule) == 1
+    assert "No eligible mentor" in res.diagnosis
+    # and without the rule's trigger the same pair is proposed
+    assert one([T(1)], [M(1)])[1].mentor_id == 101
+
+
+def test_role_not_requested():
+    res = one([T(1, roles=("career",))], [M(1)], role="research")[1]
+    assert res.mentor_id is None and res.reason == "no_eligible_mentor"
+    assert "did not ask for a research mentor" in res.diagnosis
+    assert one([T(1, roles=("career",))], [M(1)], role="career")[1].mentor_id == 101
+
+
+def test_diagnosis_counts_every_rule_per_mentor():
+    mentors = [
+        M(1, stages=("fellow",)),
+        M(2, stages=("fellow",), roles=("career",)),
+        M(3, conflict_people=("t1@uni.edu",)),
+    ]
+    res = one([T(1)], mentors)[1]
+    assert res.excluded_by == {"stage": 2, "role_not_offered": 1, "conflict": 1}
+    assert "2 mentors: the mentor does not take trainees at this career stage" in res.diagnosis
+
+
+def test_full_mentors_diagnosis_names_who_took_the_places():
+    trainees = [T(1, statement="AML"), T(2, statement="AML venetoclax"), T(3, statement="x")]
+    mentors = [M(1, capacity=2, statement="AML venetoclax")]
+    out = one(trainees, mentors)
+    loser = [r for r in out.values() if r.mentor_id is None]
+    assert len(loser) == 1 and loser[0].reason == "all_eligible_full"
+    full = loser[0].full_mentors[0]
+    assert full["mentor_id"] == 101 and len(full["taken_by"]) == 2
+    assert {t for t, _ in full["taken_by"]} == {1, 2, 3} - {loser[0].trainee_id}
+    assert "Every eligible mentor is full" in loser[0].diagnosis
+
+
+def test_locked_pairs_are_fixed_and_use_capacity():
+    trainees = [T(1, statement="AML venetoclax"), T(2, statement="cooking")]
+    mentors = [M(1, statement="AML venetoclax", capacity=1), M(2, statement="AML")]
+    free = one(trainees, mentors)
+    assert free[1].mentor_id == 101
+    locked = one(trainees, mentors, locked_pairs=frozenset({(2, 101)}))
+    assert locked[2].mentor_id == 101 and locked[2].locked
+    assert locked[1].mentor_id == 102  # the locked pair took mentor 1's only place
+    # a lock overrides eligibility rules (an admin decision)
+    res = one([T(1, stage="undergraduate")], [M(1, stages=("fellow",))], locked_pairs={(1, 101)})
+    assert res[1].mentor_id == 101 and res[1].locked
+    with pytest.raises(ValueError):
+        one(trainees, mentors, locked_pairs=frozenset({(1, 999)}))
+
+
+def test_rejected_pair_moves_trainee_to_next_best():
+    trainees = [T(1, statement="AML venetoclax")]
+    mentors = [M(1, statement="AML venetoclax"), M(2, statement="AML")]
+    assert one(trainees, mentors)[1].mentor_id == 101
+    assert one(trainees, mentors, rejected_pairs=frozenset({(1, 101)}))[1].mentor_id == 102
+
+
+def test_same_institution_require_and_prefer():
+    trainees = [T(1, institution="Uni A")]
+    mentors = [
+        M(1, institution="Hospital B", statement="AML venetoclax"),
+        M(2, institution="Uni A"),
+    ]
+    assert one(trainees, mentors, same_institution="require")[1].mentor_id == 102
+    assert one(trainees, mentors, same_institution="avoid")[1].mentor_id == 101
+    # "prefer" makes geography count for everyone, with institution weighted up
+    only_geo = {c.name: 0.0 for c in CRITERIA} | {"geography": 5.0}
+    assert one(trainees, mentors, same_institution="prefer", weights=only_geo)[1].mentor_id == 102
+
+
+def test_named_preference_and_weights_steer_the_choice():
+    trainees = [T(1, preferred_mentor_ids=(102,))]
+    mentors = [M(1), M(2)]
+    assert one(trainees, mentors)[1].mentor_id == 102
+    no_pref = dict(DEFAULT_WEIGHTS, preference=0.0)
+    assert one(trainees, mentors, weights=no_pref)[1].mentor_id == 101  # tie -> lower index
+
+
+def test_explanation_adds_up_and_respects_consent():
+    bg = frozenset({"race:black", "first_generation:yes"})
+    mentors = [M(1, background=bg, statement="acute myeloid leukemia venetoclax")]
+    with_consent = one([T(1, background=bg)], mentors)[1]
+    without = one([T(1, background=None)], mentors)[1]
+    for res in (with_consent, without):
+        exp = res.explanation
+        assert sum(c["points"] for c in exp["criteria"]) == pytest.approx(res.score, abs=1e-3)
+        assert exp["summary"].startswith(f"Score {res.score:.2f}")
+        assert "leukemia" in " ".join(exp["shared_terms"])
+    crit = {c["criterion"]: c for c in with_consent.explanation["criteria"]}
+    assert crit["background"]["applies"] and crit["background"]["value"] == 1.0
+    crit = {c["criterion"]: c for c in without.explanation["criteria"]}
+    assert not crit["background"]["applies"] and crit["background"]["points"] == 0
+    assert "did not consent" in crit["background"]["detail"]
+    assert "1 of the trainee's 1 topics" in crit["topics"]["detail"]
+
+
+def test_alternatives_are_the_next_best_mentors():
+    trainees = [T(1, statement="AML venetoclax FLT3")]
+    mentors = [M(j, statement=s) for j, s in enumerate(["AML", "AML venetoclax", "x", "FLT3"] * 2)]
+    res = one(trainees, mentors)[1]
+    alts = res.alternatives
+    assert len(alts) == 5 and res.mentor_id not in [a.mentor_id for a in alts]
+    assert [a.score for a in alts] == sorted([a.score for a in alts], reverse=True)
+    assert alts[0].score <= res.score
+
+
+@pytest.mark.parametrize("objective", ["total", "fair"])
+def test_sparse_path_with_pricing_equals_all_pairs(objective):
+    trainees, mentors = make_cohort(300, 110, seed=4)
+    settings = MatchSettings(
+        objective=objective,
+        min_score=0.25,
+        rejected_pairs=frozenset({(trainees[0].id, mentors[0].id)}),
+        locked_pairs=frozenset({(trainees[1].id, mentors[1].id)}),
+    )
+    dense = propose(trainees, mentors, settings)
+    sparse = propose(trainees, mentors, settings, dense_limit=0, k=6)
+    assert dense.stats["all_pairs_candidates"] and not sparse.stats["all_pairs_candidates"]
+    assert dense.certified and sparse.certified
+    assert sparse.stats["candidate_pairs"] < dense.stats["candidate_pairs"]
+    assert dense.matched == sparse.matched
+    assert dense.total_score == pytest.approx(sparse.total_score, abs=1e-6)
+    assert dense.min_score == pytest.approx(sparse.min_score, abs=1e-9)
+    assert dense.pairs() == sparse.pairs()  # same tie-breaking rule, same answer
+    load = {}
+    for _, mid, _ in dense.pairs():
+        load[mid] = load.get(mid, 0) + 1
+    caps = {m.id: m.capacity for m in mentors}
+    assert all(n <= caps[mid] for mid, n in load.items())
+    assert all(r.score >= 0.25 for r in dense.results if r.mentor_id and not r.locked)
+    for r in dense.results:
+        assert (r.mentor_id is None) == (r.diagnosis is not None)
+
+
+def test_fair_objective_raises_the_minimum():
+    trainees, mentors = make_cohort(200, 70, seed=9)
+    total = propose(trainees, mentors, MatchSettings(objective="total"))
+    fair = propose(trainees, mentors, MatchSettings(objective="fair"))
+    assert fair.matched == total.matched
+    assert fair.min_score >= total.min_score
+    assert fair.total_score <= total.total_score + 1e-9
+    assert np.isfinite(fair.total_score)
