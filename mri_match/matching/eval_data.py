@@ -1,0 +1,234 @@
+"""Hand-written evaluation set for the text model (in the spirit of OpenReview's expertise
+evaluation): mentor expertise texts, and trainee statements each written for one known mentor.
+
+Trainee statements deliberately use other words than their mentor: abbreviations where the mentor
+spells out, lay or British spellings, and no copied sentences. Several mentors share a field
+(two AML mentors, two thrombosis mentors, ...) so that the right one must be told apart from a
+close neighbour.
+"""
+
+MENTORS: list[tuple[str, str]] = [
+    (
+        "aml-genomics",
+        "My laboratory studies the genomics of acute myeloid leukemia: clonal evolution, FLT3 and "
+        "NPM1 mutations, and measurable residual disease by sequencing. Papers: Clonal "
+        "architecture of relapsed acute myeloid leukemia; Error-corrected sequencing for MRD.",
+    ),
+    (
+        "aml-older-adults",
+        "I lead clinical trials for older adults with acute myeloid leukemia, testing "
+        "venetoclax with hypomethylating agents and geriatric assessment to guide intensity. "
+        "Papers: Venetoclax plus azacitidine in unfit patients; Frailty and induction outcomes.",
+    ),
+    (
+        "all-pediatric",
+        "Pediatric acute lymphoblastic leukemia: relapse biology, blinatumomab and "
+        "asparaginase toxicity in children. Papers: Outcomes of relapsed childhood acute "
+        "lymphoblastic leukemia; Asparaginase hypersensitivity in pediatric patients.",
+    ),
+    (
+        "cll-btk",
+        "Chronic lymphocytic leukemia therapy with BTK inhibitors such as ibrutinib and "
+        "acalabrutinib, resistance mutations and Richter transformation. Papers: BTK C481S "
+        "resistance in chronic lymphocytic leukemia.",
+    ),
+    (
+        "cml-tfr",
+        "Chronic myeloid leukemia: tyrosine kinase inhibitor discontinuation and "
+        "treatment-free remission, BCR-ABL1 monitoring. Papers: Predictors of molecular relapse "
+        "after imatinib discontinuation.",
+    ),
+    (
+        "mds-lowrisk",
+        "Lower-risk myelodysplastic syndromes, transfusion-dependent anemia, luspatercept and "
+        "SF3B1 mutations. Papers: Erythroid response in SF3B1-mutant myelodysplastic syndromes.",
+    ),
+    (
+        "mpn-jak2",
+        "Myeloproliferative neoplasms: JAK2 V617F, calreticulin mutations, polycythemia vera "
+        "and myelofibrosis treated with ruxolitinib. Papers: Thrombosis risk in polycythemia "
+        "vera; JAK inhibitor outcomes in myelofibrosis.",
+    ),
+    (
+        "myeloma",
+        "Multiple myeloma and precursor states (MGUS, smoldering myeloma), proteasome inhibitors, "
+        "and disparities in myeloma outcomes among Black patients. Papers: Progression of "
+        "monoclonal gammopathy of undetermined significance.",
+    ),
+    (
+        "lymphoma-cart",
+        "CAR-T cell therapy for diffuse large B-cell lymphoma, cytokine release syndrome and "
+        "neurotoxicity. Papers: Chimeric antigen receptor T cells in relapsed DLBCL.",
+    ),
+    (
+        "hodgkin",
+        "Hodgkin lymphoma in adolescents and young adults, PET-adapted therapy and late effects "
+        "of radiation. Papers: Survivorship after Hodgkin lymphoma.",
+    ),
+    (
+        "hsct-donor",
+        "Allogeneic hematopoietic stem cell transplantation: haploidentical donors, "
+        "post-transplant cyclophosphamide and access to transplant for minority patients. "
+        "Papers: Donor availability by ancestry.",
+    ),
+    (
+        "gvhd",
+        "Graft-versus-host disease biology and treatment: chronic GVHD, steroid-refractory acute "
+        "GVHD, ruxolitinib and the gut microbiome. Papers: Microbiome injury and acute GVHD.",
+    ),
+    (
+        "scd-pain",
+        "Sickle cell disease: vaso-occlusive pain, emergency department care, opioid stigma and "
+        "hydroxyurea adherence in adolescents. Papers: Time to analgesia for sickle cell pain.",
+    ),
+    (
+        "scd-gene",
+        "Gene therapy and CRISPR gene editing for sickle cell disease and beta thalassemia, "
+        "fetal hemoglobin induction through BCL11A. Papers: Editing the BCL11A enhancer.",
+    ),
+    (
+        "thalassemia-iron",
+        "Thalassemia and transfusional iron overload, chelation with deferasirox, hepcidin "
+        "biology. Papers: Cardiac iron in transfusion-dependent thalassemia.",
+    ),
+    (
+        "ida-pregnancy",
+        "Iron deficiency anemia in pregnancy and heavy menstrual bleeding, intravenous iron "
+        "trials. Papers: Intravenous versus oral iron in the third trimester.",
+    ),
+    (
+        "vte-cancer",
+        "Cancer-associated venous thromboembolism, risk scores, direct oral anticoagulants in "
+        "patients with cancer. Papers: Apixaban for cancer-associated thrombosis.",
+    ),
+    (
+        "vte-pregnancy",
+        "Thrombosis in pregnancy and the postpartum period, low molecular weight heparin "
+        "prophylaxis, antiphospholipid syndrome. Papers: Postpartum thromboprophylaxis.",
+    ),
+    (
+        "hemophilia",
+        "Hemophilia A and B: emicizumab prophylaxis, factor VIII inhibitors and gene therapy "
+        "with AAV vectors. Papers: Bleeding rates on emicizumab.",
+    ),
+    (
+        "vwd",
+        "Von Willebrand disease diagnosis, VWF assays and bleeding in women. Papers: Heavy "
+        "menstrual bleeding in von Willebrand disease.",
+    ),
+    (
+        "itp",
+        "Immune thrombocytopenia in adults: thrombopoietin receptor agonists, rituximab and "
+        "splenectomy decisions. Papers: Eltrombopag tapering in chronic ITP.",
+    ),
+    (
+        "ttp",
+        "Immune thrombotic thrombocytopenic purpura: ADAMTS13, caplacizumab and plasma exchange. "
+        "Papers: Relapse prediction by ADAMTS13 activity.",
+    ),
+    (
+        "chip",
+        "Clonal hematopoiesis of indeterminate potential, TET2 and DNMT3A mutations, "
+        "cardiovascular risk and inflammation. Papers: Clonal hematopoiesis and atherosclerosis.",
+    ),
+    (
+        "hsc-niche",
+        "Hematopoietic stem cell biology, the bone marrow niche, aging and single-cell lineage "
+        "tracing in mice. Papers: Niche signals in stem cell aging.",
+    ),
+    (
+        "transfusion",
+        "Transfusion medicine: red cell alloimmunization in sickle cell disease, platelet "
+        "transfusion thresholds and patient blood management. Papers: Alloantibodies after "
+        "chronic transfusion.",
+    ),
+    (
+        "equity-trials",
+        "Health equity in hematology: racial disparities in clinical trial enrollment, "
+        "structural racism and community engagement. Papers: Enrollment of Black and Hispanic "
+        "patients in leukemia trials.",
+    ),
+    (
+        "med-ed",
+        "Medical education: hematology fellowship curriculum, assessment and pipeline programs "
+        "for students from groups underrepresented in medicine. Papers: A national survey of "
+        "hematology fellows.",
+    ),
+    (
+        "aplastic",
+        "Aplastic anemia and inherited bone marrow failure, telomere biology disorders, "
+        "immunosuppressive therapy with ATG and eltrombopag, PNH clones.",
+    ),
+]
+
+#: (mentor key, trainee statement written for that mentor's field)
+QUERIES: list[tuple[str, str]] = [
+    (
+        "aml-genomics",
+        "I want to sequence AML at relapse to follow how clones evolve and track MRD.",
+    ),
+    (
+        "aml-genomics",
+        "My project: NPM1 and FLT3 mutated acute myelogenous leukaemia, clonal evolution.",
+    ),
+    (
+        "aml-older-adults",
+        "Older patients with AML who cannot get intensive chemo: venetoclax regimens.",
+    ),
+    (
+        "aml-older-adults",
+        "Frailty and geriatric assessment when treating elderly leukemia patients.",
+    ),
+    ("all-pediatric", "Children with ALL who relapse; I am interested in blinatumomab."),
+    ("all-pediatric", "Asparaginase side effects in kids with acute lymphocytic leukemia."),
+    ("cll-btk", "Resistance to ibrutinib in CLL and what happens at Richter transformation."),
+    ("cll-btk", "BTK inhibitor therapy for chronic lymphocytic leukaemia."),
+    ("cml-tfr", "Stopping TKI therapy in CML: who stays in treatment-free remission?"),
+    ("cml-tfr", "Molecular monitoring of BCR-ABL1 after imatinib discontinuation."),
+    ("mds-lowrisk", "Anemia and transfusion needs in lower-risk MDS; luspatercept responses."),
+    ("mds-lowrisk", "SF3B1 mutant myelodysplasia and red cell transfusion dependence."),
+    ("mpn-jak2", "JAK2 mutated MPNs such as PV, and ruxolitinib for myelofibrosis."),
+    ("mpn-jak2", "Calreticulin mutations in myeloproliferative neoplasm patients."),
+    ("myeloma", "Why does MGUS progress to multiple myeloma faster in some Black patients?"),
+    ("myeloma", "Smoldering myeloma and proteasome inhibitor treatment."),
+    ("lymphoma-cart", "CAR T-cell therapy for DLBCL and managing cytokine release syndrome."),
+    ("lymphoma-cart", "Neurotoxicity after chimeric antigen receptor T-cell infusion in lymphoma."),
+    ("hodgkin", "Late effects in young adults treated for Hodgkin lymphoma with radiation."),
+    ("hodgkin", "PET-guided treatment of Hodgkin's lymphoma in adolescents."),
+    ("hsct-donor", "Finding donors for minority patients: haploidentical bone marrow transplant."),
+    ("hsct-donor", "Access to allogeneic HSCT and post-transplant cyclophosphamide."),
+    ("gvhd", "The microbiome and acute GVHD after transplant."),
+    ("gvhd", "Steroid-refractory graft-vs-host disease and ruxolitinib."),
+    ("scd-pain", "Pain crises in SCD and how long patients wait for opioids in the ER."),
+    ("scd-pain", "Hydroxyurea adherence among teenagers with sickle cell anaemia."),
+    ("scd-gene", "CRISPR editing of BCL11A to raise fetal hemoglobin in sickle cell."),
+    ("scd-gene", "Gene therapy for beta thalassaemia and sickle cell disease."),
+    ("thalassemia-iron", "Iron overload from chronic transfusions in thalassemia; chelation."),
+    ("thalassemia-iron", "Hepcidin and cardiac iron in transfusion-dependent thalassaemia."),
+    ("ida-pregnancy", "IV iron for anaemia in pregnant women in the third trimester."),
+    ("ida-pregnancy", "Iron deficiency from heavy periods and intravenous iron."),
+    ("vte-cancer", "Blood clots in cancer patients and DOACs like apixaban."),
+    ("vte-cancer", "Risk prediction for VTE in oncology patients."),
+    ("vte-pregnancy", "Blood clots after delivery and LMWH prophylaxis postpartum."),
+    ("vte-pregnancy", "Antiphospholipid syndrome and thrombosis during pregnancy."),
+    ("hemophilia", "Emicizumab prophylaxis and inhibitors in haemophilia A."),
+    ("hemophilia", "AAV gene therapy for hemophilia B."),
+    ("vwd", "Diagnosing VWD in women with heavy menstrual bleeding."),
+    ("vwd", "Von Willebrand factor testing and bleeding symptoms."),
+    ("itp", "Thrombopoietin receptor agonists like eltrombopag in adult ITP."),
+    ("itp", "When to recommend splenectomy or rituximab for immune thrombocytopenic purpura."),
+    ("ttp", "ADAMTS13 activity and relapse in immune TTP."),
+    ("ttp", "Caplacizumab with plasma exchange for thrombotic thrombocytopenic purpura."),
+    ("chip", "CHIP with TET2 or DNMT3A mutations and heart disease."),
+    ("chip", "Clonal hematopoiesis, inflammation and atherosclerosis risk."),
+    ("hsc-niche", "How the bone marrow niche regulates HSCs as mice age."),
+    ("hsc-niche", "Single-cell lineage tracing of hematopoietic stem cells."),
+    ("transfusion", "Alloimmunization to red cells in transfused sickle cell patients."),
+    ("transfusion", "Platelet transfusion thresholds and patient blood management."),
+    ("equity-trials", "Racial disparities in who enrolls in leukemia clinical trials."),
+    ("equity-trials", "Structural racism and community engagement in hematology research."),
+    ("med-ed", "Designing a hematology fellowship curriculum and assessing fellows."),
+    ("med-ed", "Pipeline programs for underrepresented students in medicine."),
+    ("aplastic", "Aplastic anaemia treated with ATG and eltrombopag; PNH clones."),
+    ("aplastic", "Telomere biology disorders and inherited bone marrow failure."),
+]
