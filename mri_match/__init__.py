@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from . import deploy
 from .config import Defaults, check_production, from_environment
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     _init_extensions(app)
     _register_blueprints(app)
+    deploy.configure(app)
 
     from . import cli
 

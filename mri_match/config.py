@@ -25,10 +25,20 @@ class Defaults:
     MAIL_PASSWORD: str | None = None
 
     PASSWORD_RESET_MAX_AGE = 3600  # seconds a reset link stays valid
+    INVITATION_MAX_AGE = 14 * 24 * 3600  # an imported person's "set your password" link
+    # Privacy: free text and self-identification are purged this long after a cycle completes.
+    RETENTION_DAYS = 365
+    BULK_IMPORT_MAX_ROWS = 2000
+    BULK_IMPORT_MAX_BYTES = 5 * 1024 * 1024
     PER_PAGE = 25
 
     BOOTSTRAP_SERVE_LOCAL = True
     WTF_CSRF_TIME_LIMIT = None  # a long application form must not expire under the trainee
+
+    # Deployment: how many reverse proxies to trust for X-Forwarded-*, and the log format.
+    PROXY_FIX_HOPS = 0
+    LOG_FORMAT = "text"  # or "json"
+    LOG_LEVEL = "INFO"
 
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
@@ -62,9 +72,13 @@ def from_environment() -> dict:
         "MAIL_DEFAULT_SENDER",
         "MAIL_OUTBOX_DIR",
         "RATELIMIT_STORAGE_URI",
+        "LOG_FORMAT",
+        "LOG_LEVEL",
     ):
         if env.get(key):
             settings[key] = env[key]
+    if env.get("PROXY_FIX_HOPS"):
+        settings["PROXY_FIX_HOPS"] = int(env["PROXY_FIX_HOPS"])
     if env.get("MAIL_PORT"):
         settings["MAIL_PORT"] = int(env["MAIL_PORT"])
     for key in ("MAIL_USE_TLS", "MAIL_USE_SSL"):
