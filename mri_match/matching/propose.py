@@ -22,7 +22,7 @@ from .criteria import BLOCK_ERROR, RULE_TEXT, Scorer
 from .profiles import MODEL_VERSION, MatchSettings, MentorProfile, TraineeProfile
 
 #: Up to this many trainee x mentor pairs, every eligible pair is a candidate.
-DENSE_LIMIT = 4_000_000
+DENSE_LIMIT = 100_000
 #: Candidates kept per trainee in the sparse path.
 K_CANDIDATES = 10
 #: Score grid: 1e-7.

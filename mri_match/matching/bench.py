@@ -1,0 +1,217 @@
+"""Benchmark: ``python -m mri_match.matching.bench [--sizes small|medium|all|TxM,...]``.
+
+For each size, a synthetic cohort with skewed demand (see :mod:`.synth`) is built, then
+:func:`~mri_match.matching.propose.propose`'s stages are run and timed one by one:
+
+* vectorise: TF-IDF fit (with the lexicon) and encoding of every criterion and rule;
+* candidates: blocks of trainees scored against all mentors, top-k kept, exact rescoring;
+* assign: the exact solver runs (all rounds); pricing: the scans for improving pairs;
+* report: explanations, alternatives and diagnoses.
+
+Memory is the peak resident set size (RSS) of the process during the stage, sampled every 5 ms
+from /proc/self/statm, minus the RSS before the stage started (so the cohort's own profiles are
+not counted); "run" is the whole propose() call. Each size runs in a fresh process.
+
+The dense baseline (where it fits, ``--baseline-max`` pairs) is SciPy's linear_sum_assignment on
+the full score matrix with each mentor repeated per capacity slot, one "unmatched" column per
+trainee and a per-match bonus so that the number of matched trainees comes first; the objective
+ratio compares the two total scores (both rescored exactly).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+
+SIZES = {
+    "small": [(100, 60), (1_000, 500)],
+    "medium": [(100, 60), (1_000, 500), (10_000, 4_000)],
+    "all": [(100, 60), (1_000, 500), (10_000, 4_000), (50_000, 20_000)],
+}
+
+
+class _RSS:
+    """Peak RSS sampler (bytes)."""
+
+    def __init__(self):
+        self.page = os.sysconf("SC_PAGE_SIZE")
+        self.peak = 0
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+
+    def now(self) -> int:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * self.page
+
+    overall = 0
+
+    def _run(self):
+        while not self._stop.is_set():
+            now = self.now()
+            self.peak = max(self.peak, now)
+            self.overall = max(self.overall, now)
+            time.sleep(0.005)
+
+    def reset(self) -> int:
+        base = self.now()
+        self.peak = base
+        return base
+
+    def stop(self):
+        self._stop.set()
+        self._t.join()
+
+
+def _baseline(eng) -> tuple[int, float] | None:
+    """Dense exact baseline on the full matrix: (matched, total exact score)."""
+    from scipy.optimize import linear_sum_assignment
+
+    from .criteria import BLOCK_ERROR
+
+    sc, cap = eng.sc, eng.cap
+    rows = eng.active
+    s = np.vstack([sc.block(r) for r in np.array_split(rows, max(1, rows.size // 500))])
+    ok = np.vstack([sc.eligible(r) for r in np.array_split(rows, max(1, rows.size // 500))])
+    ok &= s + BLOCK_ERROR >= eng.settings.min_score
+    slot_m = np.repeat(np.arange(sc.n_m), cap)
+    bonus = 2.0 * min(rows.size, slot_m.size) + 2.0
+    cost = np.zeros((rows.size, slot_m.size + rows.size))
+    cost[:, : slot_m.size] = np.where(ok[:, slot_m], -(bonus + s[:, slot_m]), 1e12)
+    del s, ok
+    r, c = linear_sum_assignment(cost)
+    real = c < slot_m.size
+    real &= cost[r, c] < 1e11
+    m_rows, m_cols = rows[r[real]], slot_m[c[real]]
+    exact = sc.pairs(m_rows, m_cols).score
+    return int(real.sum()), float(exact.sum())
+
+
+def run_one(n_t: int, n_m: int, seed: int, k: int, baseline_max: int) -> dict:
+    from .profiles import MatchSettings
+    from .propose import DENSE_LIMIT, _Engine, _report
+    from .synth import make_cohort
+
+    t0 = time.perf_counter()
+    trainees, mentors = make_cohort(n_t, n_m, seed=seed)
+    gen = time.perf_counter() - t0
+    rss = _RSS()
+    stages: dict[str, dict] = {}
+    settings = MatchSettings()
+    start = rss.reset()
+    rss.overall = start
+
+    def stage(name, fn):
+        base = rss.reset()
+        t = time.perf_counter()
+        out = fn()
+        stages[name] = {"s": time.perf_counter() - t, "mb": (rss.peak - base) / 2**20}
+        return out
+
+    t_run = time.perf_counter()
+    eng = stage("vectorise", lambda: _Engine(trainees, mentors, settings, k, DENSE_LIMIT))
+    stage("candidates", eng.candidates)
+    stage("assign+pricing", eng.assign)
+    result = stage("report", lambda: _report(eng, True))
+    total = time.perf_counter() - t_run
+    run_mb = (rss.overall - start) / 2**20
+    rss.stop()
+    split = {"assign": eng.timings["assign"], "pricing": eng.timings["pricing"]}
+    out = {
+        "size": f"{n_t}x{n_m}",
+        "generate_s": gen,
+        "stages": stages,
+        "split": split,
+        "total_s": total,
+        "run_peak_mb": run_mb,
+        "matched": result.matched,
+        "matched_pct": 100.0 * result.matched / max(n_t, 1),
+        "total_score": result.total_score,
+        "certified": result.certified,
+        "candidate_pairs": result.stats["candidate_pairs"],
+        "pricing_rounds": len(result.stats["pricing_rounds"]),
+        "all_pairs": result.stats["all_pairs_candidates"],
+    }
+    if eng.active.size * (int(eng.cap.sum()) + eng.active.size) <= baseline_max:
+        t = time.perf_counter()
+        matched, total_b = _baseline(eng)
+        locked = result.total_score - float(eng.result.total_score)
+        out["baseline"] = {
+            "matched": matched + len(eng.locked),
+            "ratio": (result.total_score) / (total_b + locked) if total_b + locked else 1.0,
+            "s": time.perf_counter() - t,
+        }
+    return out
+
+
+def _table(results: list[dict]) -> str:
+    lines = [
+        "| size | stage | wall time (s) | peak RSS above start (MB) |",
+        "|---|---|---|---|",
+    ]
+    for r in results:
+        for name, st in r["stages"].items():
+            extra = ""
+            if name == "assign+pricing":
+                extra = f" (assign {r['split']['assign']:.2f}, pricing {r['split']['pricing']:.2f})"
+            lines.append(f"| {r['size']} | {name} | {st['s']:.2f}{extra} | {st['mb']:.0f} |")
+        total, peak = r["total_s"], r["run_peak_mb"]
+        lines.append(f"| {r['size']} | **end to end** | **{total:.2f}** | **{peak:.0f}** |")
+    lines += [
+        "",
+        "| size | matched % | candidate pairs | pricing rounds | certified optimal | "
+        "objective / dense baseline | baseline time (s) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        b = r.get("baseline")
+        ratio = f"{b['ratio']:.6f} (matched {b['matched']})" if b else "does not fit"
+        bt = f"{b['s']:.1f}" if b else "–"
+        rounds = "all pairs" if r["all_pairs"] else str(r["pricing_rounds"])
+        lines.append(
+            f"| {r['size']} | {r['matched_pct']:.1f} | {r['candidate_pairs']:,} | {rounds} | "
+            f"{'yes' if r['certified'] else 'no'} | {ratio} | {bt} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Benchmark the matching engine.")
+    parser.add_argument("--sizes", default="medium", help="small, medium, all, or e.g. 100x60")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--k", type=int, default=10, help="candidates per trainee")
+    parser.add_argument(
+        "--baseline-max",
+        type=float,
+        default=2.5e8,
+        help="largest trainees x (slots + trainees) matrix for the dense baseline",
+    )
+    parser.add_argument("--one", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.one:
+        n_t, n_m = (int(x) for x in args.one.split("x"))
+        print(json.dumps(run_one(n_t, n_m, args.seed, args.k, int(args.baseline_max))))
+        return
+    sizes = SIZES.get(args.sizes) or [
+        tuple(int(x) for x in s.split("x")) for s in args.sizes.split(",")
+    ]
+    results = []
+    for n_t, n_m in sizes:
+        cmd = [sys.executable, "-m", "mri_match.matching.bench", "--one", f"{n_t}x{n_m}"]
+        cmd += ["--seed", str(args.seed), "--k", str(args.k)]
+        cmd += ["--baseline-max", str(args.baseline_max)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+        print(f"done {n_t}x{n_m}: {results[-1]['total_s']:.1f} s", file=sys.stderr)
+    print(_table(results))
+
+
+if __name__ == "__main__":
+    main()
