@@ -2,7 +2,14 @@
 
 from .accounts import ROLES, User, normalise_email
 from .audit import AuditEvent, TransitionError, history, record
-from .identity import SelfIdentification, self_identification_of
+from .identity import (
+    SelfIdentification,
+    SelfIdentificationAccess,
+    SelfIdentificationDenied,
+    may_view_self_identification,
+    self_identification_of,
+    self_identifications_for,
+)
 from .matching import (
     Match,
     MatchRun,
@@ -42,12 +49,16 @@ __all__ = [
     "Proposal",
     "RematchRequest",
     "SelfIdentification",
+    "SelfIdentificationAccess",
+    "SelfIdentificationDenied",
     "TransitionError",
     "UnmatchedOutcome",
     "User",
     "history",
+    "may_view_self_identification",
     "normalise_email",
     "record",
     "self_identification_of",
+    "self_identifications_for",
     "utcnow",
 ]

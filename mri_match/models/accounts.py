@@ -1,11 +1,12 @@
 """People who sign in: trainees, mentors and admins."""
 
+import secrets
 from datetime import datetime
 
 from flask import current_app
 from flask_login import UserMixin
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import String
+from sqlalchemy import String, false
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -27,6 +28,11 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Privacy (issue 6): an explicit grant to see self-identification, and account deletion.
+    can_view_self_identification: Mapped[bool] = mapped_column(
+        default=False, server_default=false()
+    )
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
@@ -45,6 +51,14 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
+    def set_unusable_password(self, why: str = "unset") -> None:
+        """No password matches (no ``$`` in the hash); unique, so reset tokens stay distinct."""
+        self.password_hash = f"!{why}:{secrets.token_hex(16)}"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
     @classmethod
     def by_email(cls, email: str) -> "User | None":
         return db.session.scalar(db.select(cls).filter_by(email=normalise_email(email)))
@@ -55,15 +69,23 @@ class User(UserMixin, db.Model):
     def _reset_serializer() -> URLSafeTimedSerializer:
         return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
 
-    def password_reset_token(self) -> str:
-        return self._reset_serializer().dumps({"id": self.id, "pw": self.password_hash[-16:]})
+    # An invitation (an imported account's "set your password" link) is the same token with a
+    # longer life, INVITATION_MAX_AGE.
+    def password_reset_token(self, *, invitation: bool = False) -> str:
+        data = {"id": self.id, "pw": self.password_hash[-16:]}
+        if invitation:
+            data["invite"] = True
+        return self._reset_serializer().dumps(data)
 
     @classmethod
     def from_reset_token(cls, token: str) -> "User | None":
+        config = current_app.config
+        reset_age = config["PASSWORD_RESET_MAX_AGE"]
+        longest = max(reset_age, config.get("INVITATION_MAX_AGE", reset_age))
         try:
-            data = cls._reset_serializer().loads(
-                token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
-            )
+            data = cls._reset_serializer().loads(token, max_age=longest)
+            if isinstance(data, dict) and not data.get("invite"):
+                data = cls._reset_serializer().loads(token, max_age=reset_age)
         except (SignatureExpired, BadSignature):
             return None
         if not isinstance(data, dict):

@@ -1,13 +1,15 @@
 """Self-identification: optional, protected, and used for matching only with consent.
 
 Kept in its own table so that no profile query, list page or eligibility rule touches it by
-accident. Read it only through :func:`self_identification_of`.
+accident. Read it only through :func:`self_identification_of` (one person) or
+:func:`self_identifications_for` (many people, for matching or aggregate reports): both write
+the access log, :class:`SelfIdentificationAccess`, whenever someone other than the person reads.
 """
 
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .types import UTCDateTime, utcnow
@@ -38,6 +40,86 @@ class SelfIdentification(db.Model):
         return frozenset(attrs)
 
 
-def self_identification_of(user) -> SelfIdentification | None:
-    """The one way to read a person's self-identification (issue 6 adds access logging here)."""
+class SelfIdentificationAccess(db.Model):
+    """One read of self-identification by someone other than the person: who, when, whose, why.
+
+    ``subject`` is the person read; a bulk read (a matching run, an aggregate report) has no
+    single subject and says how many people it read in ``people``.
+    """
+
+    __tablename__ = "self_identification_access"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    viewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    viewer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    subject_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    purpose: Mapped[str] = mapped_column(String(40))
+    people: Mapped[int] = mapped_column(default=1)
+    detail: Mapped[str | None] = mapped_column(String(200))
+
+    viewer = relationship("User", foreign_keys=[viewer_id], lazy="joined")
+    subject = relationship("User", foreign_keys=[subject_id], lazy="joined")
+
+
+class SelfIdentificationDenied(PermissionError):
+    """Someone without the explicit permission asked to read another person's answers."""
+
+
+def may_view_self_identification(viewer, subject) -> bool:
+    """The person themself, or an admin holding the explicit permission."""
+    if viewer is None or subject is None:
+        return False
+    if viewer.id == subject.id:
+        return True
+    return bool(viewer.is_admin and viewer.can_view_self_identification and viewer.is_active)
+
+
+def self_identification_of(
+    user, viewer=None, *, purpose: str = "admin_view"
+) -> SelfIdentification | None:
+    """The one way to read one person's self-identification.
+
+    ``viewer`` defaults to the person themself, whose own reads are not logged. Anyone else
+    must be an admin holding ``can_view_self_identification`` (else SelfIdentificationDenied),
+    and the read is logged in the current transaction: the caller commits.
+    """
+    if viewer is not None and viewer.id != user.id:
+        if not may_view_self_identification(viewer, user):
+            raise SelfIdentificationDenied("You do not have permission to see self-identification.")
+        db.session.add(
+            SelfIdentificationAccess(viewer_id=viewer.id, subject_id=user.id, purpose=purpose)
+        )
     return db.session.scalar(db.select(SelfIdentification).filter_by(user_id=user.id))
+
+
+def self_identifications_for(
+    user_ids, *, purpose: str, actor=None, detail: str | None = None
+) -> dict[int, SelfIdentification]:
+    """Many people's answers at once, for the system (matching) or aggregate reports.
+
+    Logs one access row for the whole read (``people`` = how many records were read), in the
+    current transaction: the caller commits.
+    """
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    rows = {
+        row.user_id: row
+        for row in db.session.scalars(
+            db.select(SelfIdentification).where(SelfIdentification.user_id.in_(ids))
+        )
+    }
+    db.session.add(
+        SelfIdentificationAccess(
+            viewer_id=getattr(actor, "id", None),
+            subject_id=None,
+            purpose=purpose,
+            people=len(rows),
+            detail=(detail or "")[:200] or None,
+        )
+    )
+    return rows

@@ -35,6 +35,8 @@ class Cycle(db.Model):
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16), default="draft")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the cycle was marked completed: the retention period for its data counts from here.
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:
         return f"<Cycle {self.slug} {self.status}>"
@@ -51,6 +53,8 @@ class Cycle(db.Model):
 
     def move_to(self, state: str, *, actor, reason: str | None = None) -> None:
         transition(self, state, CYCLE_TRANSITIONS, actor=actor, reason=reason)
+        if state == "completed":
+            self.completed_at = utcnow()
 
     @classmethod
     def visible_to_people(cls):
