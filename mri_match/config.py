@@ -30,6 +30,11 @@ class Defaults:
     RETENTION_DAYS = 365
     BULK_IMPORT_MAX_ROWS = 2000
     BULK_IMPORT_MAX_BYTES = 5 * 1024 * 1024
+    INVITATION_MAX_AGE = 14 * 24 * 3600  # an imported person's "set your password" link
+    # Privacy: free text and self-identification are purged this long after a cycle completes.
+    RETENTION_DAYS = 365
+    BULK_IMPORT_MAX_ROWS = 2000
+    BULK_IMPORT_MAX_BYTES = 5 * 1024 * 1024
     PER_PAGE = 25
 
     BOOTSTRAP_SERVE_LOCAL = True
