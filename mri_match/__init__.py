@@ -70,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     from .main import bp as main_bp
     from .matches import bp as matches_bp
     from .mentor import bp as mentor_bp
+    from .privacy.views import bp as privacy_bp
     from .reports import bp as reports_bp
     from .trainee import bp as trainee_bp
 
@@ -81,3 +82,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(matches_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(privacy_bp)

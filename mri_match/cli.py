@@ -49,3 +49,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(demo_logins)
     app.cli.add_command(match_command)
+    from .privacy.cli import grant_permission, purge_command, revoke_permission
+
+    app.cli.add_command(grant_permission)
+    app.cli.add_command(revoke_permission)
+    app.cli.add_command(purge_command)

@@ -1,0 +1,59 @@
+"""Privacy commands: grant or revoke the self-identification permission, and the purge."""
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from ..extensions import db
+from ..models import User
+from .retention import purge
+
+
+def _admin(email: str) -> User:
+    user = User.by_email(email)
+    if user is None or user.is_deleted:
+        raise click.ClickException(f"No account with {email}.")
+    if not user.is_admin:
+        raise click.ClickException(f"{email} is not an admin; only admins can hold it.")
+    return user
+
+
+@click.command("grant-permission")
+@click.argument("email")
+@with_appcontext
+def grant_permission(email: str) -> None:
+    """Let the admin with EMAIL see people's self-identification (each view is logged)."""
+    user = _admin(email)
+    user.can_view_self_identification = True
+    db.session.commit()
+    click.echo(f"{user.email} may now see self-identification; every view is logged.")
+
+
+@click.command("revoke-permission")
+@click.argument("email")
+@with_appcontext
+def revoke_permission(email: str) -> None:
+    """Take back the self-identification permission from the admin with EMAIL."""
+    user = _admin(email)
+    user.can_view_self_identification = False
+    db.session.commit()
+    click.echo(f"{user.email} can no longer see self-identification.")
+
+
+@click.command("purge")
+@click.option("--dry-run", is_flag=True, help="Say what would be removed; change nothing.")
+@with_appcontext
+def purge_command(dry_run: bool) -> None:
+    """Remove free text and self-identification from cycles completed over RETENTION_DAYS ago."""
+    days = int(current_app.config["RETENTION_DAYS"])
+    counts = purge(days, dry_run=dry_run)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    verb = "Would remove" if dry_run else "Removed"
+    click.echo(f"{verb} (cycles completed more than {days} days ago):")
+    for kind, n in counts.items():
+        click.echo(f"  {n:6d} {kind}")
+    if not sum(counts.values()):
+        click.echo("Nothing is past the retention period.")

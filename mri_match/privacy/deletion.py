@@ -1,0 +1,99 @@
+"""Deleting a person's account: one transaction that anonymises rather than removes rows.
+
+Applications, mentor profiles, offers and matches stay, so that reports and the other person's
+history still add up, but everything that names or describes the person is scrubbed, their
+self-identification and nominated mentor are deleted, and the account can no longer log in.
+The email address is freed for a new registration. Foreign keys all still point at real rows,
+so nothing depends on ON DELETE behaviour (the same on SQLite and PostgreSQL).
+"""
+
+from sqlalchemy import or_, update
+
+from ..extensions import db
+from ..models import (
+    Application,
+    AuditEvent,
+    Match,
+    MentorProfile,
+    RematchRequest,
+    SelfIdentification,
+    record,
+    utcnow,
+)
+
+DELETED_TRAINEE = "Deleted trainee"
+DELETED_MENTOR = "Deleted mentor"
+REASON = "Account deleted"
+REMOVED = "(removed: account deleted)"
+
+
+class DeletionError(ValueError):
+    """The account cannot be deleted this way; the message is for the person."""
+
+
+def deleted_email(user_id: int) -> str:
+    return f"deleted-{user_id}@deleted.invalid"
+
+
+def delete_account(user) -> None:
+    """Anonymise ``user`` and everything about them; the caller commits (one transaction)."""
+    if user.role not in ("trainee", "mentor"):
+        raise DeletionError("Only trainee and mentor accounts can be deleted here.")
+    if user.is_deleted:
+        raise DeletionError("This account is already deleted.")
+
+    # Text the person wrote into the shared history goes first, before new events are added.
+    db.session.execute(update(AuditEvent).where(AuditEvent.actor_id == user.id).values(reason=None))
+    db.session.execute(
+        update(RematchRequest)
+        .where(RematchRequest.requested_by_id == user.id)
+        .values(reason=REMOVED)
+    )
+
+    applications = db.session.scalars(db.select(Application).filter_by(trainee_id=user.id)).all()
+    profile = MentorProfile.of_user(user)
+    matches = db.session.scalars(
+        db.select(Match)
+        .join(Application, Match.application_id == Application.id)
+        .join(MentorProfile, Match.mentor_id == MentorProfile.id)
+        .where(
+            Match.status == "active",
+            or_(Application.trainee_id == user.id, MentorProfile.user_id == user.id),
+        )
+    ).unique()
+    for match in matches:
+        match.end(actor=user, reason=REASON)
+
+    for application in applications:
+        if application.status != "withdrawn":
+            application.withdraw(actor=user, reason=REASON)  # every other state may
+        application.full_name = DELETED_TRAINEE
+        application.pronouns = None
+        application.institution = None
+        application.city = None
+        application.research_statement = None
+        application.status_reason = None
+        application.nominated_mentor = None  # a third party's details: deleted
+
+    if profile is not None:
+        for offer in profile.offers:
+            if offer.status == "active":
+                offer.pause(actor=user, reason=REASON)
+        profile.full_name = DELETED_MENTOR
+        profile.degrees = None
+        profile.position = None
+        profile.institution = ""
+        profile.city = None
+        profile.ash_member_number = None
+        profile.expertise_statement = ""
+        profile.publications = None
+        profile.conflicts = None
+
+    db.session.execute(db.delete(SelfIdentification).where(SelfIdentification.user_id == user.id))
+
+    user.email = deleted_email(user.id)
+    user.set_unusable_password("deleted")
+    user.active = False
+    user.can_view_self_identification = False
+    user.deleted_at = utcnow()
+    record(user, "deleted", actor=user, to_state="deleted")

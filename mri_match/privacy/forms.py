@@ -1,0 +1,15 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SubmitField
+from wtforms.validators import DataRequired
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(
+        "Your password", validators=[DataRequired(message="Enter your password to confirm.")]
+    )
+    confirm = BooleanField(
+        "I understand that my account and my personal details will be deleted and that this "
+        "cannot be undone.",
+        validators=[DataRequired(message="Tick the box to confirm.")],
+    )
+    submit = SubmitField("Delete my account")

@@ -1,0 +1,169 @@
+"""The retention purge: free text and self-identification from long-completed cycles.
+
+A cycle is past retention when it was completed more than RETENTION_DAYS ago (``completed_at``,
+or for older rows the time its audit history says it was completed). From its applications the
+research statements and decision reasons go, and the text of re-match requests on its matches.
+A mentor's profile statements and a person's self-identification span cycles, so they go only
+when every cycle the person took part in is past retention.
+"""
+
+from collections import Counter
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_
+
+from ..extensions import db
+from ..models import (
+    Application,
+    AuditEvent,
+    Cycle,
+    Match,
+    MentorOffer,
+    MentorProfile,
+    RematchRequest,
+    SelfIdentification,
+    record,
+    utcnow,
+)
+
+KINDS = (
+    "research statements",
+    "eligibility decision reasons",
+    "re-match request texts",
+    "expertise statements",
+    "publication lists",
+    "declared conflicts",
+    "self-identification records",
+)
+PURGED = "(removed under the retention policy)"
+
+
+def completion_times() -> dict[int, datetime | None]:
+    """When each completed cycle was completed."""
+    from_audit = dict(
+        db.session.execute(
+            db.select(AuditEvent.entity_id, func.max(AuditEvent.created_at))
+            .where(AuditEvent.entity_type == "cycle", AuditEvent.to_state == "completed")
+            .group_by(AuditEvent.entity_id)
+        ).all()
+    )
+    cycles = db.session.execute(
+        db.select(Cycle.id, Cycle.completed_at).where(Cycle.status == "completed")
+    ).all()
+    return {cid: completed_at or from_audit.get(cid) for cid, completed_at in cycles}
+
+
+def expired_cycle_ids(retention_days: int, now: datetime | None = None) -> set[int]:
+    cutoff = (now or utcnow()) - timedelta(days=retention_days)
+    times = completion_times()
+    # A completed cycle with no completion time recorded anywhere is left alone.
+    return {cid for cid, at in times.items() if at is not None and at <= cutoff}
+
+
+def _people_only_in(expired: set[int]) -> tuple[set[int], set[int]]:
+    """(user ids, mentor profile ids) whose every application and offer is in ``expired``."""
+    trainee_cycles = db.session.execute(db.select(Application.trainee_id, Application.cycle_id))
+    offer_cycles = db.session.execute(
+        db.select(MentorProfile.user_id, MentorProfile.id, MentorOffer.cycle_id).join(
+            MentorOffer, MentorOffer.mentor_id == MentorProfile.id
+        )
+    )
+    cycles_of: dict[int, set[int]] = {}
+    for user_id, cycle_id in trainee_cycles:
+        cycles_of.setdefault(user_id, set()).add(cycle_id)
+    profile_of: dict[int, int] = {}
+    for user_id, profile_id, cycle_id in offer_cycles:
+        cycles_of.setdefault(user_id, set()).add(cycle_id)
+        profile_of[user_id] = profile_id
+    users = {uid for uid, cycles in cycles_of.items() if cycles and cycles <= expired}
+    return users, {profile_of[uid] for uid in users if uid in profile_of}
+
+
+def _blank(column):
+    return or_(column.is_(None), column == "")
+
+
+def purge(retention_days: int, *, now: datetime | None = None, dry_run: bool = False) -> Counter:
+    """Remove what is past retention; returns counts per kind. The caller commits (or, for a
+    dry run, nothing is changed and there is nothing to commit)."""
+    counts: Counter = Counter({kind: 0 for kind in KINDS})
+    expired = expired_cycle_ids(retention_days, now)
+    if not expired:
+        return counts
+    users, profiles = _people_only_in(expired)
+
+    in_expired = Application.cycle_id.in_(expired)
+    steps = [
+        ("research statements", Application, Application.research_statement, in_expired, None),
+        ("eligibility decision reasons", Application, Application.status_reason, in_expired, None),
+        (
+            "re-match request texts",
+            RematchRequest,
+            RematchRequest.reason,
+            RematchRequest.match_id.in_(db.select(Match.id).where(Match.cycle_id.in_(expired))),
+            PURGED,
+        ),
+        (
+            "expertise statements",
+            MentorProfile,
+            MentorProfile.expertise_statement,
+            MentorProfile.id.in_(profiles),
+            "",
+        ),
+        (
+            "publication lists",
+            MentorProfile,
+            MentorProfile.publications,
+            MentorProfile.id.in_(profiles),
+            None,
+        ),
+        (
+            "declared conflicts",
+            MentorProfile,
+            MentorProfile.conflicts,
+            MentorProfile.id.in_(profiles),
+            None,
+        ),
+    ]
+    for kind, model, column, where, empty in steps:
+        condition = where & ~_blank(column)
+        if empty:
+            condition = condition & (column != empty)
+        counts[kind] = db.session.scalar(
+            db.select(func.count()).select_from(model).where(condition)
+        )
+        if counts[kind] and not dry_run:
+            db.session.execute(
+                db.update(model).where(condition).values({column.key: empty}),
+                execution_options={"synchronize_session": False},
+            )
+    # Re-match resolutions are the program team's words about the person: they go with them.
+    if not dry_run:
+        db.session.execute(
+            db.update(RematchRequest)
+            .where(
+                RematchRequest.match_id.in_(db.select(Match.id).where(Match.cycle_id.in_(expired))),
+                RematchRequest.resolution.is_not(None),
+            )
+            .values(resolution=None),
+            execution_options={"synchronize_session": False},
+        )
+
+    identity = SelfIdentification.user_id.in_(users)
+    counts["self-identification records"] = db.session.scalar(
+        db.select(func.count()).select_from(SelfIdentification).where(identity)
+    )
+    if counts["self-identification records"] and not dry_run:
+        db.session.execute(
+            db.delete(SelfIdentification).where(identity),
+            execution_options={"synchronize_session": False},
+        )
+
+    if dry_run:
+        return counts
+    db.session.expire_all()  # the bulk updates bypassed the objects already loaded
+    if sum(counts.values()):
+        summary = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n)
+        for cycle in db.session.scalars(db.select(Cycle).where(Cycle.id.in_(expired))):
+            record(cycle, "retention_purge", reason=f"Purged across expired cycles: {summary}")
+    return counts
