@@ -35,6 +35,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     _init_extensions(app)
     _register_blueprints(app)
+
+    from . import security
+
+    security.init_app(app)
     deploy.configure(app)
 
     from . import cli

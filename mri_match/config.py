@@ -45,8 +45,21 @@ class Defaults:
     LOG_FORMAT = "text"  # or "json"
     LOG_LEVEL = "INFO"
 
-    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STORAGE_URI = "memory://"  # e.g. redis://127.0.0.1:6379 to share between workers
     RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # Redis down: limit per process, do not fail
+
+    # Hardening (see mri_match/security.py). None means "on in production, off in development".
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE: bool | None = None
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE: bool | None = None
+    HSTS_ENABLED: bool | None = None
+    HSTS_MAX_AGE = 31_536_000  # one year
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # bytes; larger requests get the 413 page
+    TRUSTED_HOSTS: list[str] | None = None  # e.g. ["mri-match.example.org"]; None accepts any
 
 
 def normalise_database_url(url: str) -> str:
@@ -84,6 +97,13 @@ def from_environment() -> dict:
             settings[key] = env[key]
     if env.get("PROXY_FIX_HOPS"):
         settings["PROXY_FIX_HOPS"] = int(env["PROXY_FIX_HOPS"])
+    if env.get("TRUSTED_HOSTS"):  # comma-separated host names
+        settings["TRUSTED_HOSTS"] = [h.strip() for h in env["TRUSTED_HOSTS"].split(",") if h.strip()]
+    if env.get("MAX_CONTENT_LENGTH"):
+        settings["MAX_CONTENT_LENGTH"] = int(env["MAX_CONTENT_LENGTH"])
+    for key in ("SESSION_COOKIE_SECURE", "HSTS_ENABLED"):
+        if env.get(key):
+            settings[key] = _as_bool(env[key])
     if env.get("MAIL_PORT"):
         settings["MAIL_PORT"] = int(env["MAIL_PORT"])
     for key in ("MAIL_USE_TLS", "MAIL_USE_SSL"):
