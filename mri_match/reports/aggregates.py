@@ -176,14 +176,12 @@ class ScoreBin:
 
 def _percent_counts(score_column, *criteria) -> dict[int, int]:
     """How many scores round to each whole percent (one grouped query)."""
-    percent = db.select(
-        db.cast(func.round(score_column * 100), db.Integer).label("percent")
-    ).where(score_column.is_not(None), *criteria)
+    percent = db.select(db.cast(func.round(score_column * 100), db.Integer).label("percent")).where(
+        score_column.is_not(None), *criteria
+    )
     inner = percent.subquery()
     return dict(
-        db.session.execute(
-            db.select(inner.c.percent, func.count()).group_by(inner.c.percent)
-        ).all()
+        db.session.execute(db.select(inner.c.percent, func.count()).group_by(inner.c.percent)).all()
     )
 
 
@@ -495,9 +493,7 @@ def equity_audit(run, threshold: int = SUPPRESSION_THRESHOLD) -> EquityAudit:
     """Match rate and scores by self-identified group, consenting people only (two queries)."""
     people = read_consented_self_identification_for_run(run.id)
     overall = _cell("All trainees in this run", run_outcomes(run.id))
-    consenting = _cell(
-        "Trainees who consented", ((p.matched, p.score) for p in people)
-    )
+    consenting = _cell("Trainees who consented", ((p.matched, p.score) for p in people))
     suppress([consenting], threshold)
     dimensions = []
     for key, title, choices in DIMENSIONS:

@@ -61,7 +61,10 @@ def topics_report(cycle) -> Report:
         f"Trainee demand and mentor places by topic, {cycle.name}",
         desc + ".",
         [b.label for b in balance],
-        [Series("Demand", [b.demand for b in balance]), Series("Places", [b.places for b in balance])],
+        [
+            Series("Demand", [b.demand for b in balance]),
+            Series("Places", [b.places for b in balance]),
+        ],
     )
     return Report(
         "topics",
