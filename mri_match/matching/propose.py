@@ -25,6 +25,8 @@ from .profiles import MODEL_VERSION, MatchSettings, MentorProfile, TraineeProfil
 DENSE_LIMIT = 100_000
 #: Candidates kept per trainee in the sparse path.
 K_CANDIDATES = 10
+#: Pricing also adds pairs within this many score units of being profitable.
+PRICING_SLACK = 0.05
 #: Score grid: 1e-7.
 SCALE = 1e7
 _BLOCK_ELEMENTS = 1 << 23
@@ -195,7 +197,7 @@ class _Engine:
             score_bounds=(0.0, 1.0),
         )
 
-    def _scan(self, rows_local, predicate, per_row=5):
+    def _scan(self, rows_local, predicate, per_row=5, slack=0.0):
         """Rescore the given active rows against all mentors; return (rows, cols) where
         ``predicate(local_rows, scores, ok)`` holds, at most ``per_row`` per row (the largest
         predicate margins), excluding existing candidates."""
@@ -208,16 +210,20 @@ class _Engine:
             s, ok = self._block(self.active[rows])
             ok &= ~cand[rows].toarray()
             margin = predicate(rows, s, ok)
-            margin = np.where(ok, margin, -np.inf)
-            hit = np.isfinite(margin) & (margin > 0)
-            if not hit.any():
-                continue
-            take = min(per_row, self.n_m)
-            part = np.argpartition(-margin, take - 1, axis=1)[:, :take]
-            sel = np.take_along_axis(hit, part, axis=1)
-            rr = np.repeat(rows, take)[sel.ravel()]
-            out_r.append(rr)
-            out_c.append(part.ravel()[sel.ravel()])
+            margin[~ok] = -np.inf
+            hit = margin > -slack
+            counts = hit.sum(axis=1)
+            few = counts <= per_row
+            if few.any():  # rows with few hits: take them all
+                rr, cc = np.nonzero(hit[few])
+                out_r.append(rows[few][rr])
+                out_c.append(cc)
+            many = np.flatnonzero(~few)
+            if many.size:  # otherwise the per_row largest margins
+                sub = margin[many]
+                part = np.argpartition(-sub, per_row - 1, axis=1)[:, :per_row]
+                out_r.append(np.repeat(rows[many], per_row))
+                out_c.append(part.ravel())
         if not out_r:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         return np.concatenate(out_r), np.concatenate(out_c)
@@ -266,17 +272,27 @@ class _Engine:
         floor = res.threshold if res.threshold is not None else -np.inf
         # a pair outside the candidates scores at most `bound`; only rows where that could
         # beat the trainee's price (with the cheapest mentor) need a rescoring pass
-        need = (self.bound + BLOCK_ERROR) * SCALE + bonus > u + v.min(initial=0.0)
+        slack = PRICING_SLACK * SCALE
+        need = (self.bound + BLOCK_ERROR) * SCALE + bonus + slack > u + v.min(initial=0.0)
         rows = np.flatnonzero(need & (self.bound + BLOCK_ERROR >= floor))
         if rows.size == 0:
             return 0
 
-        def predicate(r, s, ok):
-            value = (s.astype(np.float64) + BLOCK_ERROR) * SCALE + bonus
-            margin = value - u[r, None] - v[None, :]
-            return np.where(s + BLOCK_ERROR >= floor, margin, -np.inf)
+        t_row = (u - bonus) / SCALE - BLOCK_ERROR
+        w_col = v / SCALE
 
-        r, c = self._scan(rows, predicate, per_row=self.k)
+        def predicate(r, s, ok):
+            margin = s.astype(np.float64)
+            margin -= t_row[r, None]
+            margin -= w_col[None, :]
+            margin *= SCALE
+            if floor > -np.inf:
+                margin[s + BLOCK_ERROR < floor] = -np.inf
+            return margin
+
+        # near-violators (within the slack) are added too: prices move when violators join,
+        # and pairs that are almost profitable now are the likeliest to be next
+        r, c = self._scan(rows, predicate, per_row=self.k, slack=slack)
         return self._add_violators(r, c, res, floor)
 
     def _add_violators(self, r, c, res, floor) -> int:
