@@ -70,6 +70,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
+    from .bulk.views import bp as bulk_bp
     from .errors import bp as errors_bp
     from .main import bp as main_bp
     from .matches import bp as matches_bp
@@ -87,3 +88,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(matches_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(bulk_bp, url_prefix="/admin")

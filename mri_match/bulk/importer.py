@@ -1,0 +1,115 @@
+"""Creating the checked people in one transaction, and inviting them afterwards."""
+
+from flask import url_for
+
+from ..email import send_email
+from ..extensions import db
+from ..models import Application, MentorOffer, MentorProfile, NominatedMentor, User, record, utcnow
+
+IMPORTABLE_CYCLE_STATES = ("draft", "open", "closed")
+
+APPLICATION_FIELDS = (
+    "full_name",
+    "pronouns",
+    "career_stage",
+    "institution",
+    "city",
+    "region",
+    "country",
+    "timezone",
+    "track",
+    "research_statement",
+    "needs",
+    "requested_roles",
+    "meeting_format",
+    "languages",
+    "wants_same_institution",
+    "wants_same_region",
+    "has_research_mentor",
+)
+PROFILE_FIELDS = (
+    "full_name",
+    "degrees",
+    "position",
+    "institution",
+    "city",
+    "region",
+    "country",
+    "timezone",
+    "expertise_statement",
+    "publications",
+    "stages_accepted",
+    "meeting_formats",
+    "languages",
+)
+
+
+class ImportRefused(ValueError):
+    """The import cannot run; the message is for the admin."""
+
+
+def import_people(kind: str, cycle, records: list[tuple[int, dict]], *, actor, source: str):
+    """Add every record; the caller commits once (all or nothing) and then invites them."""
+    if cycle.status not in IMPORTABLE_CYCLE_STATES:
+        raise ImportRefused(
+            "People can be imported into a draft, open or closed cycle; "
+            f"this one is {cycle.status}."
+        )
+    now = utcnow()
+    users = []
+    for _row, v in records:
+        user = User(email=v["email"], role=kind)
+        user.set_unusable_password("invited")
+        db.session.add(user)
+        users.append(user)
+        if kind == "trainee":
+            application = Application(
+                cycle=cycle,
+                trainee=user,
+                status="submitted",
+                submitted_at=now,
+                **{name: v[name] for name in APPLICATION_FIELDS},
+            )
+            application.full_name = application.full_name or ""
+            application.topics = v["topics"]
+            if v["has_research_mentor"]:
+                application.nominated_mentor = NominatedMentor(
+                    name=v["nominee_name"],
+                    email=v["nominee_email"],
+                    institution=v["nominee_institution"],
+                )
+            db.session.add(application)
+        else:
+            profile = MentorProfile(user=user, **{name: v[name] for name in PROFILE_FIELDS})
+            profile.topics = v["topics"]
+            profile.conflicts = v["conflicts"]
+            profile.ash_member_number = v["ash_member_number"]
+            db.session.add(profile)
+            db.session.add(
+                MentorOffer(cycle=cycle, mentor=profile, capacity=v["capacity"], roles=v["roles"])
+            )
+    db.session.flush()
+    record(
+        cycle,
+        "bulk_import",
+        actor=actor,
+        reason=f"{len(users)} {kind}{'s' if len(users) != 1 else ''} imported from {source}",
+    )
+    return users
+
+
+def invite(users: list[User], cycle) -> None:
+    """A "set your password" email to each imported person; call after the commit."""
+    for user in users:
+        send_email(
+            "invitation",
+            to=user.email,
+            subject="Set your password",
+            user=user,
+            cycle=cycle,
+            url=url_for(
+                "auth.reset_password",
+                token=user.password_reset_token(invitation=True),
+                _external=True,
+            ),
+        )
