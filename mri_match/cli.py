@@ -45,10 +45,12 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_admin)
     from .demo import demo_logins, seed_demo
     from .matches.cli import match_command
+    from .matches.jobs import worker_command
 
     app.cli.add_command(seed_demo)
     app.cli.add_command(demo_logins)
     app.cli.add_command(match_command)
+    app.cli.add_command(worker_command)
     from .privacy.cli import grant_permission, purge_command, revoke_permission
 
     app.cli.add_command(grant_permission)

@@ -30,11 +30,6 @@ class Defaults:
     RETENTION_DAYS = 365
     BULK_IMPORT_MAX_ROWS = 2000
     BULK_IMPORT_MAX_BYTES = 5 * 1024 * 1024
-    INVITATION_MAX_AGE = 14 * 24 * 3600  # an imported person's "set your password" link
-    # Privacy: free text and self-identification are purged this long after a cycle completes.
-    RETENTION_DAYS = 365
-    BULK_IMPORT_MAX_ROWS = 2000
-    BULK_IMPORT_MAX_BYTES = 5 * 1024 * 1024
     PER_PAGE = 25
 
     BOOTSTRAP_SERVE_LOCAL = True
@@ -44,6 +39,12 @@ class Defaults:
     PROXY_FIX_HOPS = 0
     LOG_FORMAT = "text"  # or "json"
     LOG_LEVEL = "INFO"
+
+    # Matching runs above this many trainees go to a background worker (RQ on Redis).
+    MATCHING_INLINE_LIMIT = 2000
+    MATCHING_JOB_TIMEOUT = 1800  # seconds
+    MATCHING_QUEUE = "matching"
+    REDIS_URL = "redis://127.0.0.1:6379/0"
 
     RATELIMIT_STORAGE_URI = "memory://"  # e.g. redis://127.0.0.1:6379 to share between workers
     RATELIMIT_HEADERS_ENABLED = True
@@ -92,13 +93,18 @@ def from_environment() -> dict:
         "RATELIMIT_STORAGE_URI",
         "LOG_FORMAT",
         "LOG_LEVEL",
+        "REDIS_URL",
     ):
         if env.get(key):
             settings[key] = env[key]
+    if env.get("MATCHING_INLINE_LIMIT"):
+        settings["MATCHING_INLINE_LIMIT"] = int(env["MATCHING_INLINE_LIMIT"])
     if env.get("PROXY_FIX_HOPS"):
         settings["PROXY_FIX_HOPS"] = int(env["PROXY_FIX_HOPS"])
     if env.get("TRUSTED_HOSTS"):  # comma-separated host names
-        settings["TRUSTED_HOSTS"] = [h.strip() for h in env["TRUSTED_HOSTS"].split(",") if h.strip()]
+        settings["TRUSTED_HOSTS"] = [
+            h.strip() for h in env["TRUSTED_HOSTS"].split(",") if h.strip()
+        ]
     if env.get("MAX_CONTENT_LENGTH"):
         settings["MAX_CONTENT_LENGTH"] = int(env["MAX_CONTENT_LENGTH"])
     for key in ("SESSION_COOKIE_SECURE", "HSTS_ENABLED"):

@@ -34,7 +34,7 @@ from ..models import (
     UnmatchedOutcome,
     history,
 )
-from . import decisions, runs
+from . import decisions, jobs, runs
 from .export import matches_csv
 from .forms import (
     BulkConfirmForm,
@@ -122,7 +122,15 @@ def runs_page(slug: str):
     cycle = _cycle_or_404(slug)
     form = RunSettingsForm()
     if form.validate_on_submit():
-        run = _run_or_flash(cycle, form.engine_settings())
+        settings = form.engine_settings()
+        if cycle.status in runs.RUNNABLE_CYCLE_STATES and jobs.needs_background(cycle, settings):
+            run = jobs.enqueue_run(cycle, settings, actor=current_user)
+            flash(
+                "This is a large cycle: matching runs in the background. You may leave this page.",
+                "info",
+            )
+            return redirect(url_for("matches.run", run_id=run.id))
+        run = _run_or_flash(cycle, settings)
         if run is not None:
             s = run.summary
             flash(
@@ -200,6 +208,7 @@ def run(run_id: int):
     return render_template(
         "matches/run.html",
         run=match_run,
+        stalled=jobs.is_stalled(match_run) if match_run.status == "running" else False,
         page=page,
         filters=filters,
         places=places,
@@ -262,6 +271,23 @@ def resolve(run_id: int):
     if new_run is None:
         return redirect(url_for("matches.run", run_id=run_id))
     flash("Re-solved with locked pairs kept and rejected pairs left out.", "success")
+    return redirect(url_for("matches.run", run_id=new_run.id))
+
+
+@bp.route("/admin/runs/<int:run_id>/retry", methods=["POST"])
+@admin_required
+def retry(run_id: int):
+    """Retry a run whose worker stopped before finishing."""
+    stalled_run = db.get_or_404(MatchRun, run_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        new_run = jobs.retry_stalled(stalled_run, actor=current_user)
+    except runs.RunError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for("matches.run", run_id=run_id))
+    flash("The run was queued again.", "info")
     return redirect(url_for("matches.run", run_id=new_run.id))
 
 
