@@ -53,3 +53,11 @@ def configure(app: Flask) -> None:
         app.logger.handlers[:] = [handler]
         app.logger.setLevel(app.config.get("LOG_LEVEL", "INFO"))
     app.register_blueprint(bp)
+    if app.config.get("BENCHMARK_HELLO"):
+        # Only for benchmarks/load.py: the cheapest request this server can answer, the yardstick
+        # the other pages are compared with. Off by default, so it exists nowhere else.
+        app.add_url_rule("/_bench/hello", "bench_hello", _bench_hello)
+
+
+def _bench_hello():
+    return "hello", 200, {"Content-Type": "text/plain; charset=utf-8"}
