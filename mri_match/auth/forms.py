@@ -1,13 +1,39 @@
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, RadioField, SubmitField
-from wtforms.validators import Email, EqualTo, InputRequired, Length
+from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
 from ..forms import strip_filter
 
 MIN_PASSWORD = 12
+
+
+def password_problem(password: str | None, email: str | None) -> str | None:
+    """Beyond the length: a password must not be, or be built from, the account's address."""
+    folded = (password or "").casefold()
+    address = (email or "").strip().casefold()
+    if address and (folded == address or folded == address.split("@")[0]):
+        return "Choose a password that is not your email address."
+    if folded and len(set(folded)) == 1:
+        return "Choose a password that is not one character repeated."
+    return None
+
+
+class NotGuessable:
+    """Password check against the form's email field or the ``account_email`` it was given."""
+
+    def __call__(self, form, field):
+        email = getattr(form, "account_email", None)
+        if email is None and "email" in form:
+            email = form["email"].data
+        problem = password_problem(field.data, email)
+        if problem:
+            raise ValidationError(problem)
+
+
 password_rules = [
     InputRequired(message="Enter a password."),
     Length(min=MIN_PASSWORD, max=128, message="Use between 12 and 128 characters."),
+    NotGuessable(),
 ]
 
 
@@ -54,6 +80,12 @@ class LoginForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
+    """Give ``account_email`` so the new password can be checked against the address."""
+
+    def __init__(self, *args, account_email: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account_email = account_email
+
     current_password = PasswordField(
         "Current password",
         validators=[InputRequired(message="Enter your current password."), Length(max=128)],
@@ -75,6 +107,12 @@ class ResetRequestForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
+    """Give ``account_email`` so the new password can be checked against the address."""
+
+    def __init__(self, *args, account_email: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account_email = account_email
+
     password = PasswordField("New password", validators=password_rules)
     confirm = PasswordField(
         "Repeat new password",

@@ -39,6 +39,7 @@ def _start_session(user: User) -> None:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -90,9 +91,10 @@ def logout():
 
 
 @bp.route("/password", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
 @login_required
 def change_password():
-    form = ChangePasswordForm()
+    form = ChangePasswordForm(account_email=current_user.email)
     if form.validate_on_submit():
         if not current_user.check_password(form.current_password.data):
             form.current_password.errors.append("Your current password is not correct.")
@@ -136,7 +138,7 @@ def reset_password(token: str):
     if user is None:
         flash("That reset link has expired or has already been used. Ask for a new one.", "danger")
         return redirect(url_for("auth.reset_request"))
-    form = ResetPasswordForm()
+    form = ResetPasswordForm(account_email=user.email)
     if form.validate_on_submit():
         user.set_password(form.password.data)
         db.session.commit()

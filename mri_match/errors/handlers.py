@@ -1,7 +1,8 @@
 """Error pages that look like the rest of the site and never leak a stack trace."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import SecurityError
 
 from ..extensions import db
 
@@ -23,6 +24,8 @@ MESSAGES = {
 
 def _page(code: int, message: str | None = None):
     title, default = MESSAGES.get(code, ("Error", "An error occurred."))
+    if isinstance(request.routing_exception, SecurityError):  # untrusted Host: no URLs to build
+        return Response(f"{title}\n\n{message or default}\n", code, mimetype="text/plain")
     return render_template(
         "errors/error.html", code=code, title=title, message=message or default
     ), code
