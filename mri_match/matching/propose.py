@@ -25,8 +25,10 @@ from .profiles import MODEL_VERSION, MatchSettings, MentorProfile, TraineeProfil
 DENSE_LIMIT = 100_000
 #: Candidates kept per trainee in the sparse path.
 K_CANDIDATES = 10
+#: Mentor-side candidates: each mentor's best trainees, this many per place.
+RECIPROCAL = 3
 #: Pricing also adds pairs within this many score units of being profitable.
-PRICING_SLACK = 0.05
+PRICING_SLACK = 0.0
 #: Score grid: 1e-7.
 SCALE = 1e7
 _BLOCK_ELEMENTS = 1 << 23
@@ -128,12 +130,29 @@ class _Engine:
         rows_out, cols_out = [], []
         self.bound = np.full(act.size, -np.inf)  # best score outside the candidates
         kk = self.k
+        # mentor side: each mentor's best RECIPROCAL x capacity trainees, kept across blocks
+        n_rec = int(min(RECIPROCAL * self.cap.max(initial=0), 12))
+        rec_val = np.full((n_rec, self.n_m), -np.inf, np.float32)
+        rec_row = np.full((n_rec, self.n_m), -1, np.int64)
         for blk_start, rows in self._enumerate_blocks(act):
             s, ok = self._block(rows)
             if self.dense or self.n_m <= kk:
                 r, c = np.nonzero(ok)
             else:
                 masked = np.where(ok, s, -np.inf)
+                if n_rec:
+                    both_v = np.vstack([rec_val, masked])
+                    both_r = np.vstack(
+                        [
+                            rec_row,
+                            np.broadcast_to(
+                                blk_start + np.arange(rows.size)[:, None], masked.shape
+                            ),
+                        ]
+                    )
+                    top = np.argpartition(-both_v, n_rec - 1, axis=0)[:n_rec]
+                    rec_val = np.take_along_axis(both_v, top, axis=0)
+                    rec_row = np.take_along_axis(both_r, top, axis=0)
                 part = np.argpartition(-masked, kk, axis=1)[:, : kk + 1]
                 vals = np.take_along_axis(masked, part, axis=1)
                 order = np.argsort(-vals, axis=1, kind="stable")
@@ -146,6 +165,13 @@ class _Engine:
                 c = top.ravel()[keep.ravel()]
             rows_out.append(r + blk_start)
             cols_out.append(c)
+        if n_rec and not self.dense:
+            order = np.argsort(-rec_val, axis=0, kind="stable")
+            rank = np.empty_like(order)
+            np.put_along_axis(rank, order, np.arange(n_rec)[:, None], axis=0)
+            keep = np.isfinite(rec_val) & (rank < RECIPROCAL * self.cap[None, :])
+            rows_out.append(rec_row[keep])
+            cols_out.append(np.broadcast_to(np.arange(self.n_m), rec_val.shape)[keep])
         r = np.concatenate(rows_out) if rows_out else np.zeros(0, np.int64)
         c = np.concatenate(cols_out) if cols_out else np.zeros(0, np.int64)
         self.timings["candidates"] = time.perf_counter() - t0
@@ -161,6 +187,8 @@ class _Engine:
 
     def _set_candidates(self, r_local, c):
         """Exact rescoring; r_local indexes self.active."""
+        key = np.unique(r_local * self.n_m + c)
+        r_local, c = key // self.n_m, key % self.n_m
         score = self.sc.pairs(self.active[r_local], c).score
         keep = score >= self.settings.min_score
         r_local, c, score = r_local[keep], c[keep], score[keep]
