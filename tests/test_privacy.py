@@ -351,3 +351,23 @@ def test_completing_a_cycle_records_when(factory):
     cycle.move_to("completed", actor=admin)
     db.session.commit()
     assert cycle.completed_at is not None
+
+
+def test_a_matching_run_logs_one_system_read_of_self_identification(factory, people):
+    from mri_match.matches import runs
+
+    settings = {
+        "role": "research",
+        "objective": "total",
+        "same_institution": "ignore",
+        "must_have": [],
+        "min_score": 0.0,
+        "weights": {"text": 5, "topics": 4, "needs": 3, "meeting": 2, "geography": 2},
+    }
+    factory.application(cycle=people["cycle"])
+    runs.run_matching(people["cycle"], settings, actor=people["admin"])
+    db.session.commit()
+    [entry] = log_rows()
+    assert (entry.viewer_id, entry.subject_id, entry.purpose) == (None, None, "matching")
+    assert entry.people == 1  # the mentor; the new trainee gave no answers, the matched one is out
+    assert "c2026" in entry.detail

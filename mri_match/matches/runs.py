@@ -21,8 +21,8 @@ from ..models import (
     MentorProfile,
     PairRule,
     Proposal,
-    SelfIdentification,
     record,
+    self_identifications_for,
 )
 from .decisions import remaining_capacity
 
@@ -35,14 +35,13 @@ class RunError(ValueError):
     """A run that cannot start; the message is for the admin."""
 
 
-def _backgrounds(user_ids: list[int]) -> dict[int, frozenset[str] | None]:
-    """Consented self-identification attributes by user; this is matching's only read of it."""
+def _backgrounds(user_ids: list[int], detail: str) -> dict[int, frozenset[str] | None]:
+    """Consented self-identification attributes by user; this is matching's only read of it,
+    logged as one system access in the self-identification access log (issue 6)."""
     if not user_ids:
         return {}
-    rows = db.session.scalars(
-        db.select(SelfIdentification).where(SelfIdentification.user_id.in_(user_ids))
-    )
-    return {row.user_id: row.matching_attributes() for row in rows}
+    rows = self_identifications_for(user_ids, purpose="matching", detail=detail)
+    return {user_id: row.matching_attributes() for user_id, row in rows.items()}
 
 
 def _conflicts(lines: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -148,7 +147,8 @@ def build_inputs(cycle, settings: dict):
     applications = load_trainees(cycle, role)
     mentors = load_mentors(cycle)
     backgrounds = _backgrounds(
-        [a.trainee_id for a in applications] + [o.mentor.user_id for o, _ in mentors]
+        [a.trainee_id for a in applications] + [o.mentor.user_id for o, _ in mentors],
+        detail=f"matching input: cycle {cycle.slug}, {role} role",
     )
     trainees = [trainee_profile(a, backgrounds.get(a.trainee_id)) for a in applications]
     mentor_profiles = [mentor_profile(o, n, backgrounds.get(o.mentor.user_id)) for o, n in mentors]

@@ -113,13 +113,21 @@ def self_identifications_for(
             db.select(SelfIdentification).where(SelfIdentification.user_id.in_(ids))
         )
     }
-    db.session.add(
-        SelfIdentificationAccess(
-            viewer_id=getattr(actor, "id", None),
-            subject_id=None,
-            purpose=purpose,
-            people=len(rows),
-            detail=(detail or "")[:200] or None,
-        )
-    )
+    log_self_identification_access(purpose=purpose, actor=actor, people=len(rows), detail=detail)
     return rows
+
+
+def log_self_identification_access(
+    *, purpose: str, people: int, actor=None, detail: str | None = None
+) -> SelfIdentificationAccess:
+    """Log an aggregate read done by a query of its own (e.g. the equity audit's join), in the
+    current transaction. Prefer :func:`self_identifications_for`, which reads and logs."""
+    entry = SelfIdentificationAccess(
+        viewer_id=getattr(actor, "id", None),
+        subject_id=None,
+        purpose=purpose,
+        people=people,
+        detail=(detail or "")[:200] or None,
+    )
+    db.session.add(entry)
+    return entry
