@@ -371,3 +371,14 @@ def test_a_matching_run_logs_one_system_read_of_self_identification(factory, peo
     assert (entry.viewer_id, entry.subject_id, entry.purpose) == (None, None, "matching")
     assert entry.people == 1  # the mentor; the new trainee gave no answers, the matched one is out
     assert "c2026" in entry.detail
+
+
+def test_a_deleted_account_is_logged_out_everywhere(app, people):
+    other_browser = app.test_client()
+    other_browser.post("/auth/login", data={"email": people["trainee"].email, "password": PASSWORD})
+    assert other_browser.get("/trainee/").status_code == 200
+    from mri_match.privacy.deletion import delete_account
+
+    delete_account(db.session.get(User, people["trainee"].id))
+    db.session.commit()
+    assert other_browser.get("/trainee/").status_code == 302
