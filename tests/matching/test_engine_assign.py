@@ -58,7 +58,7 @@ def _instance(rng, n_t, n_m, decimals):
 @pytest.mark.parametrize("objective", ["total", "fair"])
 def test_matches_milp_on_random_instances(objective):
     rng = np.random.default_rng(7 if objective == "total" else 8)
-    for trial in range(60):
+    for trial in range(45 if objective == "total" else 25):
         n_t, n_m = int(rng.integers(1, 16)), int(rng.integers(1, 9))
         scores, cap, allowed = _instance(rng, n_t, n_m, int(rng.choice([1, 2, 6])))
         if trial % 5 == 0:  # many more trainees than places
@@ -135,7 +135,7 @@ def _brute_force(scores, cap, allowed, objective):
 def test_ties_broken_towards_lexicographically_smallest(objective):
     """Scores on a 0.1 grid tie a lot; the rule is exact, checked by enumeration."""
     rng = np.random.default_rng(11)
-    for _ in range(250):
+    for _ in range(120):
         n_t, n_m = int(rng.integers(1, 7)), int(rng.integers(1, 5))
         scores = np.round(rng.random((n_t, n_m)) * rng.choice([1, 3]), 1)
         cap = rng.integers(0, 3, n_m)
