@@ -41,24 +41,33 @@ class Pairing:
     model_version: str | None = None
 
 
-def active_match_counts(cycle_id: int) -> dict[int, int]:
-    """Active matches per mentor in a cycle, all roles together (capacity is per cycle)."""
-    rows = db.session.execute(
+def active_match_counts(cycle_id: int, mentor_ids=None) -> dict[int, int]:
+    """Active matches per mentor in a cycle, all roles together (capacity is per cycle).
+
+    ``mentor_ids`` limits the answer to those mentors (a page of proposals needs only its own).
+    """
+    stmt = (
         db.select(Match.mentor_id, func.count(Match.id))
         .where(Match.cycle_id == cycle_id, Match.status == "active")
         .group_by(Match.mentor_id)
     )
-    return dict(rows.all())
+    if mentor_ids is not None:
+        stmt = stmt.where(Match.mentor_id.in_(list(mentor_ids)))
+    return dict(db.session.execute(stmt).all())
 
 
-def remaining_capacity(cycle_id: int) -> dict[int, int]:
-    """Places left per mentor offering in the cycle (paused offers have none)."""
-    used = active_match_counts(cycle_id)
-    offers = db.session.execute(
-        db.select(MentorOffer.mentor_id, MentorOffer.capacity, MentorOffer.status).where(
-            MentorOffer.cycle_id == cycle_id
-        )
+def remaining_capacity(cycle_id: int, mentor_ids=None) -> dict[int, int]:
+    """Places left per mentor offering in the cycle (paused offers have none).
+
+    ``mentor_ids`` limits the answer to those mentors; None means every mentor in the cycle.
+    """
+    used = active_match_counts(cycle_id, mentor_ids)
+    stmt = db.select(MentorOffer.mentor_id, MentorOffer.capacity, MentorOffer.status).where(
+        MentorOffer.cycle_id == cycle_id
     )
+    if mentor_ids is not None:
+        stmt = stmt.where(MentorOffer.mentor_id.in_(list(mentor_ids)))
+    offers = db.session.execute(stmt)
     return {
         mentor_id: (0 if status == "paused" else max(capacity - used.get(mentor_id, 0), 0))
         for mentor_id, capacity, status in offers

@@ -13,7 +13,7 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import or_
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from .. import vocabulary
 from ..access import admin_required, role_required
@@ -156,9 +156,14 @@ def _filtered_proposals(run: MatchRun, filters: ProposalFilterForm):
         .join(Application, Proposal.application_id == Application.id)
         .outerjoin(MentorProfile, Proposal.mentor_id == MentorProfile.id)
         .where(Proposal.run_id == run.id)
+        # The people on the page come in separate IN queries and the list shows no explanation:
+        # otherwise PostgreSQL sorts every wide joined row of a 10,000-row run to find one page
+        # (benchmarks/load.py).
         .options(
-            joinedload(Proposal.application).joinedload(Application.trainee),
-            joinedload(Proposal.mentor),
+            defer(Proposal.explanation),
+            defer(Proposal.alternatives),
+            selectinload(Proposal.application).joinedload(Application.trainee),
+            selectinload(Proposal.mentor),
         )
     )
     data = filters.data
@@ -204,7 +209,9 @@ def run(run_id: int):
         per_page=PROPOSALS_PER_PAGE,
         error_out=False,
     )
-    places = decisions.remaining_capacity(match_run.cycle_id)
+    places = decisions.remaining_capacity(
+        match_run.cycle_id, mentor_ids={p.mentor_id for p in page.items if p.mentor_id}
+    )
     return render_template(
         "matches/run.html",
         run=match_run,
