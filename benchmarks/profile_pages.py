@@ -1,0 +1,112 @@
+"""Where a page's time goes: statements, their time, and the rest (templates, Python).
+
+Runs in-process (Flask test client, one request at a time, no gunicorn) against a database that
+``benchmarks/load.py --keep-db`` left behind:
+
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/mri_match_bench \\
+        .venv/bin/python benchmarks/profile_pages.py [--explain]
+
+For each page it prints the median wall time over a few requests, the statement count, the time
+spent in statements, and the slowest statements; ``--explain`` adds EXPLAIN ANALYZE for those.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import event, text  # noqa: E402
+
+from mri_match import create_app  # noqa: E402
+from mri_match.config import normalise_database_url  # noqa: E402
+from mri_match.extensions import db  # noqa: E402
+from mri_match.models import MatchRun, User  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--explain", action="store_true")
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        sys.exit("set DATABASE_URL to the benchmark database")
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": normalise_database_url(url),
+            "SECRET_KEY": "profile",
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "BENCHMARK_HELLO": True,
+        }
+    )
+    statements: list[tuple[float, str, object]] = []
+
+    with app.app_context():
+        engine = db.engine
+        run_id = db.session.scalar(db.select(MatchRun.id).order_by(MatchRun.id.desc()))
+        admin_id = db.session.scalar(db.select(User.id).filter_by(role="admin").order_by(User.id))
+        trainee_id = db.session.scalar(
+            db.select(User.id).filter_by(email="trainee1@demo.mri-match.org")
+        )
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(conn, cursor, statement, parameters, context, executemany):
+        conn.info.setdefault("t0", []).append(time.perf_counter())
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after(conn, cursor, statement, parameters, context, executemany):
+        started = conn.info["t0"].pop()
+        statements.append((time.perf_counter() - started, statement, parameters))
+
+    pages = [
+        ("hello", None, "/_bench/hello"),
+        ("proposals p1", admin_id, f"/admin/runs/{run_id}"),
+        ("proposals p100", admin_id, f"/admin/runs/{run_id}?page=100"),
+        ("dashboard", trainee_id, "/trainee/"),
+    ]
+    slow: list[tuple[float, str, object]] = []
+    for name, user_id, path in pages:
+        client = app.test_client()
+        if user_id is not None:
+            with client.session_transaction() as session:
+                session["_user_id"] = str(user_id)
+                session["_fresh"] = True
+        times, sql_times, counts = [], [], []
+        for _ in range(args.repeat):
+            statements.clear()
+            started = time.perf_counter()
+            response = client.get(path)
+            times.append(time.perf_counter() - started)
+            if response.status_code != 200:
+                sys.exit(f"{path}: {response.status_code}")
+            counts.append(len(statements))
+            sql_times.append(sum(s[0] for s in statements))
+        worst = sorted(statements, key=lambda s: -s[0])[:3]
+        print(
+            f"{name:15} median {statistics.median(times) * 1000:7.1f} ms, "
+            f"{counts[-1]} statements taking {statistics.median(sql_times) * 1000:6.1f} ms"
+        )
+        for seconds, statement, _params in worst:
+            print(f"    {seconds * 1000:6.1f} ms  {' '.join(statement.split())[:150]}")
+        slow += worst[:1]
+    if args.explain:
+        with app.app_context():
+            for _seconds, statement, params in slow:
+                print("\nEXPLAIN ANALYZE", " ".join(statement.split())[:300])
+                with db.engine.connect() as conn:
+                    cursor = conn.connection.cursor()
+                    cursor.execute("EXPLAIN ANALYZE " + statement, params)
+                    for (line,) in cursor.fetchall():
+                        print("   ", line)
+            db.session.execute(text("SELECT 1"))
+
+
+if __name__ == "__main__":
+    main()
