@@ -193,6 +193,35 @@ def assert_accessible(page: Page, what: str | None = None) -> None:
     assert results.violations_count == 0, f"{where}\n{results.generate_report()}"
 
 
+# axe leaves text on a transparent fill inside tables "incomplete" rather than failing it, so
+# status badges (white text) are measured here: each needs a fill with 4.5:1 contrast.
+_FAINT_BADGES = """() => {
+  const rgba = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const channel = (v) => {
+    v /= 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  };
+  const luminance = ([r, g, b]) => 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  return [...document.querySelectorAll('.badge')].flatMap((badge) => {
+    const style = getComputedStyle(badge);
+    const fill = rgba(style.backgroundColor);
+    if (fill.length === 4 && fill[3] < 1) return [badge.outerHTML + ' has no solid fill'];
+    const [light, dark] = [luminance(rgba(style.color)), luminance(fill)].sort((a, b) => b - a);
+    const ratio = (light + 0.05) / (dark + 0.05);
+    return ratio < 4.5 ? [badge.outerHTML + ' contrast ' + ratio.toFixed(2)] : [];
+  });
+}"""
+
+
+def assert_readable_and_reflowing(page: Page, what: str | None = None) -> None:
+    """What axe does not decide: readable badges, and no sideways scrolling of the page."""
+    where = what or page.url
+    faint = page.evaluate(_FAINT_BADGES)
+    assert not faint, f"{where}: faint status badges:\n" + "\n".join(faint)
+    width, viewport = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width <= viewport, f"{where}: the page scrolls sideways ({width}px in {viewport}px)"
+
+
 @pytest.fixture
 def a11y(page):
     """Check the current page with axe, and remember which pages were checked."""
@@ -201,6 +230,7 @@ def a11y(page):
     def _check(what: str | None = None) -> None:
         page.wait_for_load_state("load")
         assert_accessible(page, what)
+        assert_readable_and_reflowing(page, what)
         checked.append(page.url)
 
     _check.checked = checked

@@ -126,50 +126,85 @@ def _seed_program(make) -> dict:
     }
 
 
+NARROW = {"width": 320, "height": 640}  # WCAG 1.4.10: usable at 320 CSS pixels, no sideways page
+
+
+def _check_pages(page: Page, base: str, a11y, paths, narrow=()) -> None:
+    for path in paths:
+        response = page.goto(base + path)
+        assert response.status == 200, path
+        a11y(path)
+    wide = page.viewport_size
+    page.set_viewport_size(NARROW)
+    for path in narrow:
+        page.goto(base + path)
+        a11y(f"{path} at 320px")
+    page.set_viewport_size(wide)
+
+
 def test_other_pages_are_accessible(live_server, page, a11y, screenshot):
-    """Admin lists and details, profiles, settings: every other page with data on it."""
+    """Admin lists and details, profiles, settings: every other page, with data on it."""
     with live_server.seeding() as make:
         ids = _seed_program(make)
     base = live_server.url
+    run, proposal = f"/admin/runs/{ids['run']}", f"/admin/proposals/{ids['proposal']}"
 
     _log_in(page, base, "admin@example.org")
-    for path in (
-        "/admin/cycles/mri-2026",
-        "/admin/cycles/mri-2026/edit",
-        "/admin/cycles/mri-2026/applications",
-        f"/admin/applications/{ids['application']}",
-        f"/admin/applications/{ids['nominee_application']}",
-        "/admin/cycles/mri-2026/mentors",
-        f"/admin/mentors/{ids['mentor']}",
-        "/admin/cycles/mri-2026/runs",
-        f"/admin/runs/{ids['run']}",
-        f"/admin/proposals/{ids['proposal']}",
-        "/admin/cycles/mri-2026/matches",
-        f"/admin/matches/{ids['match']}",
-        "/admin/rematch-requests",
-        "/admin/audit",
-        "/auth/password",
-    ):
-        response = page.goto(base + path)
-        assert response.status == 200, path
-        a11y(path)
+    _check_pages(
+        page,
+        base,
+        a11y,
+        [
+            "/admin/cycles/mri-2026",
+            "/admin/cycles/mri-2026/edit",
+            "/admin/cycles/mri-2026/applications",
+            f"/admin/applications/{ids['application']}",
+            f"/admin/applications/{ids['nominee_application']}",
+            "/admin/cycles/mri-2026/mentors",
+            f"/admin/mentors/{ids['mentor']}",
+            "/admin/cycles/mri-2026/runs",
+            run,
+            proposal,
+            "/admin/cycles/mri-2026/matches",
+            f"/admin/matches/{ids['match']}",
+            "/admin/rematch-requests",
+            "/admin/audit",
+            "/auth/password",
+        ],
+        narrow=["/admin/", "/admin/cycles/mri-2026", run, proposal, "/admin/audit"],
+    )
+    # A table too wide for the screen scrolls in its own region, which the keyboard reaches.
+    page.set_viewport_size(NARROW)
+    page.goto(base + run)
+    region = page.get_by_role("region", name=re.compile("proposals? .*scrolls sideways"))
+    expect(region).to_have_attribute("tabindex", "0")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(base + run)
+    expect(page.locator(".table-responsive[tabindex]")).to_have_count(0)
     page.get_by_role("button", name=re.compile("^Log out")).click()
 
     _log_in(page, base, ids["match_trainee"])
-    for path in (f"/matches/{ids['match']}", "/trainee/self-identification"):
-        page.goto(base + path)
-        a11y(path)
+    _check_pages(
+        page,
+        base,
+        a11y,
+        [f"/matches/{ids['match']}", "/trainee/self-identification"],
+        narrow=["/trainee/", f"/matches/{ids['match']}"],
+    )
     page.get_by_role("button", name=re.compile("^Log out")).click()
 
     _log_in(page, base, "ada@example.org")
-    for path in (
-        "/mentor/profile",
-        "/mentor/cycles/mri-2027/offer",
-        f"/mentor/offers/{ids['offer']}/pause",
-    ):
-        response = page.goto(base + path)
-        assert response.status == 200, path
-        a11y(path)
+    _check_pages(
+        page,
+        base,
+        a11y,
+        [
+            "/mentor/profile",
+            "/mentor/cycles/mri-2027/offer",
+            f"/mentor/offers/{ids['offer']}/pause",
+        ],
+        narrow=["/mentor/"],
+    )
     screenshot()
 
 
@@ -354,7 +389,7 @@ def test_trainee_completes_the_application_with_the_keyboard_alone(
 
 def test_the_axe_check_reports_violations(page):
     """Guard against a check that passes vacuously: a bad page must fail it."""
-    from .conftest import assert_accessible
+    from .conftest import assert_accessible, assert_readable_and_reflowing
 
     page.set_content(
         "<html><head><title>Bad</title></head><body><main>"
@@ -367,3 +402,14 @@ def test_the_axe_check_reports_violations(page):
     report = str(failure.value)
     for rule in ("color-contrast", "label", "image-alt"):
         assert rule in report
+
+    page.set_content(
+        '<html><body><main><span class="badge" style="color:#fff">Done</span>'
+        '<span class="badge" style="color:#fff;background:#146c43">Fine</span>'
+        '<div style="width:4000px">Too wide</div></main></body></html>'
+    )
+    with pytest.raises(AssertionError, match=r"faint status badges:\s*<span[^\n]*Done"):
+        assert_readable_and_reflowing(page, "a faint badge")
+    page.set_content('<html><body><div style="width:4000px">Too wide</div></body></html>')
+    with pytest.raises(AssertionError, match="scrolls sideways"):
+        assert_readable_and_reflowing(page, "a wide page")
