@@ -51,7 +51,11 @@ def test_trainee_registers_applies_saves_a_draft_and_submits(live_server, page, 
         make.cycle(name="MRI 2026", slug="mri-2026", status="open")
     base = live_server.url
 
-    page.goto(base + "/")
+    response = page.goto(base + "/")
+    # The pages run under the strict policy; any blocked script or style fails the test
+    # through the console check of the page fixture.
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
     a11y("home page")
     page.get_by_role("link", name="Apply as a trainee").click()
 
