@@ -270,6 +270,26 @@ def _check_certificate(rows, cols, w, cap, mentor, load, u, v) -> bool:
     return not (v[load < cap] != 0).any()
 
 
+def _prune(n_t, rows, cols, w, cap, q, warm):
+    """Reduced-cost fixing with an earlier optimum: drop pairs in no optimal assignment."""
+    mentor, u_old, v = (np.asarray(a, np.int64) for a in warm)
+    if mentor.shape != (n_t,) or v.shape != cap.shape:
+        return rows, cols, q
+    u = u_old.copy()
+    reduced = w - v[cols]
+    np.maximum.at(u, rows, reduced)  # lift trainee prices so that every pair is covered
+    pidx_ok = mentor >= 0
+    try:
+        pidx = _pair_index(n_t, rows, cols, np.where(pidx_ok, mentor, -1))
+    except AssertionError:
+        return rows, cols, q
+    primal = int(w[pidx[pidx_ok]].sum())
+    dual = int(u.sum()) + int((cap * v).sum())
+    gap = dual - primal
+    keep = u[rows] + v[cols] - w <= gap
+    return rows[keep], cols[keep], q[keep]
+
+
 def _tie_break(n_t, n_m, rows, cols, w, cap, mentor, u, v) -> np.ndarray:
     """Lexicographically smallest optimal assignment (unmatched counts as worst).
 
@@ -415,6 +435,7 @@ def solve_candidates(
     scale: float | None = None,
     tie_break: bool = True,
     score_bounds: tuple[float, float] | None = None,
+    warm: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> AssignmentResult:
     """Solve on explicit candidate pairs (rows, cols sorted by row then column, no duplicates).
 
@@ -422,6 +443,12 @@ def solve_candidates(
     largest score magnitude. ``score_bounds`` (low, high) bounds every score that may ever be
     priced; by default the range of the candidate scores. :mod:`.propose` fixes both so that
     the prices also certify pairs outside the candidate set (any score in [0, 1]).
+
+    ``warm`` = (mentor, trainee_price, mentor_price) of an earlier optimum on a subset of these
+    candidates, with the same grid and bounds (as returned in an :class:`AssignmentResult`).
+    Lifting those prices to feasibility gives a duality gap; a pair whose reduced cost exceeds
+    the gap is in no optimal assignment and is left out of the solve (the certificate and the
+    tie-breaking still use every candidate).
     """
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {OBJECTIVES}, got {objective!r}")
@@ -471,10 +498,14 @@ def solve_candidates(
     bonus = value_range + 1
     rounds = 0
     t2 = time.perf_counter()
+    s_rows, s_cols, s_q = rows, cols, q
+    if warm is not None and objective == "total":
+        s_rows, s_cols, s_q = _prune(n_t, rows, cols, bonus_max + (q - qmin), cap, q, warm)
+        timings["pruned_pairs"] = float(rows.size - s_rows.size)
     while True:
         rounds += 1
-        w = bonus + (q - qmin)
-        mentor = _lap(n_t, n_m, rows, cols, w, cap)
+        w = bonus + (s_q - qmin)
+        mentor = _lap(n_t, n_m, s_rows, s_cols, w, cap)
         if int((mentor >= 0).sum()) == k_max or bonus >= bonus_max:
             break
         bonus = min(bonus * 16, bonus_max)

@@ -212,7 +212,7 @@ class _Engine:
         self.c_rows, self.c_cols, self.c_score = rows[order], cols[order], scores[order]
         return int(r_local.size)
 
-    def _solve(self, objective):
+    def _solve(self, objective, warm=None):
         return solve_candidates(
             self.active.size,
             self.n_m,
@@ -223,6 +223,7 @@ class _Engine:
             objective,
             scale=SCALE,
             score_bounds=(0.0, 1.0),
+            warm=warm,
         )
 
     def _scan(self, rows_local, predicate, per_row=5, slack=0.0):
@@ -267,9 +268,12 @@ class _Engine:
         # the total objective first: it certifies the maximum number of matched trainees
         phases = ["total"] if objective == "total" else ["total", "fair"]
         for phase in phases:
+            warm = None
             for _ in range(50):
                 t0 = time.perf_counter()
-                res = self._solve(phase)
+                res = self._solve(phase, warm)
+                if res.certified:
+                    warm = (res.mentor, res.trainee_price, res.mentor_price)
                 t_assign += time.perf_counter() - t0
                 if self.dense:
                     break
