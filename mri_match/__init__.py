@@ -33,12 +33,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["MAIL_OUTBOX_DIR"] = str(Path(app.instance_path) / "outbox")
     check_production(app.config)
 
-    _init_extensions(app)
-    _register_blueprints(app)
-
     from . import security
 
-    security.init_app(app)
+    security.init_app(app)  # before the routes: it bounds the <int:...> URL converter
+    _init_extensions(app)
+    _register_blueprints(app)
     deploy.configure(app)
 
     from . import cli

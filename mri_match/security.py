@@ -5,8 +5,9 @@ Templates therefore carry no ``<script>`` bodies, ``<style>`` blocks, ``style=""
 attributes (``tests/test_security.py`` checks every template and the rendered pages).
 """
 
-from flask import Flask, request
+from flask import Flask, abort, request
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -49,6 +50,23 @@ SECURITY_HEADERS = {
 }
 
 
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in URLs: row ids fit a 32-bit INTEGER column. A larger number would make
+    PostgreSQL raise (a 500) instead of finding nothing, so it does not match the route: 404."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
+def _refuse_nul_characters():
+    """NUL is never typed by a person, and PostgreSQL refuses it in text: a 400, not a 500."""
+    for values in (request.args, request.form):
+        for key, value in values.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                abort(400)
+
+
 def is_production(config) -> bool:
     return config.get("APP_ENV") == "production"
 
@@ -61,6 +79,9 @@ def init_app(app: Flask) -> None:
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE", "HSTS_ENABLED"):
         if app.config.get(key) is None:
             app.config[key] = production
+
+    app.url_map.converters["int"] = IdConverter
+    app.before_request(_refuse_nul_characters)
 
     hsts = None
     if app.config["HSTS_ENABLED"]:

@@ -288,3 +288,36 @@ def test_login_renews_the_session(client, factory):
     assert response.status_code == 302
     with client.session_transaction() as session:
         assert "planted" not in session and "_user_id" in session
+
+
+# --- inputs that used to reach the database as a 500 ----------------------------------------
+
+
+def test_nul_characters_are_refused_with_400(client):
+    assert client.post("/auth/login", data={"email": "a\x00@example.org"}).status_code == 400
+    assert client.get("/auth/login?next=%00").status_code == 400
+
+
+def test_ids_beyond_32_bits_answer_404(client, auth, factory):
+    auth.login(factory.user("admin"))
+    assert client.get("/admin/applications/99999999999999999999").status_code == 404
+    assert client.get("/admin/applications/2147483648").status_code == 404
+
+
+def test_odd_digits_and_long_searches_do_not_break_the_review_pages(client, auth, factory):
+    from test_authorization_matrix import World
+
+    world = World(factory)
+    auth.login(world.admin)
+    proposal = f"/admin/proposals/{world.proposal.id}"
+    for value in ("²", "99999999999999999999999"):
+        assert client.post(f"{proposal}/swap", data={"mentor_id": value}).status_code == 302
+        response = client.post(
+            f"/admin/runs/{world.run.id}/confirm", data={"mode": "selected", "proposal": value}
+        )
+        assert response.status_code == 302
+    assert client.get(proposal, query_string={"mentor_q": "é" * 60_000}).status_code == 200
+    assert (
+        client.get(f"/admin/runs/{world.run.id}", query_string={"q": "é" * 60_000}).status_code
+        == 200
+    )

@@ -30,6 +30,13 @@ SAME_INSTITUTION_CHOICES = {
 }
 ROLE_CHOICES = {"research": "Research mentors", "career": "Career-development mentors"}
 MAX_REASON = 1000
+MAX_SEARCH = 100
+
+
+def clip_search(value):
+    """Searches are never validated (they are GET filters), so keep them short here: a LIKE
+    pattern of tens of kilobytes is refused by SQLite and only slows PostgreSQL."""
+    return value[:MAX_SEARCH] if isinstance(value, str) else value
 
 
 class RunSettingsForm(FlaskForm):
@@ -160,7 +167,9 @@ class ProposalFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET form: filters in the address, safe to share
 
-    q = SearchField("Search trainee or mentor", filters=[strip_filter], validators=[Optional()])
+    q = SearchField(
+        "Search trainee or mentor", filters=[strip_filter, clip_search], validators=[Optional()]
+    )
     stage = SelectField(
         "Career stage", choices={"": "Any stage", **dict(CAREER_STAGES)}, validators=[Optional()]
     )
@@ -197,4 +206,4 @@ class MentorSearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    mentor_q = StringField("Find a mentor with room", filters=[strip_filter])
+    mentor_q = StringField("Find a mentor with room", filters=[strip_filter, clip_search])

@@ -63,6 +63,14 @@ def _helpers():
     }
 
 
+def _as_id(value) -> int | None:
+    """A posted row id, or None: "²" passes isdigit() but not int(), and ids fit 32 bits."""
+    text = str(value or "")
+    if text.isascii() and text.isdigit() and len(text) <= 9:
+        return int(text)
+    return None
+
+
 def _cycle_or_404(slug: str) -> Cycle:
     return db.first_or_404(db.select(Cycle).filter_by(slug=slug))
 
@@ -250,7 +258,7 @@ def bulk_confirm(run_id: int):
         .options(joinedload(Proposal.application), joinedload(Proposal.mentor))
         .order_by(Proposal.score.desc(), Proposal.id)
     )
-    selected = [int(v) for v in request.form.getlist("proposal") if v.isdigit()]
+    selected = [n for n in map(_as_id, request.form.getlist("proposal")) if n is not None]
     if request.form.get("mode") == "above" and form.min_score.data is not None:
         stmt = stmt.where(Proposal.score >= form.min_score.data / 100 - 1e-9)
     elif request.form.get("mode") != "above" and selected:
@@ -396,8 +404,9 @@ def reject(proposal_id: int):
 def swap(proposal_id: int):
     item = _proposal_or_404(proposal_id)
     form = SwapForm()
-    if form.validate_on_submit() and str(form.mentor_id.data).isdigit():
-        mentor = db.session.get(MentorProfile, int(form.mentor_id.data))
+    mentor_id = _as_id(form.mentor_id.data)
+    if form.validate_on_submit() and mentor_id is not None:
+        mentor = db.session.get(MentorProfile, mentor_id)
         if mentor is None:
             abort(404)
         _decide(
