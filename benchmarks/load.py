@@ -8,9 +8,10 @@ It creates a scratch PostgreSQL database, migrates it, seeds the demo cohort, cl
 times ``flask match`` with its peak memory, serves the app with gunicorn (2 workers, Redis for
 rate-limit state, one trusted proxy hop), logs in as the demo admin and a demo trainee, and runs
 wrk against a bare hello endpoint, the admin proposals page, the trainee dashboard and the login
-form. It prints p50, p95 and requests per second for each, and the throughput as a share of
-hello's. Then it stops gunicorn and drops the database (``--keep-db`` keeps it, ``--reuse-db``
-skips the set-up and matching on a kept one).
+form. It prints p50, p95 and requests per second for each, the throughput as a share of
+hello's, and the median of requests sent one at a time (service time without queueing). Then it
+stops gunicorn and drops the database (``--keep-db`` keeps it, ``--reuse-db`` skips the set-up
+and matching on a kept one).
 
 Login: CSRF stays on (the script fetches a token and its session cookie first) and so does the
 Redis-backed rate limit of 10 per minute per client address. The server trusts one proxy hop
@@ -30,6 +31,7 @@ import re
 import secrets
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -278,6 +280,9 @@ def parse_args(argv=None):
     parser.add_argument("--warmup", type=int, default=2, help="seconds of unreported wrk first")
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--threads", type=int, default=1, help="wrk threads")
+    parser.add_argument(
+        "--sequential", type=int, default=20, help="requests one at a time after each wrk row"
+    )
     parser.add_argument("--keep-db", action="store_true", help="do not drop the database")
     parser.add_argument("--reuse-db", action="store_true", help="skip set-up, seed and match")
     return parser.parse_args(argv)
@@ -403,9 +408,11 @@ def main(argv=None) -> None:
                 run_wrk(target, args, workdir, args.warmup)
             results[target["key"]] = run_wrk(target, args, workdir, args.duration)
             r = results[target["key"]]
+            r["alone"] = one_at_a_time(target, args.port, args.sequential)
             say(
                 f"  {target['key']:15} p50 {r['p50']:8.1f} ms  p95 {r['p95']:8.1f} ms  "
-                f"{r['rps']:8.1f} req/s  non-2xx/3xx {int(r['status_errors'])}"
+                f"{r['rps']:8.1f} req/s  alone {r['alone']:7.1f} ms  "
+                f"non-2xx/3xx {int(r['status_errors'])}"
             )
         report(args, setup_rows, targets, results, sizes)
     finally:
@@ -414,6 +421,22 @@ def main(argv=None) -> None:
             admin_sql(args.pg, f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)")
             say(f"database {args.database} dropped")
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def one_at_a_time(target: dict, port: int, count: int) -> float:
+    """Median milliseconds of ``count`` requests sent one after another: service time, no queue."""
+    times = []
+    for i in range(count):
+        headers = dict(target.get("headers", {}))
+        if target.get("vary_client"):
+            headers["X-Forwarded-For"] = f"10.254.{i // 256 % 256}.{i % 256}"
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        started = time.perf_counter()
+        conn.request(target.get("method", "GET"), target["path"], target.get("body"), headers)
+        conn.getresponse().read()
+        times.append(time.perf_counter() - started)
+        conn.close()
+    return statistics.median(times) * 1000
 
 
 def check_login(port: int, cookie: str, body: str):
@@ -461,13 +484,15 @@ def report(args, setup_rows, targets, results, sizes) -> None:
         f"load average {os.getloadavg()[0]:.1f} at the end"
     )
     say("")
-    say("| endpoint | p50 ms | p95 ms | req/s | vs hello | non-2xx/3xx |")
-    say("|---|---:|---:|---:|---:|---:|")
+    say(
+        "| endpoint | p50 ms | p95 ms | req/s | vs hello | one at a time, median ms | non-2xx/3xx |"
+    )
+    say("|---|---:|---:|---:|---:|---:|---:|")
     for target in targets:
         r = results[target["key"]]
         say(
             f"| {target['label']} | {r['p50']:.1f} | {r['p95']:.1f} | {r['rps']:.1f} | "
-            f"{r['rps'] / hello:.0%} | {int(r['status_errors'])} |"
+            f"{r['rps'] / hello:.0%} | {r['alone']:.1f} | {int(r['status_errors'])} |"
         )
     if setup_rows:
         say("")
