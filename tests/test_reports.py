@@ -503,3 +503,19 @@ def test_report_pages_do_not_query_per_row(client, auth, factory):
         counts.append(found)
         auth.logout()
     assert counts[0] == counts[1]
+
+
+def test_viewing_the_equity_audit_is_in_the_access_log(client, auth, factory):
+    from mri_match.models import MatchRun
+    from mri_match.models.identity import SelfIdentificationAccess
+
+    cycle = factory.cycle(status="matching")
+    admin = factory.user("admin")
+    run = MatchRun(cycle=cycle, role="research", model_version="test", status="done")
+    db.session.add(run)
+    db.session.commit()
+    auth.login(admin)
+    assert client.get(f"/admin/runs/{run.id}/equity").status_code == 200
+    entry = db.session.scalar(db.select(SelfIdentificationAccess))
+    assert (entry.viewer_id, entry.purpose) == (admin.id, "equity_audit")
+    assert entry.detail == f"match run {run.id}"

@@ -26,6 +26,7 @@ from ..models import (
     Proposal,
     SelfIdentification,
 )
+from ..models.identity import log_self_identification_access
 
 # An application counts as submitted once it reached the admins: submitted, eligible or
 # ineligible now, or withdrawn after it had been submitted. A draft never counts, not even one
@@ -315,12 +316,12 @@ class AuditPerson:
     lgbtq: str | None
 
 
-def read_consented_self_identification_for_run(run_id: int) -> list[AuditPerson]:
-    """THE one read of self-identification for the equity audit (one query).
+def read_consented_self_identification_for_run(run_id: int, actor=None) -> list[AuditPerson]:
+    """THE one read of self-identification for the equity audit (one query), logged.
 
     Only people who consented to its use (``consent_use_for_matching``) are read, and only as
-    anonymous rows joined to their outcome in the run. Issue 6 (privacy): this is the place to
-    log the aggregate access (who, when, which run).
+    anonymous rows joined to their outcome in the run; the access log records who looked, when,
+    at which run and how many people (the caller commits).
     """
     rows = db.session.execute(
         db.select(
@@ -336,7 +337,7 @@ def read_consented_self_identification_for_run(run_id: int) -> list[AuditPerson]
         .join(SelfIdentification, SelfIdentification.user_id == Application.trainee_id)
         .where(Proposal.run_id == run_id, SelfIdentification.consent_use_for_matching.is_(True))
     ).all()
-    return [
+    people = [
         AuditPerson(
             matched=row.mentor_id is not None,
             score=row.score if row.mentor_id is not None else None,
@@ -348,6 +349,10 @@ def read_consented_self_identification_for_run(run_id: int) -> list[AuditPerson]
         )
         for row in rows
     ]
+    log_self_identification_access(
+        purpose="equity_audit", actor=actor, people=len(rows), detail=f"match run {run_id}"
+    )
+    return people
 
 
 @dataclass
@@ -489,9 +494,9 @@ def run_outcomes(run_id: int) -> list[tuple[bool, float | None]]:
     ]
 
 
-def equity_audit(run, threshold: int = SUPPRESSION_THRESHOLD) -> EquityAudit:
+def equity_audit(run, threshold: int = SUPPRESSION_THRESHOLD, *, actor=None) -> EquityAudit:
     """Match rate and scores by self-identified group, consenting people only (two queries)."""
-    people = read_consented_self_identification_for_run(run.id)
+    people = read_consented_self_identification_for_run(run.id, actor)
     overall = _cell("All trainees in this run", run_outcomes(run.id))
     consenting = _cell("Trainees who consented", ((p.matched, p.score) for p in people))
     suppress([consenting], threshold)

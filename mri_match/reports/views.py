@@ -1,6 +1,7 @@
 """Report pages for admins: a cycle's charts and tables, and a proposal set's equity audit."""
 
 from flask import Blueprint, Response, abort, render_template
+from flask_login import current_user
 
 from ..access import admin_required
 from ..extensions import db
@@ -82,7 +83,8 @@ def _equity_rows(audit: aggregates.EquityAudit) -> list[list]:
 @admin_required
 def equity(run_id: int):
     run = _run_or_404(run_id)
-    audit = aggregates.equity_audit(run)
+    audit = aggregates.equity_audit(run, actor=current_user)
+    db.session.commit()  # the access log entry
     return render_template("reports/equity.html", run=run, audit=audit, suppressed=SUPPRESSED)
 
 
@@ -90,5 +92,6 @@ def equity(run_id: int):
 @admin_required
 def equity_csv(run_id: int):
     run = _run_or_404(run_id)
-    audit = aggregates.equity_audit(run)
+    audit = aggregates.equity_audit(run, actor=current_user)
+    db.session.commit()  # the access log entry
     return _csv(to_csv(EQUITY_HEADER, _equity_rows(audit)), f"run-{run.id}-equity.csv")
