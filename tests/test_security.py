@@ -317,6 +317,12 @@ def test_odd_digits_and_long_searches_do_not_break_the_review_pages(client, auth
         )
         assert response.status_code == 302
     assert client.get(proposal, query_string={"mentor_q": "é" * 60_000}).status_code == 200
+    for page in (
+        "/admin/audit",
+        f"/admin/runs/{world.run.id}",
+        f"/admin/cycles/{world.cycle.slug}/matches",
+    ):
+        assert client.get(page, query_string={"page": "9" * 25}).status_code == 200
     assert (
         client.get(f"/admin/runs/{world.run.id}", query_string={"q": "é" * 60_000}).status_code
         == 200

@@ -63,6 +63,11 @@ def _helpers():
     }
 
 
+def _page_number() -> int:
+    """The ?page= asked for, kept where an OFFSET cannot overflow PostgreSQL's bigint."""
+    return min(max(request.args.get("page", 1, type=int) or 1, 1), 10_000)
+
+
 def _as_id(value) -> int | None:
     """A posted row id, or None: "²" passes isdigit() but not int(), and ids fit 32 bits."""
     text = str(value or "")
@@ -213,7 +218,7 @@ def run(run_id: int):
     filters = ProposalFilterForm(request.args)
     page = db.paginate(
         _filtered_proposals(match_run, filters),
-        page=max(request.args.get("page", 1, type=int) or 1, 1),
+        page=_page_number(),
         per_page=PROPOSALS_PER_PAGE,
         error_out=False,
     )
@@ -475,7 +480,7 @@ def cycle_matches(slug: str):
         .where(Match.cycle_id == cycle.id)
         .options(joinedload(Match.application), joinedload(Match.mentor))
         .order_by(Match.status, Match.confirmed_at.desc(), Match.id),
-        page=max(request.args.get("page", 1, type=int) or 1, 1),
+        page=_page_number(),
         per_page=current_app.config["PER_PAGE"],
         error_out=False,
     )
@@ -554,7 +559,7 @@ def audit():
         stmt = stmt.where(AuditEvent.entity_type == entity)
     page = db.paginate(
         stmt,
-        page=max(request.args.get("page", 1, type=int) or 1, 1),
+        page=_page_number(),
         per_page=50,
         error_out=False,
     )
