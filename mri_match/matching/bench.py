@@ -108,11 +108,19 @@ def run_one(n_t: int, n_m: int, seed: int, k: int, baseline_max: int) -> dict:
     start = rss.reset()
     rss.overall = start
 
+    def say(msg):
+        print(
+            f"[{n_t}x{n_m} {time.perf_counter() - t_run:7.1f}s] {msg}", file=sys.stderr, flush=True
+        )
+
     def stage(name, fn):
         base = rss.reset()
         t = time.perf_counter()
         out = fn()
         stages[name] = {"s": time.perf_counter() - t, "mb": (rss.peak - base) / 2**20}
+        say(f"{name}: {stages[name]['s']:.1f} s, {stages[name]['mb']:.0f} MB")
+        if name == "vectorise":
+            out.progress = say
         return out
 
     t_run = time.perf_counter()
@@ -207,7 +215,7 @@ def main(argv: list[str] | None = None) -> None:
         cmd = [sys.executable, "-m", "mri_match.matching.bench", "--one", f"{n_t}x{n_m}"]
         cmd += ["--seed", str(args.seed), "--k", str(args.k)]
         cmd += ["--baseline-max", str(args.baseline_max)]
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=True)
         results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
         print(f"done {n_t}x{n_m}: {results[-1]['total_s']:.1f} s", file=sys.stderr)
     print(_table(results))

@@ -92,6 +92,7 @@ def _blocks(rows: np.ndarray, n_m: int):
 class _Engine:
     def __init__(self, trainees, mentors, settings: MatchSettings, k: int, dense_limit: int):
         self.timings: dict[str, float] = {}
+        self.progress = None  # optional callable(str) for long runs (the benchmark sets it)
         t0 = time.perf_counter()
         self.sc = Scorer(trainees, mentors, settings)
         self.timings["vectorise"] = time.perf_counter() - t0
@@ -285,6 +286,8 @@ class _Engine:
                     added += self._price(res)
                 t_price += time.perf_counter() - t1
                 rounds.append({"phase": phase, "added": added, "certified": res.certified})
+                if self.progress is not None:
+                    self.progress(f"round {len(rounds)} ({phase}): {added} improving pairs added")
                 if not added:
                     break
             else:
