@@ -9,8 +9,8 @@ from mri_match import create_app
 from mri_match.extensions import db
 
 
-def test_migrations_match_the_models(app_config):
-    app = create_app(app_config)
+def test_migrations_match_the_models(app_config, empty_database_url):
+    app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": empty_database_url})
     with app.app_context():
         upgrade()
         try:
