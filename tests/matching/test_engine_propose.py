@@ -278,3 +278,24 @@ def test_fair_objective_raises_the_minimum():
     assert fair.min_score >= total.min_score
     assert fair.total_score <= total.total_score + 1e-9
     assert np.isfinite(fair.total_score)
+
+
+def test_block_scores_agree_with_exact_pair_scores_and_rules():
+    """Pricing relies on block scores being within BLOCK_ERROR of the exact scores."""
+    from mri_match.matching.criteria import BLOCK_ERROR, Scorer
+
+    trainees, mentors = make_cohort(120, 50, seed=2)
+    settings = MatchSettings(
+        same_institution="prefer",
+        must_have=frozenset({"shared_topic", "timezone_3h"}),
+    )
+    sc = Scorer(trainees, mentors, settings)
+    rows = np.arange(len(trainees))
+    r, c = (a.ravel() for a in np.meshgrid(rows, np.arange(len(mentors)), indexing="ij"))
+    exact = sc.pairs(r, c).score.reshape(len(trainees), len(mentors))
+    block = sc.block(rows)
+    assert np.abs(block - exact).max() < BLOCK_ERROR
+    assert (exact >= 0).all() and (exact <= 1).all()
+    elig = sc.eligible(rows)
+    assert 0 < elig.mean() < 1
+    assert np.array_equal(sc.pair_eligible(r, c).reshape(elig.shape), elig)
