@@ -1,7 +1,6 @@
 """What the admin pages read: each list in a fixed number of statements, never one per row."""
 
 from collections import defaultdict
-from datetime import datetime
 
 from sqlalchemy import String, and_, cast, func, or_
 
@@ -177,7 +176,3 @@ def reopening(cycle: Cycle, state: str) -> bool:
 
 def can_edit(cycle: Cycle) -> bool:
     return cycle.status != "completed"
-
-
-def as_utc_text(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""

@@ -37,7 +37,6 @@ def _helpers():
         "vocab": vocabulary,
         "label": vocabulary.label,
         "topic_labels": vocabulary.topic_labels(),
-        "utc": queries.as_utc_text,
         "CYCLE_ACTIONS": CYCLE_ACTIONS,
     }
 

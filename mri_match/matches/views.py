@@ -17,7 +17,6 @@ from sqlalchemy.orm import defer, joinedload, selectinload
 
 from .. import vocabulary
 from ..access import admin_required, role_required
-from ..admin.queries import as_utc_text
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import (
@@ -59,7 +58,6 @@ def _helpers():
         "vocab": vocabulary,
         "label": vocabulary.label,
         "topic_labels": vocabulary.topic_labels(),
-        "utc": as_utc_text,
     }
 
 

@@ -10,6 +10,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc_text(value: datetime | None) -> str:
+    """How pages show a timestamp (a template global, ``utc(...)``)."""
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
+
+
 class UTCDateTime(TypeDecorator):
     """Timezone-aware UTC datetimes on every backend.
 
