@@ -17,12 +17,13 @@ How it is solved, and why the result is exact
 * Scores are put on a fixed decimal grid (``resolution``: 1e-7 for scores in [-1, 1]); equal
   scores stay equal and every comparison after that is integer arithmetic. The result is exact
   for the scores on that grid.
-* Each matched pair is worth ``bonus + (score - min score)`` grid units. If the optimum for a
-  given bonus matches as many trainees as a maximum flow says is possible, it is the
-  lexicographic optimum (cardinality, then score); otherwise the bonus is raised and the problem
-  solved again (a bonus above ``min(T, slots) * range`` always suffices).
-* Each bonus is solved with SciPy's sparse Jonker-Volgenant solver (LAPJVsp) on the candidate
-  graph, mentors expanded into capacity slots and one private "unmatched" column per trainee.
+* The assignment is a min-cost flow on the candidate graph (source -> trainee -> mentor ->
+  sink, mentor arcs with the mentor's capacity), solved by OR-tools' ``SimpleMinCostFlow``
+  (cost-scaling push-relabel in C++): ``solve_max_flow_with_min_cost`` finds a maximum flow
+  (most matched trainees) of least cost (largest total score) in one call, natively with
+  capacities and integer costs.
+* For the certificate each matched pair is worth ``bonus + (score - min score)`` grid units with
+  ``bonus > min(T, slots) * range``, so that one weighted problem encodes "cardinality first".
 * Optimality is then *certified independently*: exact integer dual prices (one per trainee,
   one per mentor) are computed by Bellman-Ford over the residual graph and every complementary-
   slackness condition is checked. The duals also drive pricing in :mod:`.propose` (a pair
@@ -44,12 +45,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import (
-    breadth_first_order,
-    connected_components,
-    maximum_flow,
-    min_weight_full_bipartite_matching,
-)
+from ortools.graph.python import min_cost_flow
+from scipy.sparse.csgraph import breadth_first_order, connected_components, maximum_flow
 
 __all__ = ["AssignmentResult", "assign", "solve", "solve_candidates", "OBJECTIVES"]
 
@@ -77,7 +74,6 @@ class AssignmentResult:
     trainee_price: np.ndarray  #: integer dual per trainee (grid units, includes the bonus)
     mentor_price: np.ndarray  #: integer dual per mentor (grid units, includes the bonus)
     timings: dict[str, float] = field(default_factory=dict)
-    rounds: int = 1  #: number of bonus values tried
 
     def pair_value(self, scores: np.ndarray) -> np.ndarray:
         """Grid value (bonus + shifted score) of arbitrary scores, comparable with the prices."""
@@ -165,34 +161,35 @@ def _max_flow(n_t, n_m, rows, cols, cap) -> tuple[int, np.ndarray, np.ndarray]:
     return int(res.flow_value), reach[:n_t], reach[n_t : n_t + n_m]
 
 
-def _lap(n_t, n_m, rows, cols, w, cap) -> np.ndarray:
-    """Max-weight b-matching (weights w > 0, unmatched = 0) via sparse LAPJV on capacity slots."""
+def _min_cost_flow(n_t, n_m, rows, cols, w, cap) -> np.ndarray:
+    """Maximum-cardinality b-matching of largest total weight, by min-cost flow (OR-tools).
+
+    ``solve_max_flow_with_min_cost`` sends as many trainees as possible from the source to the
+    sink and, among maximum flows, finds one of least cost: with pair cost ``w.max() - w`` that is
+    the largest total weight, so cardinality comes first without any bonus. Costs are integers,
+    which is why scores live on a grid.
+    """
     mentor = np.full(n_t, -1, np.int64)
     if rows.size == 0:
         return mentor
-    deg = np.bincount(cols, minlength=n_m)
-    slots = np.minimum(cap, deg)
-    keep = slots[cols] > 0
-    rows, cols, w = rows[keep], cols[keep], w[keep]
-    if rows.size == 0:
-        return mentor
-    off = np.concatenate([[0], np.cumsum(slots)])
-    n_slots = int(off[-1])
-    reps = slots[cols]
-    total = int(reps.sum())
-    start = np.repeat(np.cumsum(reps) - reps, reps)
-    e_row = np.repeat(rows, reps)
-    e_col = np.repeat(off[cols], reps) + (np.arange(total) - start)
-    c_top = int(w.max()) + 1
-    e_cost = np.repeat(c_top - w, reps).astype(np.float64)
-    e_row = np.concatenate([e_row, np.arange(n_t)])
-    e_col = np.concatenate([e_col, n_slots + np.arange(n_t)])
-    e_cost = np.concatenate([e_cost, np.full(n_t, float(c_top))])
-    graph = sp.csr_array((e_cost, (e_row, e_col)), shape=(n_t, n_slots + n_t))
-    r_ind, c_ind = min_weight_full_bipartite_matching(graph)
-    real = c_ind < n_slots
-    slot_owner = np.repeat(np.arange(n_m), slots)
-    mentor[r_ind[real]] = slot_owner[c_ind[real]]
+    source, sink = n_t + n_m, n_t + n_m + 1
+    used = np.flatnonzero(cap > 0)
+    tails = np.concatenate([np.full(n_t, source), rows, n_t + used])
+    heads = np.concatenate([np.arange(n_t), n_t + cols, np.full(used.size, sink)])
+    capacity = np.concatenate([np.ones(n_t + rows.size, np.int64), cap[used]])
+    cost = np.concatenate(
+        [np.zeros(n_t, np.int64), int(w.max()) - w, np.zeros(used.size, np.int64)]
+    )
+    flow = min_cost_flow.SimpleMinCostFlow()
+    flow.add_arcs_with_capacity_and_unit_cost(tails, heads, capacity, cost)
+    flow.set_node_supply(source, n_t)
+    flow.set_node_supply(sink, -n_t)
+    status = flow.solve_max_flow_with_min_cost()
+    if status != flow.OPTIMAL:
+        raise RuntimeError(f"min-cost flow failed with status {status}")
+    pair_arcs = np.arange(n_t, n_t + rows.size)
+    on = flow.flows(pair_arcs) > 0
+    mentor[rows[on]] = cols[on]
     return mentor
 
 
@@ -493,22 +490,14 @@ def solve_candidates(
 
     value_range = qmax - qmin
     # with this bonus every optimal assignment has maximum cardinality (an augmenting path of
-    # length 2l+1 loses at most l * value_range)
+    # length 2l+1 loses at most l * value_range); the duals below are for these weights
     bonus_max = min(n_t, int(cap.sum())) * value_range + 1
-    bonus = value_range + 1
-    rounds = 0
     t2 = time.perf_counter()
     s_rows, s_cols, s_q = rows, cols, q
     if warm is not None and objective == "total":
         s_rows, s_cols, s_q = _prune(n_t, rows, cols, bonus_max + (q - qmin), cap, q, warm)
         timings["pruned_pairs"] = float(rows.size - s_rows.size)
-    while True:
-        rounds += 1
-        w = bonus + (s_q - qmin)
-        mentor = _lap(n_t, n_m, s_rows, s_cols, w, cap)
-        if int((mentor >= 0).sum()) == k_max or bonus >= bonus_max:
-            break
-        bonus = min(bonus * 16, bonus_max)
+    mentor = _min_cost_flow(n_t, n_m, s_rows, s_cols, s_q - qmin, cap)
     timings["solve"] = time.perf_counter() - t2
 
     # certificate: exact duals for the lexicographic weights (bonus_max) exist iff the
@@ -548,7 +537,6 @@ def solve_candidates(
         trainee_price=u,
         mentor_price=v,
         timings=timings,
-        rounds=rounds,
         value_floor=qmin,
     )
     return result

@@ -11,11 +11,14 @@ again, until none is left: the result is then certified optimal for the full imp
 
 from __future__ import annotations
 
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
 
 from .assign import _max_flow, solve_candidates
 from .criteria import BLOCK_ERROR, RULE_TEXT, Scorer
@@ -28,10 +31,16 @@ K_CANDIDATES = 10
 #: Mentor-side candidates: each mentor's best trainees, this many per place.
 RECIPROCAL = 3
 #: Pricing also adds pairs within this many score units of being profitable.
-PRICING_SLACK = 0.0
+PRICING_SLACK = 0.01
+#: Pricing rescans every trainee several times; when the cycle's (approximate, float32) score
+#: matrix fits in this many bytes it is kept from the candidate pass instead of recomputed.
+SCORE_CACHE_BYTES = 256 * 2**20
 #: Score grid: 1e-7.
 SCALE = 1e7
-_BLOCK_ELEMENTS = 1 << 23
+_BLOCK_ELEMENTS = 1 << 21
+#: Blocks are scored in this many threads (NumPy and SciPy release the GIL in their loops);
+#: BLAS is held to one thread meanwhile so that the two do not compete for the cores.
+WORKERS = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
 _ROLE_LABEL = {"research": "research mentor", "career": "career-development mentor"}
 
 
@@ -89,9 +98,34 @@ def _blocks(rows: np.ndarray, n_m: int):
         yield rows[lo : lo + step]
 
 
+def _map_blocks(fn, blocks):
+    """``[fn(b) for b in blocks]``, in WORKERS threads when there is more than one block."""
+    blocks = list(blocks)
+    if WORKERS == 1 or len(blocks) < 2:
+        return [fn(b) for b in blocks]
+    with threadpool_limits(1), ThreadPoolExecutor(WORKERS) as pool:
+        return list(pool.map(fn, blocks))
+
+
+def _exact_scores(scorer: Scorer, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Exact scores of explicit pairs, in chunks spread over the worker threads."""
+    n_chunks = max(1, min(WORKERS, rows.size // 20_000))
+    bounds = np.linspace(0, rows.size, n_chunks + 1).astype(np.int64)
+    chunks = [(rows[lo:hi], cols[lo:hi]) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+    parts = _map_blocks(lambda rc: scorer.pairs(*rc).score, chunks)
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def _column_tops(vals: np.ndarray, rows: np.ndarray, keep: int):
+    """Per column (row of ``vals``), the ``keep`` best entries: best first, ties by row."""
+    order = np.lexsort((rows, -vals), axis=1)[:, :keep]
+    return np.take_along_axis(vals, order, axis=1), np.take_along_axis(rows, order, axis=1)
+
+
 class _Engine:
     def __init__(self, trainees, mentors, settings: MatchSettings, k: int, dense_limit: int):
         self.timings: dict[str, float] = {}
+        self.priced_rows: list[int] = []  # trainees rescanned in each pricing round
         self.progress = None  # optional callable(str) for long runs (the benchmark sets it)
         t0 = time.perf_counter()
         self.sc = Scorer(trainees, mentors, settings)
@@ -129,50 +163,62 @@ class _Engine:
         act = self.active
         self.dense = act.size * self.n_m <= self.dense_limit
         rows_out, cols_out = [], []
-        self.bound = np.full(act.size, -np.inf)  # best score outside the candidates
+        # Upper bounds on the score of any pair outside the candidates, per trainee (row) and
+        # per mentor (column): pricing only rescans trainees for whom some mentor could still
+        # offer a profitable pair under both bounds.
+        self.bound = np.full(act.size, -np.inf)
+        self.col_bound = np.full(self.n_m, -np.inf)
         kk = self.k
         # mentor side: each mentor's best RECIPROCAL x capacity trainees, kept across blocks
+        # (one more is tracked: the first left out bounds the column)
         n_rec = int(min(RECIPROCAL * self.cap.max(initial=0), 12))
-        rec_val = np.full((n_rec, self.n_m), -np.inf, np.float32)
-        rec_row = np.full((n_rec, self.n_m), -1, np.int64)
-        for blk_start, rows in self._enumerate_blocks(act):
+        keep_rec = n_rec + 1
+        rec_val = np.full((self.n_m, keep_rec), -np.inf, np.float32)
+        rec_row = np.full((self.n_m, keep_rec), -1, np.int64)
+        all_pairs = self.dense or self.n_m <= kk
+        self.cache = None
+        if not all_pairs and act.size * self.n_m * 4 <= SCORE_CACHE_BYTES:
+            self.cache = np.empty((act.size, self.n_m), np.float32)
+
+        def one_block(block):
+            blk_start, rows = block
             s, ok = self._block(rows)
-            if self.dense or self.n_m <= kk:
+            if all_pairs:
                 r, c = np.nonzero(ok)
-            else:
-                masked = np.where(ok, s, -np.inf)
-                if n_rec:
-                    both_v = np.vstack([rec_val, masked])
-                    both_r = np.vstack(
-                        [
-                            rec_row,
-                            np.broadcast_to(
-                                blk_start + np.arange(rows.size)[:, None], masked.shape
-                            ),
-                        ]
-                    )
-                    top = np.argpartition(-both_v, n_rec - 1, axis=0)[:n_rec]
-                    rec_val = np.take_along_axis(both_v, top, axis=0)
-                    rec_row = np.take_along_axis(both_r, top, axis=0)
-                part = np.argpartition(-masked, kk, axis=1)[:, : kk + 1]
-                vals = np.take_along_axis(masked, part, axis=1)
-                order = np.argsort(-vals, axis=1, kind="stable")
-                part = np.take_along_axis(part, order, axis=1)
-                vals = np.take_along_axis(vals, order, axis=1)
-                self.bound[blk_start : blk_start + rows.size] = vals[:, kk]
-                top = part[:, :kk]
-                keep = np.isfinite(vals[:, :kk])
-                r = np.repeat(np.arange(rows.size), kk)[keep.ravel()]
-                c = top.ravel()[keep.ravel()]
-            rows_out.append(r + blk_start)
+                return r + blk_start, c, None, None
+            np.putmask(s, ~ok, -np.inf)  # in place: blocks are large
+            if self.cache is not None:
+                self.cache[blk_start : blk_start + rows.size] = s
+            part = np.argpartition(s, -(kk + 1), axis=1)[:, -(kk + 1) :]
+            vals = np.take_along_axis(s, part, axis=1)
+            order = np.argsort(-vals, axis=1, kind="stable")
+            part = np.take_along_axis(part, order, axis=1)
+            vals = np.take_along_axis(vals, order, axis=1)
+            self.bound[blk_start : blk_start + rows.size] = vals[:, kk]
+            keep = np.isfinite(vals[:, :kk])
+            r = np.repeat(np.arange(rows.size), kk)[keep.ravel()] + blk_start
+            c = part[:, :kk][keep]
+            if not n_rec:
+                return r, c, None, None
+            take = min(keep_rec, rows.size)
+            top = np.argpartition(s.T, -take, axis=1)[:, -take:]
+            return r, c, np.take_along_axis(s.T, top, axis=1), top + blk_start
+
+        for r, c, top_val, top_row in _map_blocks(one_block, self._enumerate_blocks(act)):
+            rows_out.append(r)
             cols_out.append(c)
-        if n_rec and not self.dense:
-            order = np.argsort(-rec_val, axis=0, kind="stable")
-            rank = np.empty_like(order)
-            np.put_along_axis(rank, order, np.arange(n_rec)[:, None], axis=0)
-            keep = np.isfinite(rec_val) & (rank < RECIPROCAL * self.cap[None, :])
+            if top_val is not None:
+                rec_val, rec_row = _column_tops(
+                    np.hstack([rec_val, top_val]), np.hstack([rec_row, top_row]), keep_rec
+                )
+        if n_rec and not all_pairs:
+            n_keep = np.minimum(RECIPROCAL * self.cap, n_rec)
+            keep = np.isfinite(rec_val) & (np.arange(keep_rec)[None, :] < n_keep[:, None])
             rows_out.append(rec_row[keep])
-            cols_out.append(np.broadcast_to(np.arange(self.n_m), rec_val.shape)[keep])
+            cols_out.append(np.broadcast_to(np.arange(self.n_m)[:, None], rec_val.shape)[keep])
+            self.col_bound = rec_val[np.arange(self.n_m), n_keep].astype(np.float64)
+        elif not all_pairs:
+            self.col_bound = np.full(self.n_m, np.inf)
         r = np.concatenate(rows_out) if rows_out else np.zeros(0, np.int64)
         c = np.concatenate(cols_out) if cols_out else np.zeros(0, np.int64)
         self.timings["candidates"] = time.perf_counter() - t0
@@ -190,7 +236,7 @@ class _Engine:
         """Exact rescoring; r_local indexes self.active."""
         key = np.unique(r_local * self.n_m + c)
         r_local, c = key // self.n_m, key % self.n_m
-        score = self.sc.pairs(self.active[r_local], c).score
+        score = _exact_scores(self.sc, self.active[r_local], c)
         keep = score >= self.settings.min_score
         r_local, c, score = r_local[keep], c[keep], score[keep]
         order = np.lexsort((c, r_local))
@@ -199,7 +245,7 @@ class _Engine:
     def _add_candidates(self, r_local, c):
         if r_local.size == 0:
             return 0
-        score = self.sc.pairs(self.active[r_local], c).score
+        score = _exact_scores(self.sc, self.active[r_local], c)
         ok = score >= self.settings.min_score
         r_local, c, score = r_local[ok], c[ok], score[ok]
         key_old = self.c_rows * self.n_m + self.c_cols
@@ -229,34 +275,73 @@ class _Engine:
 
     def _scan(self, rows_local, predicate, per_row=5, slack=0.0):
         """Rescore the given active rows against all mentors; return (rows, cols) where
-        ``predicate(local_rows, scores, ok)`` holds, at most ``per_row`` per row (the largest
-        predicate margins), excluding existing candidates."""
+        ``predicate(local_rows, scores)`` (a margin, -inf where the pair is not eligible) is
+        above ``-slack``, at most ``per_row`` per row (the largest margins), leaving out
+        existing candidates.
+
+        Each scanned row's bound is tightened to its best pair left outside the candidates."""
         out_r, out_c = [], []
         cand = sp.csr_array(
             (np.ones(self.c_rows.size, bool), (self.c_rows, self.c_cols)),
             shape=(self.active.size, self.n_m),
         )
-        for rows in _blocks(np.asarray(rows_local, np.int64), self.n_m):
-            s, ok = self._block(self.active[rows])
-            ok &= ~cand[rows].toarray()
-            margin = predicate(rows, s, ok)
-            margin[~ok] = -np.inf
+
+        def one_block(rows):
+            if self.cache is not None:
+                s = self.cache[rows]  # a copy: fancy indexing
+            else:
+                s, ok = self._block(self.active[rows])
+                np.putmask(s, ~ok, -np.inf)
+            taken = cand[rows]  # existing candidates are no longer "outside"
+            s[np.repeat(np.arange(rows.size), np.diff(taken.indptr)), taken.indices] = -np.inf
+            margin = predicate(rows, s)
             hit = margin > -slack
-            counts = hit.sum(axis=1)
+            counts = np.count_nonzero(hit, axis=1)
             few = counts <= per_row
+            found_r, found_c = [], []
             if few.any():  # rows with few hits: take them all
                 rr, cc = np.nonzero(hit[few])
-                out_r.append(rows[few][rr])
-                out_c.append(cc)
+                fr = np.flatnonzero(few)[rr]
+                found_r.append(rows[fr])
+                found_c.append(cc)
+                s[fr, cc] = -np.inf
             many = np.flatnonzero(~few)
             if many.size:  # otherwise the per_row largest margins
-                sub = margin[many]
-                part = np.argpartition(-sub, per_row - 1, axis=1)[:, :per_row]
-                out_r.append(np.repeat(rows[many], per_row))
-                out_c.append(part.ravel())
+                part = np.argpartition(margin[many], -per_row, axis=1)[:, -per_row:]
+                found_r.append(np.repeat(rows[many], per_row))
+                found_c.append(part.ravel())
+                s[many[:, None], part] = -np.inf
+            self.bound[rows] = s.max(axis=1, initial=-np.inf)
+            return found_r, found_c
+
+        blocks = _blocks(np.asarray(rows_local, np.int64), self.n_m)
+        for found_r, found_c in _map_blocks(one_block, blocks):
+            out_r += found_r
+            out_c += found_c
         if not out_r:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         return np.concatenate(out_r), np.concatenate(out_c)
+
+    def _rows_to_price(self, t_row: np.ndarray, w_col: np.ndarray) -> np.ndarray:
+        """Trainees for whom a pair outside the candidates could have a positive margin.
+
+        Such a pair (i, j) scores at most min(bound[i], col_bound[j]) (+ BLOCK_ERROR), so its
+        margin is at most max_j min(bound[i], col_bound[j]) - w_col[j] - t_row[i]. Sorting the
+        mentors by column bound evaluates that maximum for every trainee at once.
+        """
+        order = np.argsort(self.col_bound, kind="stable")
+        c = self.col_bound[order] + BLOCK_ERROR
+        w = w_col[order]
+        with np.errstate(invalid="ignore"):  # inf - inf: a mentor with no places
+            gain = np.where(np.isposinf(w), -np.inf, c - w)
+        below = np.concatenate([[-np.inf], np.maximum.accumulate(gain)])  # mentors with c < b
+        above = np.concatenate([np.minimum.accumulate(w[::-1])[::-1], [np.inf]])  # c >= b
+        b = self.bound + BLOCK_ERROR
+        pos = np.searchsorted(c, b, side="left")
+        with np.errstate(invalid="ignore"):  # -inf - (-inf) for rows with no pair left
+            best = np.maximum(below[pos], b - above[pos])
+        best = np.where(np.isfinite(self.bound), best, -np.inf)
+        return best - t_row
 
     # -------------------------------------------------------------- assignment + pricing
 
@@ -305,35 +390,33 @@ class _Engine:
         v = res.mentor_price.astype(np.float64)
         bonus = float(res.bonus)
         floor = res.threshold if res.threshold is not None else -np.inf
-        # a pair outside the candidates scores at most `bound`; only rows where that could
-        # beat the trainee's price (with the cheapest mentor) need a rescoring pass
-        slack = PRICING_SLACK * SCALE
-        need = (self.bound + BLOCK_ERROR) * SCALE + bonus + slack > u + v.min(initial=0.0)
+        # a pair outside the candidates scores at most its row's and its column's bound; only
+        # rows where that could beat the two prices need a rescoring pass
+        t_row = (u - bonus) / SCALE - BLOCK_ERROR
+        w_col = v / SCALE
+        w_live = np.where(self.cap > 0, w_col, np.inf)  # mentors without places are no option
+        need = self._rows_to_price(t_row, w_live) + PRICING_SLACK > 0
         rows = np.flatnonzero(need & (self.bound + BLOCK_ERROR >= floor))
+        self.priced_rows.append(int(rows.size))
         if rows.size == 0:
             return 0
 
-        t_row = (u - bonus) / SCALE - BLOCK_ERROR
-        w_col = v / SCALE
-
-        def predicate(r, s, ok):
-            margin = s.astype(np.float64)
-            margin -= t_row[r, None]
+        def predicate(r, s):
+            margin = np.subtract(s, t_row[r, None], dtype=np.float64)
             margin -= w_col[None, :]
-            margin *= SCALE
             if floor > -np.inf:
                 margin[s + BLOCK_ERROR < floor] = -np.inf
             return margin
 
         # near-violators (within the slack) are added too: prices move when violators join,
         # and pairs that are almost profitable now are the likeliest to be next
-        r, c = self._scan(rows, predicate, per_row=self.k, slack=slack)
+        r, c = self._scan(rows, predicate, per_row=self.k, slack=PRICING_SLACK)
         return self._add_violators(r, c, res, floor)
 
     def _add_violators(self, r, c, res, floor) -> int:
         if r.size == 0:
             return 0
-        exact = self.sc.pairs(self.active[r], c).score
+        exact = _exact_scores(self.sc, self.active[r], c)
         q = np.rint(exact * SCALE)
         viol = (res.bonus + q > res.trainee_price[r] + res.mentor_price[c]) & (exact >= floor)
         self._add_candidates(r, c)
@@ -356,14 +439,14 @@ class _Engine:
         if rows.size == 0:
             return 0
 
-        def predicate(r, s, ok):
+        def predicate(r, s):
             margin = s.astype(np.float64) + BLOCK_ERROR - res.threshold
             return np.where(reach_m[None, :], -np.inf, margin)
 
         r, c = self._scan(rows, predicate)
         if r.size == 0:
             return 0
-        exact = self.sc.pairs(self.active[r], c).score
+        exact = _exact_scores(self.sc, self.active[r], c)
         useful = int((np.rint(exact * SCALE) > tau_q).sum())
         self._add_candidates(r, c)
         return useful
@@ -402,7 +485,7 @@ def _report(eng: _Engine, explain: bool) -> MatchResult:
     matched = np.flatnonzero(mentor >= 0)
     scores = np.full(n_t, np.nan)
     if matched.size:
-        scores[matched] = sc.pairs(matched, mentor[matched]).score
+        scores[matched] = _exact_scores(sc, matched, mentor[matched])
     load = np.bincount(mentor[matched], minlength=n_m)
     full = load >= sc.m_capacity
 
@@ -420,15 +503,21 @@ def _report(eng: _Engine, explain: bool) -> MatchResult:
 
     # alternatives: best other candidates (active trainees), block scores for locked ones
     a = settings.alternatives
-    pos = np.full(eng.active.size + 1, 0, np.int64)
-    np.cumsum(np.bincount(eng.c_rows, minlength=eng.active.size), out=pos[1:])
+    # every trainee's candidates by score (ties: lower mentor index), the proposed one left out
+    order = np.lexsort((eng.c_cols, -eng.c_score, eng.c_rows))
+    a_rows, a_cols, a_score = eng.c_rows[order], eng.c_cols[order], eng.c_score[order]
+    other = a_cols != mentor[eng.active[a_rows]]
+    a_rows, a_cols, a_score = a_rows[other], a_cols[other], a_score[other]
+    start = np.searchsorted(a_rows, np.arange(eng.active.size + 1))
+    mentor_ids = [m.id for m in sc.mentors]
+    full_l = full.tolist()
+    cols_l, score_l = a_cols.tolist(), a_score.tolist()
     for li, i in enumerate(eng.active.tolist()):
-        lo, hi = pos[li], pos[li + 1]
-        cols, sc_ = eng.c_cols[lo:hi], eng.c_score[lo:hi]
-        order = np.lexsort((cols, -sc_))
-        alts = [(int(cols[o]), float(sc_[o])) for o in order if cols[o] != mentor[i]][:a]
+        lo = int(start[li])
+        hi = min(int(start[li + 1]), lo + a)
         results[i].alternatives = [
-            Alternative(sc.mentors[j].id, round(s, 6), bool(full[j])) for j, s in alts
+            Alternative(mentor_ids[j], round(x, 6), full_l[j])
+            for j, x in zip(cols_l[lo:hi], score_l[lo:hi], strict=True)
         ]
     if eng.locked:
         rows = np.array(sorted(eng.locked), np.int64)

@@ -1,5 +1,7 @@
 """propose(): every hard constraint, every diagnosis, explanations, and the sparse path."""
 
+import importlib
+
 import numpy as np
 import pytest
 
@@ -243,7 +245,13 @@ def test_alternatives_are_the_next_best_mentors():
 
 
 @pytest.mark.parametrize("objective", ["total", "fair"])
-def test_sparse_path_with_pricing_equals_all_pairs(objective):
+@pytest.mark.parametrize("scores", ["cached", "rescored"])
+def test_sparse_path_with_pricing_equals_all_pairs(objective, scores, monkeypatch):
+    engine = importlib.import_module("mri_match.matching.propose")  # the module, not the function
+    if scores == "rescored":  # no score cache; many small blocks spread over two threads
+        monkeypatch.setattr(engine, "SCORE_CACHE_BYTES", 0)
+        monkeypatch.setattr(engine, "_BLOCK_ELEMENTS", 110 * 16)
+        monkeypatch.setattr(engine, "WORKERS", 2)
     trainees, mentors = make_cohort(300, 110, seed=4)
     settings = MatchSettings(
         objective=objective,
