@@ -189,9 +189,12 @@ class Factory:
         self.counter += 1
         return self.counter
 
-    def user(self, role="trainee", email=None, password=PASSWORD, active=True) -> User:
+    def user(
+        self, role="trainee", email=None, password=PASSWORD, active=True, confirmed=True
+    ) -> User:
         user = User(email=email or f"{role}{self._next()}@example.org", role=role, active=active)
         user.password_hash = _hash_of(password)
+        user.email_confirmed_at = utcnow() if confirmed else None
         db.session.add(user)
         db.session.commit()
         return user

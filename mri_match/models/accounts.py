@@ -33,6 +33,9 @@ class User(UserMixin, db.Model):
         default=False, server_default=false()
     )
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Registration (issue 5): None until the person proves the mailbox by following the
+    # confirmation link, a reset link or an invitation. Unconfirmed accounts cannot log in.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
@@ -54,6 +57,15 @@ class User(UserMixin, db.Model):
     def set_unusable_password(self, why: str = "unset") -> None:
         """No password matches (no ``$`` in the hash); unique, so reset tokens stay distinct."""
         self.password_hash = f"!{why}:{secrets.token_hex(16)}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
+
+    def confirm_email(self) -> None:
+        """The mailbox is proven (a confirmation, reset or invitation link was followed)."""
+        if self.email_confirmed_at is None:
+            self.email_confirmed_at = utcnow()
 
     @property
     def is_deleted(self) -> bool:
