@@ -8,6 +8,7 @@ import contextlib
 import email
 import functools
 import os
+import re
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -170,6 +171,22 @@ class Outbox:
 @pytest.fixture
 def outbox(app):
     return Outbox(app.config["MAIL_OUTBOX_DIR"])
+
+
+CONFIRM_LINK = re.compile(r"http://localhost(/auth/register/confirm/\S+)")
+
+
+def register_and_confirm(client, outbox, email, role="trainee", password=PASSWORD):
+    """Register through the web as a person does: the form, the emailed link, the password.
+
+    Returns the response to choosing the password (a redirect to where the person starts).
+    """
+    response = client.post("/auth/register", data={"email": email, "role": role})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    message, body = outbox.messages()[-1], outbox.bodies()[-1]
+    assert message["To"] == email.strip().lower()
+    link = CONFIRM_LINK.search(body).group(1)
+    return client.post(link, data={"password": password, "confirm": password})
 
 
 # --- factories: small, explicit, and each commits what it makes ------------------------------
