@@ -26,6 +26,9 @@ class Defaults:
 
     PASSWORD_RESET_MAX_AGE = 3600  # seconds a reset link stays valid
     INVITATION_MAX_AGE = 14 * 24 * 3600  # an imported person's "set your password" link
+    EMAIL_CONFIRM_HOURS = 48  # a registration's "confirm your email" link stays valid
+    # `flask purge` deletes accounts registered this long ago whose email was never confirmed.
+    UNCONFIRMED_ACCOUNT_DAYS = 7
     # Privacy: free text and self-identification are purged this long after a cycle completes.
     RETENTION_DAYS = 365
     BULK_IMPORT_MAX_ROWS = 2000

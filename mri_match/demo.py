@@ -674,13 +674,21 @@ def write_plan(plan: dict) -> Cycle:
         closes_at=now + timedelta(days=30),
         status="open",
     )
-    admin = User(email=ADMIN_EMAIL, role="admin", password_hash=password_hash)
+    admin = User(
+        email=ADMIN_EMAIL, role="admin", password_hash=password_hash, email_confirmed_at=now
+    )
     db.session.add_all([cycle, admin])
     db.session.flush()
 
     people = [(p["email"], "trainee") for p in plan["trainees"]]
     people += [(p["email"], "mentor") for p in plan["mentors"]]
-    _insert(User, [{"email": e, "role": r, "password_hash": password_hash} for e, r in people])
+    _insert(
+        User,
+        [
+            {"email": e, "role": r, "password_hash": password_hash, "email_confirmed_at": now}
+            for e, r in people
+        ],
+    )
     demo_users = User.email.like(f"%@{DEMO_DOMAIN}")
     user_ids = _ids(User.id, User.email, demo_users)
     trainee_ids = [user_ids[p["email"]] for p in plan["trainees"]]

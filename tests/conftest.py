@@ -8,6 +8,7 @@ import contextlib
 import email
 import functools
 import os
+import re
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -172,6 +173,22 @@ def outbox(app):
     return Outbox(app.config["MAIL_OUTBOX_DIR"])
 
 
+CONFIRM_LINK = re.compile(r"http://localhost(/auth/register/confirm/\S+)")
+
+
+def register_and_confirm(client, outbox, email, role="trainee", password=PASSWORD):
+    """Register through the web as a person does: the form, the emailed link, the password.
+
+    Returns the response to choosing the password (a redirect to where the person starts).
+    """
+    response = client.post("/auth/register", data={"email": email, "role": role})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    message, body = outbox.messages()[-1], outbox.bodies()[-1]
+    assert message["To"] == email.strip().lower()
+    link = CONFIRM_LINK.search(body).group(1)
+    return client.post(link, data={"password": password, "confirm": password})
+
+
 # --- factories: small, explicit, and each commits what it makes ------------------------------
 
 
@@ -189,9 +206,12 @@ class Factory:
         self.counter += 1
         return self.counter
 
-    def user(self, role="trainee", email=None, password=PASSWORD, active=True) -> User:
+    def user(
+        self, role="trainee", email=None, password=PASSWORD, active=True, confirmed=True
+    ) -> User:
         user = User(email=email or f"{role}{self._next()}@example.org", role=role, active=active)
         user.password_hash = _hash_of(password)
+        user.email_confirmed_at = utcnow() if confirmed else None
         db.session.add(user)
         db.session.commit()
         return user

@@ -170,10 +170,14 @@ def test_invitation_link_lets_the_person_set_a_password_and_log_in(
     upload(client, cycle, csv_bytes([person(TRAINEE, 1)]), mode="all")
     link = outbox.bodies()[0].split("http://localhost", 1)[1].split()[0]
     auth.logout()
+    imported = User.by_email("ada1@example.org")
+    assert imported.email_confirmed_at is None  # the admin's file does not prove the mailbox
     response = client.post(
         link, data={"password": "a brand new password", "confirm": "a brand new password"}
     )
     assert response.status_code == 302
+    db.session.refresh(imported)
+    assert imported.email_confirmed_at is not None  # the emailed link does
     assert auth.login("ada1@example.org", "a brand new password").status_code == 302
     assert client.get("/trainee/").status_code == 200
 

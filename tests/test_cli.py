@@ -3,7 +3,7 @@
 from mri_match.models import User
 
 
-def test_create_admin_prompts_for_a_hidden_password(runner):
+def test_create_admin_prompts_for_a_hidden_password(runner, client, auth):
     password = "an admin passphrase"
     result = runner.invoke(
         args=["create-admin", "Boss@Example.org"], input=f"{password}\n{password}\n"
@@ -13,6 +13,8 @@ def test_create_admin_prompts_for_a_hidden_password(runner):
     assert password not in result.output  # never echoed
     admin = User.by_email("boss@example.org")
     assert admin.role == "admin" and admin.check_password(password)
+    assert admin.email_confirmed_at is not None  # typed in by the operator: no link to follow
+    assert auth.login("boss@example.org", password).status_code == 302
 
 
 def test_create_admin_refuses_bad_input(runner, factory):

@@ -139,6 +139,8 @@ def test_demo_mentor_profiles_pass_the_profile_form(app):
 
 def test_demo_logins_work_through_the_login_form(runner, client, auth):
     assert seed(runner, "--trainees", "3", "--mentors", "2").exit_code == 0
+    unconfirmed = db.select(db.func.count(User.id)).where(User.email_confirmed_at.is_(None))
+    assert db.session.scalar(unconfirmed) == 0  # every demo account is ready to use
     for email, home in [
         (ADMIN_EMAIL, "/admin"),
         (trainee_email(1), "/trainee"),

@@ -192,6 +192,10 @@ class FuzzWorld(World):
         self.mentor.offers  # noqa: B018 - loaded while the session is fresh
         self.reset_user = factory.user("trainee")
         self.token = self.reset_user.password_reset_token()
+        self.registering = factory.user("trainee", confirmed=False)  # its link never followed
+        self.registering.set_unusable_password("unconfirmed")
+        db.session.commit()
+        self.confirm_token = self.registering.email_confirm_token()
 
 
 @pytest.fixture
@@ -260,7 +264,13 @@ FORMS = {
         None,
         "POST",
         lambda w: "/auth/register",
-        ["role", "email", "password", "confirm"],
+        ["role", "email"],
+    ),
+    "choose password": (
+        None,
+        "POST",
+        lambda w: f"/auth/register/confirm/{w.confirm_token}",
+        ["password", "confirm"],
     ),
     "login": (None, "POST", lambda w: "/auth/login", ["email", "password"]),
     "reset request": (None, "POST", lambda w: "/auth/reset", ["email"]),

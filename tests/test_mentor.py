@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from conftest import register_and_confirm
 
 from mri_match.extensions import db
 from mri_match.models import MentorOffer, MentorProfile, history, utcnow
@@ -66,16 +67,8 @@ def mentor(factory, auth):
 # --- profile ----------------------------------------------------------------------------------
 
 
-def test_registering_mentor_lands_on_profile_form(client):
-    response = client.post(
-        "/auth/register",
-        data={
-            "role": "mentor",
-            "email": "new.mentor@example.org",
-            "password": "a long enough password",
-            "confirm": "a long enough password",
-        },
-    )
+def test_registering_mentor_lands_on_profile_form(client, outbox):
+    response = register_and_confirm(client, outbox, "new.mentor@example.org", role="mentor")
     assert response.headers["Location"].endswith("/mentor/profile")
     page = client.get("/mentor/profile").get_data(as_text=True)
     assert "<h1>Volunteer as a mentor</h1>" in page

@@ -1,5 +1,7 @@
 """The migrations build exactly the schema the models describe, on SQLite and PostgreSQL."""
 
+from datetime import datetime
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
@@ -7,6 +9,8 @@ from sqlalchemy import inspect, text
 
 from mri_match import create_app
 from mri_match.extensions import db
+
+BEFORE_EMAIL_CONFIRMATION = "f583e10b8ad3"
 
 
 def test_migrations_match_the_models(app_config, empty_database_url):
@@ -21,6 +25,33 @@ def test_migrations_match_the_models(app_config, empty_database_url):
                 differences = compare_metadata(context, db.metadata)
             assert differences == []
             assert "user" in inspect(db.engine).get_table_names()
+        finally:
+            downgrade(revision="base")
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            db.engine.dispose()
+
+
+def test_accounts_made_before_email_confirmation_count_as_confirmed(app_config, empty_database_url):
+    app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(revision=BEFORE_EMAIL_CONFIRMATION)
+        try:
+            with db.engine.begin() as conn:
+                conn.execute(
+                    text(
+                        'INSERT INTO "user" (email, password_hash, role, active, created_at,'
+                        " can_view_self_identification)"
+                        " VALUES ('old@example.org', 'x', 'trainee', :yes, :at, :no)"
+                    ),
+                    {"yes": True, "no": False, "at": datetime(2025, 1, 2, 3, 4, 5)},
+                )
+            upgrade()
+            with db.engine.connect() as conn:
+                created, confirmed = conn.execute(
+                    text('SELECT created_at, email_confirmed_at FROM "user"')
+                ).one()
+            assert confirmed is not None and confirmed == created
         finally:
             downgrade(revision="base")
             with db.engine.begin() as conn:

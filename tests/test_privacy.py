@@ -5,7 +5,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from conftest import PASSWORD
+from conftest import PASSWORD, register_and_confirm
 
 from mri_match.extensions import db
 from mri_match.models import (
@@ -25,7 +25,7 @@ from mri_match.models import (
     self_identifications_for,
     utcnow,
 )
-from mri_match.privacy.retention import purge
+from mri_match.privacy.retention import purge, purge_unconfirmed_accounts
 
 
 @pytest.fixture
@@ -168,6 +168,8 @@ def test_trainee_downloads_everything_held_about_them(client, auth, people):
     assert "attachment" in response.headers["Content-Disposition"]
     data = json.loads(response.data)
     assert data["account"]["email"] == people["trainee"].email
+    confirmed = people["trainee"].email_confirmed_at
+    assert data["account"]["email_confirmed_at"] == confirmed.isoformat()
     [application] = data["applications"]
     assert application["full_name"] == "Ada Okafor"
     assert application["topics"] == ["sickle-cell-disease"]
@@ -217,7 +219,9 @@ def test_deletion_needs_the_password_and_the_tick(client, auth, people):
     assert db.session.get(User, people["trainee"].id).deleted_at is None
 
 
-def test_deleting_a_trainee_anonymises_and_keeps_the_match_for_reports(client, auth, people):
+def test_deleting_a_trainee_anonymises_and_keeps_the_match_for_reports(
+    client, auth, people, outbox
+):
     trainee, application, match = people["trainee"], people["application"], people["match"]
     email = trainee.email
     auth.login(trainee)
@@ -245,11 +249,9 @@ def test_deleting_a_trainee_anonymises_and_keeps_the_match_for_reports(client, a
     # Logged out, cannot log back in, and the address can register again.
     assert client.get("/trainee/").status_code == 302
     assert auth.login(email).status_code == 200
-    response = client.post(
-        "/auth/register",
-        data={"email": email, "password": PASSWORD, "confirm": PASSWORD, "role": "trainee"},
-    )
+    response = register_and_confirm(client, outbox, email)
     assert response.status_code == 302
+    assert response.headers["Location"].endswith("/trainee/")
     assert User.by_email(email).id != trainee.id
 
 
@@ -343,6 +345,80 @@ def test_purge_follows_the_retention_setting(app, retention_world):
     assert sum(counts.values()) == 0
     counts = purge(5, dry_run=True)
     assert counts["research statements"] == 2  # both completed cycles are past 5 days
+
+
+def registered(factory, email, days_ago, confirmed=False):
+    user = factory.user(email=email, confirmed=confirmed)
+    if not confirmed:
+        user.set_unusable_password("unconfirmed")
+    user.created_at = utcnow() - timedelta(days=days_ago)
+    db.session.commit()
+    return user.id
+
+
+@pytest.fixture
+def registrations(factory):
+    """Never-confirmed registrations old and new, and accounts that must stay whatever."""
+    stale = registered(factory, "stale@example.org", 8)
+    fresh = registered(factory, "fresh@example.org", 6)
+    old_confirmed = registered(factory, "old@example.org", 400, confirmed=True)
+    # Imported 30 days ago, invitation not used yet: unconfirmed, but it holds an application.
+    imported = factory.application().trainee
+    imported.email_confirmed_at = None
+    imported.created_at = utcnow() - timedelta(days=30)
+    mentor = factory.mentor().user  # an imported mentor: a profile, no application
+    mentor.email_confirmed_at = None
+    mentor.created_at = utcnow() - timedelta(days=30)
+    db.session.commit()
+    return dict(
+        stale=stale,
+        fresh=fresh,
+        old_confirmed=old_confirmed,
+        imported=imported.id,
+        mentor=mentor.id,
+    )
+
+
+def test_purge_deletes_registrations_never_confirmed_in_time(runner, registrations):
+    w = registrations
+    dry = runner.invoke(args=["purge", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "1 unconfirmed registrations (older than 7 days)" in dry.output
+    assert db.session.get(User, w["stale"]) is not None
+
+    result = runner.invoke(args=["purge"])
+    assert result.exit_code == 0, result.output
+    assert "1 unconfirmed registrations (older than 7 days)" in result.output
+    db.session.expire_all()
+    assert db.session.get(User, w["stale"]) is None
+    for kept in ("fresh", "old_confirmed", "imported", "mentor"):
+        assert db.session.get(User, w[kept]) is not None, kept
+    again = runner.invoke(args=["purge"])
+    assert "Nothing is past the retention period." in again.output
+
+
+def test_unconfirmed_purge_follows_its_setting(make_app, factory):
+    app = make_app(UNCONFIRMED_ACCOUNT_DAYS=5)
+    with app.app_context():
+        registered(factory, "six@example.org", 6)
+        registered(factory, "four@example.org", 4)
+        result = app.test_cli_runner().invoke(args=["purge"])
+        assert "1 unconfirmed registrations (older than 5 days)" in result.output
+        assert User.by_email("six@example.org") is None
+        assert User.by_email("four@example.org") is not None
+        assert purge_unconfirmed_accounts(3, dry_run=True) == 1
+        assert User.by_email("four@example.org") is not None
+
+
+def test_a_purged_address_can_register_again(client, factory, outbox):
+    registered(factory, "again@example.org", 10)
+    assert purge_unconfirmed_accounts(7) == 1
+    db.session.commit()
+    assert User.by_email("again@example.org") is None
+    response = register_and_confirm(client, outbox, "again@example.org")
+    assert response.headers["Location"].endswith("/trainee/")
+    # A new account (SQLite may reuse the id, so tell them apart by age).
+    assert User.by_email("again@example.org").created_at > utcnow() - timedelta(hours=1)
 
 
 def test_completing_a_cycle_records_when(factory):

@@ -6,7 +6,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import PASSWORD
+from conftest import PASSWORD, register_and_confirm
 
 from mri_match.auth.forms import password_problem
 from mri_match.config import from_environment
@@ -166,7 +166,17 @@ def test_the_inline_code_check_catches_what_it_should():
 def test_rendered_pages_have_no_inline_script_or_style(client, auth, factory):
     cycle = factory.cycle()
     application = factory.application(cycle=cycle, status="draft")
-    pages = ["/", "/auth/login", "/auth/register", "/auth/reset", "/no-such-page"]
+    waiting = factory.user(confirmed=False)
+    pages = [
+        "/",
+        "/auth/login",
+        "/auth/register",
+        "/auth/register/check-email",
+        f"/auth/register/confirm/{waiting.email_confirm_token()}",
+        "/auth/register/confirm/not-a-token",
+        "/auth/reset",
+        "/no-such-page",
+    ]
     for path in pages:
         assert inline_code(client.get(path).get_data(as_text=True)) == [], path
     auth.login(application.trainee)
@@ -200,8 +210,10 @@ def test_reset_link_and_registration_are_rate_limited(make_app):
     client = make_app(RATELIMIT_ENABLED=True).test_client()
     assert _hammer(client, "/auth/reset/not-a-token", {"password": "x"})[10] == 429
     assert _hammer(client, "/auth/register", {"email": "x"})[10] == 429
+    assert _hammer(client, "/auth/register/confirm/not-a-token", {"password": "x"})[10] == 429
     # Reading the pages is never limited.
     assert client.get("/auth/register").status_code == 200
+    assert client.get("/auth/register/confirm/not-a-token").status_code == 200
 
 
 def _redis_reachable(host="127.0.0.1", port=6379) -> bool:
@@ -253,19 +265,14 @@ def test_password_must_not_be_the_email_or_one_repeated_character(password, emai
     assert (password_problem(password, email) is not None) is bad
 
 
-def test_registration_refuses_the_email_as_password(client):
-    response = client.post(
-        "/auth/register",
-        data={
-            "role": "trainee",
-            "email": "ana.longname@example.org",
-            "password": "ana.longname@example.org",
-            "confirm": "ana.longname@example.org",
-        },
+def test_registration_refuses_the_email_as_password(client, outbox):
+    response = register_and_confirm(
+        client, outbox, "ana.longname@example.org", password="ana.longname@example.org"
     )
     assert response.status_code == 200
     assert "not your email address" in response.get_data(as_text=True)
-    assert User.by_email("ana.longname@example.org") is None
+    user = User.by_email("ana.longname@example.org")
+    assert user.email_confirmed_at is None and not user.check_password(user.email)
 
 
 def test_changing_password_to_the_email_is_refused(client, auth, factory):

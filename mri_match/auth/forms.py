@@ -53,12 +53,27 @@ def _email_field(label="Email address"):
 
 
 class RegisterForm(FlaskForm):
+    """Role and address only: the password is chosen after following the emailed link."""
+
     role = RadioField(
         "I am registering as",
         choices={"trainee": "A trainee looking for a mentor", "mentor": "A mentor volunteering"},
         validators=[InputRequired(message="Choose whether you are a trainee or a mentor.")],
     )
     email = _email_field()
+    submit = SubmitField("Email me a confirmation link")
+
+
+class ChoosePasswordForm(FlaskForm):
+    """The last step of registering, reached from the confirmation email.
+
+    Give ``account_email`` so the password can be checked against the address.
+    """
+
+    def __init__(self, *args, account_email: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account_email = account_email
+
     password = PasswordField("Password", validators=password_rules)
     confirm = PasswordField(
         "Repeat password",

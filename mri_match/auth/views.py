@@ -4,12 +4,14 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
 
 from ..email import send_email
 from ..extensions import db, limiter
-from ..models import User, normalise_email, utcnow
+from ..models import User, awaiting_confirmation, normalise_email, utcnow
 from .forms import (
     ChangePasswordForm,
+    ChoosePasswordForm,
     LoginForm,
     RegisterForm,
     ResetPasswordForm,
@@ -47,21 +49,95 @@ def register():
     if request.method == "GET" and request.args.get("role") in ("trainee", "mentor"):
         form.role.data = request.args["role"]
     if form.validate_on_submit():
-        if User.by_email(form.email.data) is not None:
-            form.email.errors.append(
-                "An account with this email address already exists. Log in, or reset your password."
-            )
-        else:
-            user = User(email=normalise_email(form.email.data), role=form.role.data)
-            user.set_password(form.password.data)
-            db.session.add(user)
-            db.session.commit()
-            _start_session(user)
-            flash("Welcome to MRI Match. Your account is ready.", "success")
-            if user.role == "mentor":
-                return redirect(url_for("mentor.profile"))
-            return redirect(url_for("trainee.dashboard"))
+        _register_address(form.email.data, form.role.data)
+        # The same page whatever happened: it must not tell who has an account.
+        return redirect(url_for("auth.check_email"))
     return render_template("auth/register.html", form=form)
+
+
+def _register_address(email: str, role: str) -> None:
+    """Email the address, and only the address, what to do next.
+
+    - a new address gets an account with no usable password and a confirmation link;
+    - an address registered but never confirmed gets the role just chosen and a fresh link
+      (the account has no password and no data, so nobody can take anything over);
+    - any other account (confirmed, or imported and waiting for its password) gets a notice
+      with a log-in and a reset link, and is left exactly as it was.
+    Every case is one look-up, one commit, one signed token and one email, with no password
+    hashing, so the time taken does not tell the cases apart either.
+    """
+    address = normalise_email(email)
+    for attempt in range(2):
+        row = db.session.execute(
+            db.select(User, awaiting_confirmation()).where(User.email == address)
+        ).first()
+        user, pending = (row[0], bool(row[1])) if row else (None, True)
+        if user is not None and not pending:
+            db.session.commit()  # nothing to write; keeps the work alike
+            reset_url = None
+            if user.active:
+                reset_url = url_for(
+                    "auth.reset_password", token=user.password_reset_token(), _external=True
+                )
+            send_email(
+                "already_registered",
+                to=user.email,
+                subject="You already have an account",
+                user=user,
+                reset_url=reset_url,
+                login_url=url_for("auth.login", _external=True),
+            )
+            return
+        if user is None:
+            user = User(email=address)
+            db.session.add(user)
+        user.role = role
+        user.set_unusable_password("unconfirmed")  # a new hash: earlier links stop working
+        try:
+            db.session.commit()
+        except IntegrityError:  # the same new address, registered by a request running alongside
+            db.session.rollback()
+            if attempt:
+                raise
+            continue
+        send_email(
+            "confirm_email",
+            to=user.email,
+            subject="Confirm your email address",
+            user=user,
+            url=url_for("auth.confirm_email", token=user.email_confirm_token(), _external=True),
+        )
+        return
+
+
+@bp.route("/register/check-email")
+def check_email():
+    return render_template("auth/check_email.html")
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit(AUTH_LIMIT, methods=["POST"])
+def confirm_email(token: str):
+    """The emailed link: whoever holds the mailbox chooses the password, then is logged in."""
+    user = User.from_email_confirm_token(token)
+    if user is None:
+        return render_template("auth/confirm_invalid.html")
+    form = ChoosePasswordForm(account_email=user.email)
+    if form.validate_on_submit():
+        user.set_password(form.password.data)
+        user.confirm_email()
+        db.session.commit()
+        _start_session(user)
+        flash(
+            "Welcome to MRI Match. Your email address is confirmed and your account is ready.",
+            "success",
+        )
+        if user.role == "mentor":
+            return redirect(url_for("mentor.profile"))
+        if user.role == "trainee":
+            return redirect(url_for("trainee.dashboard"))
+        return redirect(url_for("main.index"))
+    return render_template("auth/confirm_email.html", form=form, user=user)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -72,7 +148,12 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = User.by_email(form.email.data)
-        if user is None or not user.active or not user.check_password(form.password.data):
+        if (
+            user is None
+            or not user.active
+            or not user.is_confirmed  # registered but the emailed link was never followed
+            or not user.check_password(form.password.data)
+        ):
             # One message for every failure, so the form does not reveal who has an account.
             flash("That email and password do not match an account.", "danger")
         else:
@@ -141,6 +222,7 @@ def reset_password(token: str):
     form = ResetPasswordForm(account_email=user.email)
     if form.validate_on_submit():
         user.set_password(form.password.data)
+        user.confirm_email()  # the link came to the mailbox: an invitation or unconfirmed account
         db.session.commit()
         flash("Your password has been reset. You can log in now.", "success")
         return redirect(url_for("auth.login"))

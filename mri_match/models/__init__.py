@@ -1,6 +1,6 @@
 """The domain model. Importing this package registers every table with the metadata."""
 
-from .accounts import ROLES, User, normalise_email
+from .accounts import ROLES, User, awaiting_confirmation, normalise_email
 from .audit import AuditEvent, TransitionError, history, record
 from .identity import (
     SelfIdentification,
@@ -55,6 +55,7 @@ __all__ = [
     "TransitionError",
     "UnmatchedOutcome",
     "User",
+    "awaiting_confirmation",
     "history",
     "log_self_identification_access",
     "may_view_self_identification",

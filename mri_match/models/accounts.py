@@ -6,7 +6,7 @@ from datetime import datetime
 from flask import current_app
 from flask_login import UserMixin
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import String, false
+from sqlalchemy import ColumnElement, String, and_, exists, false
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -33,6 +33,9 @@ class User(UserMixin, db.Model):
         default=False, server_default=false()
     )
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Registration (issue 5): None until the person proves the mailbox by following the
+    # confirmation link, a reset link or an invitation. Unconfirmed accounts cannot log in.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
@@ -54,6 +57,15 @@ class User(UserMixin, db.Model):
     def set_unusable_password(self, why: str = "unset") -> None:
         """No password matches (no ``$`` in the hash); unique, so reset tokens stay distinct."""
         self.password_hash = f"!{why}:{secrets.token_hex(16)}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
+
+    def confirm_email(self) -> None:
+        """The mailbox is proven (a confirmation, reset or invitation link was followed)."""
+        if self.email_confirmed_at is None:
+            self.email_confirmed_at = utcnow()
 
     @property
     def is_deleted(self) -> bool:
@@ -94,3 +106,53 @@ class User(UserMixin, db.Model):
         if user is None or not user.active or user.password_hash[-16:] != data.get("pw"):
             return None
         return user
+
+    # Email confirmation (registration): the same pattern with its own salt, so a reset link is
+    # never a confirmation link or the other way round. The account has an unusable password
+    # until the link is followed; choosing the password there changes the hash, so the link
+    # works once, and registering the address again replaces the hash, so only the newest link
+    # works. Valid EMAIL_CONFIRM_HOURS.
+    @staticmethod
+    def _confirm_serializer() -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="email-confirm")
+
+    def email_confirm_token(self) -> str:
+        return self._confirm_serializer().dumps({"id": self.id, "pw": self.password_hash[-16:]})
+
+    @classmethod
+    def from_email_confirm_token(cls, token: str) -> "User | None":
+        max_age = int(float(current_app.config["EMAIL_CONFIRM_HOURS"]) * 3600)
+        try:
+            data = cls._confirm_serializer().loads(token, max_age=max_age)
+        except (SignatureExpired, BadSignature):
+            return None
+        if not isinstance(data, dict):
+            return None
+        user = db.session.get(cls, data.get("id"))
+        if (
+            user is None
+            or not user.active
+            or user.is_confirmed
+            or user.password_hash[-16:] != data.get("pw")
+        ):
+            return None
+        return user
+
+
+def awaiting_confirmation() -> ColumnElement[bool]:
+    """SQL condition: a registration whose emailed link was never followed.
+
+    Unconfirmed, active, and holding nothing: no application, mentor profile or
+    self-identification. An imported person's account is unconfirmed too until they set their
+    password, but it holds an application or a profile, so it is not one of these.
+    """
+    from .identity import SelfIdentification
+    from .profiles import Application, MentorProfile
+
+    return and_(
+        User.email_confirmed_at.is_(None),
+        User.active.is_(True),
+        ~exists().where(Application.trainee_id == User.id),
+        ~exists().where(MentorProfile.user_id == User.id),
+        ~exists().where(SelfIdentification.user_id == User.id),
+    )

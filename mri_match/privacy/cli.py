@@ -6,7 +6,7 @@ from flask.cli import with_appcontext
 
 from ..extensions import db
 from ..models import User
-from .retention import purge
+from .retention import purge, purge_unconfirmed_accounts
 
 
 def _admin(email: str) -> User:
@@ -44,9 +44,12 @@ def revoke_permission(email: str) -> None:
 @click.option("--dry-run", is_flag=True, help="Say what would be removed; change nothing.")
 @with_appcontext
 def purge_command(dry_run: bool) -> None:
-    """Remove free text and self-identification from cycles completed over RETENTION_DAYS ago."""
+    """Remove free text and self-identification from cycles completed over RETENTION_DAYS ago,
+    and registrations not confirmed within UNCONFIRMED_ACCOUNT_DAYS."""
     days = int(current_app.config["RETENTION_DAYS"])
+    unconfirmed_days = int(current_app.config["UNCONFIRMED_ACCOUNT_DAYS"])
     counts = purge(days, dry_run=dry_run)
+    unconfirmed = purge_unconfirmed_accounts(unconfirmed_days, dry_run=dry_run)
     if dry_run:
         db.session.rollback()
     else:
@@ -55,5 +58,6 @@ def purge_command(dry_run: bool) -> None:
     click.echo(f"{verb} (cycles completed more than {days} days ago):")
     for kind, n in counts.items():
         click.echo(f"  {n:6d} {kind}")
-    if not sum(counts.values()):
+    click.echo(f"  {unconfirmed:6d} unconfirmed registrations (older than {unconfirmed_days} days)")
+    if not sum(counts.values()) and not unconfirmed:
         click.echo("Nothing is past the retention period.")

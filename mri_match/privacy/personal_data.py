@@ -147,6 +147,7 @@ def personal_data(user) -> dict:
             "email": user.email,
             "role": user.role,
             "created_at": _plain(user.created_at),
+            "email_confirmed_at": _plain(user.email_confirmed_at),
             "last_login_at": _plain(user.last_login_at),
         },
         "applications": [

@@ -5,6 +5,9 @@ or for older rows the time its audit history says it was completed). From its ap
 research statements and decision reasons go, and the text of re-match requests on its matches.
 A mentor's profile statements and a person's self-identification span cycles, so they go only
 when every cycle the person took part in is past retention.
+
+Separately, registrations whose emailed confirmation link was never followed are deleted once
+they are older than UNCONFIRMED_ACCOUNT_DAYS: they hold nothing but an address and a role.
 """
 
 from collections import Counter
@@ -22,6 +25,8 @@ from ..models import (
     MentorProfile,
     RematchRequest,
     SelfIdentification,
+    User,
+    awaiting_confirmation,
     record,
     utcnow,
 )
@@ -167,3 +172,19 @@ def purge(retention_days: int, *, now: datetime | None = None, dry_run: bool = F
         for cycle in db.session.scalars(db.select(Cycle).where(Cycle.id.in_(expired))):
             record(cycle, "retention_purge", reason=f"Purged across expired cycles: {summary}")
     return counts
+
+
+def purge_unconfirmed_accounts(
+    days: int, *, now: datetime | None = None, dry_run: bool = False
+) -> int:
+    """Delete registrations never confirmed within ``days``; returns how many. The caller
+    commits. Imported people waiting to set their password are kept: they hold data."""
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    stale = awaiting_confirmation() & (User.created_at <= cutoff)
+    count = db.session.scalar(db.select(func.count()).select_from(User).where(stale))
+    if count and not dry_run:
+        db.session.execute(
+            db.delete(User).where(stale), execution_options={"synchronize_session": False}
+        )
+        db.session.expire_all()
+    return count

@@ -208,6 +208,53 @@ def test_other_pages_are_accessible(live_server, page, a11y, screenshot):
     screenshot()
 
 
+# --- registering: check your email, choose your password, a dead link -------------------------
+
+
+def test_registration_pages_are_accessible(live_server, page, a11y, screenshot):
+    base = live_server.url
+    page.goto(f"{base}/auth/register")
+    page.get_by_label("A mentor volunteering").check()
+    page.get_by_label("Email address").fill("ada@example.org")
+    page.get_by_role("button", name="Email me a confirmation link").click()
+    expect(page.get_by_role("heading", name="Check your email", level=1)).to_be_visible()
+    a11y("check your email")
+    check_email = page.url
+
+    body = live_server.outbox.bodies()[-1]
+    link = re.search(r"http://127\.0\.0\.1:\d+/auth/register/confirm/\S+", body).group(0)
+    page.goto(link)
+    expect(page.get_by_role("heading", name="Choose your password", level=1)).to_be_visible()
+    a11y("choose your password")
+
+    # Errors on the password page are summarised, announced and tied to their fields.
+    page.get_by_label("Password", exact=True).fill("short")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("alert")).to_have_text("Please correct the 2 errors marked below.")
+    password = page.get_by_label("Password", exact=True)
+    expect(password).to_have_attribute("aria-invalid", "true")
+    expect(password).to_have_accessible_description(
+        re.compile(r"At least 12 characters\..*Use between 12 and 128 characters\.")
+    )
+    expect(page.get_by_label("Repeat password")).to_have_accessible_description(
+        "Repeat your password."
+    )
+    a11y("choose your password, with errors")
+
+    page.set_viewport_size(NARROW)
+    for url, what in [(check_email, "check your email"), (link, "choose your password")]:
+        page.goto(url)
+        a11y(f"{what} at 320px")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.goto(f"{base}/auth/register/confirm/not-a-valid-token")
+    expect(page.get_by_role("heading", name="This link does not work", level=1)).to_be_visible()
+    a11y("confirmation link that does not work")
+    page.get_by_role("link", name="Register again").click()
+    expect(page.get_by_role("heading", name="Create your account", level=1)).to_be_visible()
+    screenshot()
+
+
 # --- form errors -------------------------------------------------------------------------------
 
 

@@ -43,6 +43,15 @@ def flash(page: Page):
     return page.get_by_role("status")
 
 
+def follow_confirmation_link(page: Page, live_server, email: str) -> None:
+    """Open the newest email to ``email`` and its confirmation link, as the person would."""
+    message, body = live_server.outbox.messages()[-1], live_server.outbox.bodies()[-1]
+    assert message["To"] == email
+    link = re.search(r"http://127\.0\.0\.1:\d+/auth/register/confirm/\S+", body).group(0)
+    page.goto(link)
+    expect(page.get_by_role("heading", name="Choose your password", level=1)).to_be_visible()
+
+
 # --- 1. a trainee registers, applies, saves a draft, submits -----------------------------------
 
 
@@ -62,12 +71,20 @@ def test_trainee_registers_applies_saves_a_draft_and_submits(live_server, page, 
     expect(page.get_by_role("heading", name="Create your account")).to_be_visible()
     expect(page.get_by_label("A trainee looking for a mentor")).to_be_checked()
     a11y("register")
+    expect(page.get_by_label("Password", exact=True)).to_have_count(0)  # chosen after the email
     page.get_by_label("Email address").fill("amara@example.org")
+    page.get_by_role("button", name="Email me a confirmation link").click()
+
+    expect(page.get_by_role("heading", name="Check your email", level=1)).to_be_visible()
+    a11y("check your email")
+    follow_confirmation_link(page, live_server, "amara@example.org")
+    expect(page.get_by_text("You are registering as a trainee.")).to_be_visible()
+    a11y("choose your password")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Repeat password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
 
-    expect(flash(page)).to_contain_text("Your account is ready")
+    expect(flash(page)).to_contain_text("Your email address is confirmed")
     expect(page.get_by_role("heading", name="My applications", level=1)).to_be_visible()
     a11y("trainee dashboard, no application yet")
     page.get_by_role("link", name="Start application to MRI 2026").click()
@@ -127,6 +144,10 @@ def test_mentor_registers_fills_a_profile_and_volunteers(live_server, page, a11y
     page.get_by_role("link", name="Volunteer as a mentor").click()
     expect(page.get_by_label("A mentor volunteering")).to_be_checked()
     page.get_by_label("Email address").fill("dr.mensah@example.org")
+    page.get_by_role("button", name="Email me a confirmation link").click()
+    expect(page.get_by_role("heading", name="Check your email", level=1)).to_be_visible()
+    follow_confirmation_link(page, live_server, "dr.mensah@example.org")
+    expect(page.get_by_text("You are registering as a mentor.")).to_be_visible()
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Repeat password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
