@@ -445,6 +445,27 @@ def test_login_failure_does_not_reveal_whether_account_exists(client, factory):
     assert message in wrong_password and message in unknown
 
 
+def test_every_failed_login_costs_one_password_check(client, factory, monkeypatch):
+    """Unknown, deactivated and unconfirmed addresses take as long as a wrong password."""
+    from mri_match.models import accounts
+
+    checks = []
+    real = accounts.check_password_hash
+    monkeypatch.setattr(
+        accounts, "check_password_hash", lambda h, p: checks.append(h) or real(h, p)
+    )
+    factory.user(email="known@example.org")
+    factory.user(email="gone@example.org", active=False)
+    factory.user(email="pending@example.org", confirmed=False)
+    for email in ("known", "unknown", "gone", "pending"):
+        checks.clear()
+        page = client.post(
+            "/auth/login", data={"email": f"{email}@example.org", "password": "wrong password!!"}
+        ).get_data(as_text=True)
+        assert "do not match an account" in page
+        assert len(checks) == 1, email
+
+
 def test_deactivated_account_cannot_log_in(client, auth, factory):
     user = factory.user(active=False)
     page = auth.login(user).get_data(as_text=True)

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from ..email import send_email
 from ..extensions import db, limiter
 from ..models import User, awaiting_confirmation, normalise_email, utcnow
+from ..models.accounts import spend_password_check
 from .forms import (
     ChangePasswordForm,
     ChoosePasswordForm,
@@ -148,11 +149,16 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = User.by_email(form.email.data)
+        # Every attempt costs one password check, so the time taken does not tell who exists.
+        if user is None:
+            password_ok = spend_password_check(form.password.data)
+        else:
+            password_ok = user.check_password(form.password.data)
         if (
             user is None
             or not user.active
             or not user.is_confirmed  # registered but the emailed link was never followed
-            or not user.check_password(form.password.data)
+            or not password_ok
         ):
             # One message for every failure, so the form does not reveal who has an account.
             flash("That email and password do not match an account.", "danger")

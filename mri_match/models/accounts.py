@@ -2,6 +2,7 @@
 
 import secrets
 from datetime import datetime
+from functools import cache
 
 from flask import current_app
 from flask_login import UserMixin
@@ -52,6 +53,8 @@ class User(UserMixin, db.Model):
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
+        if "$" not in self.password_hash:  # unusable: take as long as a real check would
+            return spend_password_check(password)
         return check_password_hash(self.password_hash, password)
 
     def set_unusable_password(self, why: str = "unset") -> None:
@@ -137,6 +140,18 @@ class User(UserMixin, db.Model):
         ):
             return None
         return user
+
+
+@cache
+def _decoy_hash() -> str:
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
+def spend_password_check(password: str) -> bool:
+    """Check ``password`` against a random hash (always False), so that a log-in attempt for an
+    address with no usable password takes as long as one for a real account."""
+    check_password_hash(_decoy_hash(), password)
+    return False
 
 
 def awaiting_confirmation() -> ColumnElement[bool]:
