@@ -99,12 +99,13 @@ def _blocks(rows: np.ndarray, n_m: int):
 
 
 def _map_blocks(fn, blocks):
-    """``[fn(b) for b in blocks]``, in WORKERS threads when there is more than one block."""
+    """Yield ``fn(b)`` for each block, in order, computed in WORKERS threads."""
     blocks = list(blocks)
     if WORKERS == 1 or len(blocks) < 2:
-        return [fn(b) for b in blocks]
+        yield from map(fn, blocks)
+        return
     with threadpool_limits(1), ThreadPoolExecutor(WORKERS) as pool:
-        return list(pool.map(fn, blocks))
+        yield from pool.map(fn, blocks)
 
 
 def _exact_scores(scorer: Scorer, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -112,14 +113,63 @@ def _exact_scores(scorer: Scorer, rows: np.ndarray, cols: np.ndarray) -> np.ndar
     n_chunks = max(1, min(WORKERS, rows.size // 20_000))
     bounds = np.linspace(0, rows.size, n_chunks + 1).astype(np.int64)
     chunks = [(rows[lo:hi], cols[lo:hi]) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
-    parts = _map_blocks(lambda rc: scorer.pairs(*rc).score, chunks)
+    parts = list(_map_blocks(lambda rc: scorer.pairs(*rc).score, chunks))
     return np.concatenate(parts) if parts else np.zeros(0)
 
 
-def _column_tops(vals: np.ndarray, rows: np.ndarray, keep: int):
-    """Per column (row of ``vals``), the ``keep`` best entries: best first, ties by row."""
-    order = np.lexsort((rows, -vals), axis=1)[:, :keep]
-    return np.take_along_axis(vals, order, axis=1), np.take_along_axis(rows, order, axis=1)
+class _ColumnTops:
+    """Each mentor's ``keep`` best trainees over a stream of score blocks (ties: lower row).
+
+    A block entry can only enter when it reaches its column's current floor (the last kept
+    score), so once the floors settle a single comparison pass per block finds the few that do.
+    Blocks may be offered from worker threads with a stale floor: floors only rise, so a stale
+    one lets more entries through, never fewer.
+    """
+
+    def __init__(self, n_m: int, keep: int):
+        self.keep = keep
+        self.val = np.full((n_m, keep), -np.inf, np.float32)
+        self.row = np.full((n_m, keep), -1, np.int64)
+        self.floor = np.full(n_m, np.finfo(np.float32).min, np.float32)
+        self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._pending_size = 0
+
+    def entries(self, s: np.ndarray, row_offset: int):
+        """The block entries (value, row, column) that may enter; called in worker threads."""
+        hit = s >= self.floor[None, :]
+        if np.count_nonzero(hit) > 2 * self.val.size:  # early blocks: the block's own tops
+            take = min(self.keep, s.shape[0])
+            part = np.argpartition(s.T, -take, axis=1)[:, -take:]
+            hit = np.zeros_like(hit)
+            np.put_along_axis(hit.T, part, True, axis=1)
+            hit &= s > -np.inf
+        r, c = np.nonzero(hit)
+        return s[r, c], r + row_offset, c
+
+    def add(self, entries) -> None:
+        self._pending.append(entries)
+        self._pending_size += entries[0].size
+        if self._pending_size > self.val.size:
+            self.merge()
+
+    def merge(self) -> None:
+        if not self._pending:
+            return
+        n_m, keep = self.val.shape
+        vals = np.concatenate([self.val.ravel()] + [e[0] for e in self._pending])
+        rows = np.concatenate([self.row.ravel()] + [e[1] for e in self._pending])
+        cols = np.concatenate([np.repeat(np.arange(n_m), keep)] + [e[2] for e in self._pending])
+        self._pending, self._pending_size = [], 0
+        order = np.lexsort((rows, -vals, cols))
+        vals, rows, cols = vals[order], rows[order], cols[order]
+        rank = np.arange(cols.size) - np.searchsorted(cols, cols)
+        first = (rank < keep) & (vals > -np.inf)
+        self.val.fill(-np.inf)
+        self.row.fill(-1)
+        self.val[cols[first], rank[first]] = vals[first]
+        self.row[cols[first], rank[first]] = rows[first]
+        full = self.val[:, -1] > -np.inf
+        self.floor[full] = self.val[full, -1]
 
 
 class _Engine:
@@ -173,8 +223,7 @@ class _Engine:
         # (one more is tracked: the first left out bounds the column)
         n_rec = int(min(RECIPROCAL * self.cap.max(initial=0), 12))
         keep_rec = n_rec + 1
-        rec_val = np.full((self.n_m, keep_rec), -np.inf, np.float32)
-        rec_row = np.full((self.n_m, keep_rec), -1, np.int64)
+        tops = _ColumnTops(self.n_m, keep_rec)
         all_pairs = self.dense or self.n_m <= kk
         self.cache = None
         if not all_pairs and act.size * self.n_m * 4 <= SCORE_CACHE_BYTES:
@@ -185,7 +234,7 @@ class _Engine:
             s, ok = self._block(rows)
             if all_pairs:
                 r, c = np.nonzero(ok)
-                return r + blk_start, c, None, None
+                return r + blk_start, c, None
             np.putmask(s, ~ok, -np.inf)  # in place: blocks are large
             if self.cache is not None:
                 self.cache[blk_start : blk_start + rows.size] = s
@@ -198,19 +247,15 @@ class _Engine:
             keep = np.isfinite(vals[:, :kk])
             r = np.repeat(np.arange(rows.size), kk)[keep.ravel()] + blk_start
             c = part[:, :kk][keep]
-            if not n_rec:
-                return r, c, None, None
-            take = min(keep_rec, rows.size)
-            top = np.argpartition(s.T, -take, axis=1)[:, -take:]
-            return r, c, np.take_along_axis(s.T, top, axis=1), top + blk_start
+            return r, c, tops.entries(s, blk_start) if n_rec else None
 
-        for r, c, top_val, top_row in _map_blocks(one_block, self._enumerate_blocks(act)):
+        for r, c, entries in _map_blocks(one_block, self._enumerate_blocks(act)):
             rows_out.append(r)
             cols_out.append(c)
-            if top_val is not None:
-                rec_val, rec_row = _column_tops(
-                    np.hstack([rec_val, top_val]), np.hstack([rec_row, top_row]), keep_rec
-                )
+            if entries is not None:
+                tops.add(entries)
+        tops.merge()
+        rec_val, rec_row = tops.val, tops.row
         if n_rec and not all_pairs:
             n_keep = np.minimum(RECIPROCAL * self.cap, n_rec)
             keep = np.isfinite(rec_val) & (np.arange(keep_rec)[None, :] < n_keep[:, None])
@@ -279,7 +324,9 @@ class _Engine:
         above ``-slack``, at most ``per_row`` per row (the largest margins), leaving out
         existing candidates.
 
-        Each scanned row's bound is tightened to its best pair left outside the candidates."""
+        Each scanned row's bound is tightened to its best pair left outside the candidates. The
+        third value counts rows that had more possible violators (margin > 0) than they could
+        add: pricing is not finished while there are any."""
         out_r, out_c = [], []
         cand = sp.csr_array(
             (np.ones(self.c_rows.size, bool), (self.c_rows, self.c_cols)),
@@ -306,21 +353,27 @@ class _Engine:
                 found_c.append(cc)
                 s[fr, cc] = -np.inf
             many = np.flatnonzero(~few)
+            unresolved = 0
             if many.size:  # otherwise the per_row largest margins
+                # a row with more possible violators (margin > 0) than it may add is not done:
+                # the ones left out are still candidates for improvement next round
+                unresolved = int((np.count_nonzero(margin[many] > 0, axis=1) > per_row).sum())
                 part = np.argpartition(margin[many], -per_row, axis=1)[:, -per_row:]
                 found_r.append(np.repeat(rows[many], per_row))
                 found_c.append(part.ravel())
                 s[many[:, None], part] = -np.inf
             self.bound[rows] = s.max(axis=1, initial=-np.inf)
-            return found_r, found_c
+            return found_r, found_c, unresolved
 
         blocks = _blocks(np.asarray(rows_local, np.int64), self.n_m)
-        for found_r, found_c in _map_blocks(one_block, blocks):
+        unresolved = 0
+        for found_r, found_c, left in _map_blocks(one_block, blocks):
             out_r += found_r
             out_c += found_c
+            unresolved += left
         if not out_r:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        return np.concatenate(out_r), np.concatenate(out_c)
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), unresolved
+        return np.concatenate(out_r), np.concatenate(out_c), unresolved
 
     def _rows_to_price(self, t_row: np.ndarray, w_col: np.ndarray) -> np.ndarray:
         """Trainees for whom a pair outside the candidates could have a positive margin.
@@ -410,8 +463,8 @@ class _Engine:
 
         # near-violators (within the slack) are added too: prices move when violators join,
         # and pairs that are almost profitable now are the likeliest to be next
-        r, c = self._scan(rows, predicate, per_row=self.k, slack=PRICING_SLACK)
-        return self._add_violators(r, c, res, floor)
+        r, c, unresolved = self._scan(rows, predicate, per_row=self.k, slack=PRICING_SLACK)
+        return self._add_violators(r, c, res, floor) + unresolved
 
     def _add_violators(self, r, c, res, floor) -> int:
         if r.size == 0:
@@ -443,13 +496,13 @@ class _Engine:
             margin = s.astype(np.float64) + BLOCK_ERROR - res.threshold
             return np.where(reach_m[None, :], -np.inf, margin)
 
-        r, c = self._scan(rows, predicate)
+        r, c, unresolved = self._scan(rows, predicate)
         if r.size == 0:
-            return 0
+            return unresolved
         exact = _exact_scores(self.sc, self.active[r], c)
         useful = int((np.rint(exact * SCALE) > tau_q).sum())
         self._add_candidates(r, c)
-        return useful
+        return useful + unresolved
 
 
 def propose(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 
 import numpy as np
@@ -26,11 +26,11 @@ class Lexicon:
     abbreviations: dict[str, str]  #: case-sensitive token -> expansion
     synonyms: dict[str, str]  #: lower-case phrase -> canonical phrase
 
-    @property
+    @cached_property  # expand() runs once per statement: sort and compile once per lexicon
     def _abbr_re(self) -> re.Pattern:
         return _compile(tuple(sorted(self.abbreviations, key=len, reverse=True)), False)
 
-    @property
+    @cached_property
     def _syn_re(self) -> re.Pattern:
         return _compile(tuple(sorted(self.synonyms, key=len, reverse=True)), True)
 

@@ -307,3 +307,16 @@ def test_block_scores_agree_with_exact_pair_scores_and_rules():
     elig = sc.eligible(rows)
     assert 0 < elig.mean() < 1
     assert np.array_equal(sc.pair_eligible(r, c).reshape(elig.shape), elig)
+
+
+@pytest.mark.parametrize("seed", [4, 5, 6])
+def test_sparse_path_with_one_candidate_per_trainee_equals_all_pairs(seed):
+    """One candidate per trainee and one addition per row per round: pricing does nearly all
+    the work, over many rounds, and must still end at the optimum."""
+    trainees, mentors = make_cohort(300, 110, seed=seed)
+    settings = MatchSettings(alternatives=0)
+    dense = propose(trainees, mentors, settings)
+    sparse = propose(trainees, mentors, settings, dense_limit=0, k=1)
+    assert sparse.certified
+    assert sparse.matched == dense.matched
+    assert sparse.total_score == pytest.approx(dense.total_score, abs=1e-6)
