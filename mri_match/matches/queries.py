@@ -8,9 +8,13 @@ from ..models import Application, Match, MentorProfile
 
 def matches_of(user) -> list[Match]:
     """A person's confirmed matches, newest first (used by both dashboards)."""
+    # The lists show the match's cycle and the other person's name and institution: the
+    # application and mentor load without joining their own people, cycles, topics or nominee
+    # (each extra join costs planning time on every dashboard view); they load if touched.
     stmt = db.select(Match).options(
-        joinedload(Match.application).joinedload(Application.trainee),
-        joinedload(Match.mentor).joinedload(MentorProfile.user),
+        joinedload(Match.cycle),
+        joinedload(Match.application).lazyload("*"),
+        joinedload(Match.mentor).lazyload("*"),
     )
     if user.role == "trainee":
         stmt = stmt.join(Application, Match.application_id == Application.id).where(

@@ -55,10 +55,11 @@ def _render_form(form, cycle, application=None):
 @bp.route("/")
 @trainee_required
 def dashboard():
+    applications, open_cycles = service.dashboard_cycles(current_user)
     return render_template(
         "trainee/dashboard.html",
-        applications=service.applications_of(current_user),
-        open_cycles=service.open_cycles_for(current_user),
+        applications=applications,
+        open_cycles=open_cycles,
         matches=matches_of(current_user),
     )
 
