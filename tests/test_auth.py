@@ -558,12 +558,24 @@ def test_password_reset_link_expires(make_app, factory):
         assert User.from_reset_token("garbage") is None
 
 
-def test_reset_request_for_unknown_email_looks_the_same(client, outbox):
-    response = client.post(
-        "/auth/reset", data={"email": "nobody@example.org"}, follow_redirects=True
-    )
-    assert "If that address has an account" in response.get_data(as_text=True)
-    assert outbox.messages() == []
+def test_reset_request_for_unknown_email_looks_the_same(client, outbox, factory):
+    """Same page for every address, and one email each: only the email's content differs."""
+    factory.user(email="known@example.org")
+    factory.user(email="gone@example.org", active=False)
+    pages = []
+    for email in ("known", "nobody", "gone"):
+        response = client.post(
+            "/auth/reset", data={"email": f"{email}@example.org"}, follow_redirects=True
+        )
+        pages.append(response.get_data(as_text=True))
+    assert "If that address has an account" in pages[0]
+    assert pages[0] == pages[1] == pages[2]
+    sent = outbox.messages()
+    assert [m["To"] for m in sent] == [f"{e}@example.org" for e in ("known", "nobody", "gone")]
+    bodies = outbox.bodies()
+    assert "/auth/reset/" in bodies[0]
+    assert "no active MRI Match" in bodies[1] and "/auth/reset/" not in bodies[1]
+    assert "/auth/register" in bodies[1] and "no active MRI Match" in bodies[2]
 
 
 def test_forms_refuse_a_missing_csrf_token(make_app, factory):

@@ -199,6 +199,8 @@ def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
         user = User.by_email(form.email.data)
+        # Every address gets one email, so neither the page nor the time it takes (sending mail
+        # is the slow part) tells whether the address has an account.
         if user is not None and user.active:
             send_email(
                 "reset_password",
@@ -208,6 +210,13 @@ def reset_request():
                 url=url_for(
                     "auth.reset_password", token=user.password_reset_token(), _external=True
                 ),
+            )
+        else:
+            send_email(
+                "reset_unavailable",
+                to=normalise_email(form.email.data),
+                subject="Password reset",
+                register_url=url_for("auth.register", _external=True),
             )
         flash(
             "If that address has an account, we have emailed it a link to reset the password. "
