@@ -94,7 +94,9 @@ def _baseline(eng) -> tuple[int, float] | None:
     return int(real.sum()), float(exact.sum())
 
 
-def run_one(n_t: int, n_m: int, seed: int, k: int, baseline_max: int) -> dict:
+def run_one(
+    n_t: int, n_m: int, seed: int, k: int, baseline_max: int, objective: str = "total"
+) -> dict:
     from .profiles import MatchSettings
     from .propose import DENSE_LIMIT, _Engine, _report
     from .synth import make_cohort
@@ -104,7 +106,7 @@ def run_one(n_t: int, n_m: int, seed: int, k: int, baseline_max: int) -> dict:
     gen = time.perf_counter() - t0
     rss = _RSS()
     stages: dict[str, dict] = {}
-    settings = MatchSettings()
+    settings = MatchSettings(objective=objective)
     start = rss.reset()
     rss.overall = start
 
@@ -142,6 +144,7 @@ def run_one(n_t: int, n_m: int, seed: int, k: int, baseline_max: int) -> dict:
         "matched": result.matched,
         "matched_pct": 100.0 * result.matched / max(n_t, 1),
         "total_score": result.total_score,
+        "min_score": result.min_score,
         "certified": result.certified,
         "candidate_pairs": result.stats["candidate_pairs"],
         "pricing_rounds": len(result.stats["pricing_rounds"]),
@@ -174,9 +177,9 @@ def _table(results: list[dict]) -> str:
         lines.append(f"| {r['size']} | **end to end** | **{total:.2f}** | **{peak:.0f}** |")
     lines += [
         "",
-        "| size | matched % | candidate pairs | pricing rounds | certified optimal | "
-        "objective / dense baseline | baseline time (s) |",
-        "|---|---|---|---|---|---|---|",
+        "| size | matched % | total score | lowest score | candidate pairs | pricing rounds | "
+        "certified optimal | objective / dense baseline | baseline time (s) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         b = r.get("baseline")
@@ -184,7 +187,8 @@ def _table(results: list[dict]) -> str:
         bt = f"{b['s']:.1f}" if b else "–"
         rounds = "all pairs" if r["all_pairs"] else str(r["pricing_rounds"])
         lines.append(
-            f"| {r['size']} | {r['matched_pct']:.1f} | {r['candidate_pairs']:,} | {rounds} | "
+            f"| {r['size']} | {r['matched_pct']:.1f} | {r['total_score']:.2f} | "
+            f"{r['min_score'] or 0:.4f} | {r['candidate_pairs']:,} | {rounds} | "
             f"{'yes' if r['certified'] else 'no'} | {ratio} | {bt} |"
         )
     return "\n".join(lines)
@@ -201,11 +205,13 @@ def main(argv: list[str] | None = None) -> None:
         default=2.5e8,
         help="largest trainees x (slots + trainees) matrix for the dense baseline",
     )
+    parser.add_argument("--objective", default="total", choices=["total", "fair"])
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
         n_t, n_m = (int(x) for x in args.one.split("x"))
-        print(json.dumps(run_one(n_t, n_m, args.seed, args.k, int(args.baseline_max))))
+        result = run_one(n_t, n_m, args.seed, args.k, int(args.baseline_max), args.objective)
+        print(json.dumps(result))
         return
     sizes = SIZES.get(args.sizes) or [
         tuple(int(x) for x in s.split("x")) for s in args.sizes.split(",")
@@ -214,7 +220,7 @@ def main(argv: list[str] | None = None) -> None:
     for n_t, n_m in sizes:
         cmd = [sys.executable, "-m", "mri_match.matching.bench", "--one", f"{n_t}x{n_m}"]
         cmd += ["--seed", str(args.seed), "--k", str(args.k)]
-        cmd += ["--baseline-max", str(args.baseline_max)]
+        cmd += ["--baseline-max", str(args.baseline_max), "--objective", args.objective]
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=True)
         results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
         print(f"done {n_t}x{n_m}: {results[-1]['total_s']:.1f} s", file=sys.stderr)
