@@ -633,6 +633,7 @@ def _diagnose(eng: _Engine, mentor, scores, results) -> None:
         excluded = np.zeros((rows.size, eng.n_m), bool)
         for m in masks.values():
             excluded |= m
+        full_rows: list[tuple[int, np.ndarray, int]] = []
         for r, i in enumerate(rows.tolist()):
             res = results[i]
             if not sc.t_role_ok[i]:
@@ -657,12 +658,25 @@ def _diagnose(eng: _Engine, mentor, scores, results) -> None:
                     else "No mentors in this cycle."
                 )
                 continue
-            # the best few by block score, rescored exactly (block error is below 1e-4)
+            # the best few by block score, rescored exactly below (block error is below 1e-4)
             approx = s[r, elig]
             if elig.size > 20:
                 top = np.argpartition(-approx, 19)[:20]
                 elig = elig[top]
-            exact = sc.pairs(np.full(elig.size, i), elig).score
+            full_rows.append((i, elig, int((~excluded[r]).sum())))
+        if not full_rows:
+            continue
+        # one exact rescoring for the whole block, not one per trainee
+        exact_all = _exact_scores(
+            sc,
+            np.concatenate([np.full(elig.size, i) for i, elig, _ in full_rows]),
+            np.concatenate([elig for _, elig, _ in full_rows]),
+        )
+        pos = 0
+        for i, elig, n in full_rows:
+            res = results[i]
+            exact = exact_all[pos : pos + elig.size]
+            pos += elig.size
             order = np.lexsort((elig, -exact))
             res.reason = "all_eligible_full"
             lines = []
@@ -688,7 +702,6 @@ def _diagnose(eng: _Engine, mentor, scores, results) -> None:
                     f"{sc.mentors[j].name or sc.mentors[j].id} (score {exact[o]:.2f}) "
                     + (f"took {who}" if who else "has no places")
                 )
-            n = int((~excluded[r]).sum())
             res.diagnosis = (
                 f"Every eligible mentor is full ({n} eligible). "
                 "Giving this trainee a place would leave another trainee without a mentor "
