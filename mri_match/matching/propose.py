@@ -139,10 +139,9 @@ class _ColumnTops:
         hit = s >= self.floor[None, :]
         if np.count_nonzero(hit) > 2 * self.val.size:  # early blocks: the block's own tops
             take = min(self.keep, s.shape[0])
-            part = np.argpartition(s.T, -take, axis=1)[:, -take:]
-            hit = np.zeros_like(hit)
-            np.put_along_axis(hit.T, part, True, axis=1)
-            hit &= s > -np.inf
+            kth = np.partition(s.T, s.shape[0] - take, axis=1)[:, s.shape[0] - take]
+            hit &= s >= kth[None, :]  # ties at the cut all pass: the merge picks lower rows
+        hit &= s > -np.inf
         r, c = np.nonzero(hit)
         return s[r, c], r + row_offset, c
 

@@ -320,3 +320,22 @@ def test_sparse_path_with_one_candidate_per_trainee_equals_all_pairs(seed):
     assert sparse.certified
     assert sparse.matched == dense.matched
     assert sparse.total_score == pytest.approx(dense.total_score, abs=1e-6)
+
+
+def test_column_tops_keep_each_mentors_best_trainees_with_ties_to_the_lower_row():
+    engine = importlib.import_module("mri_match.matching.propose")
+    rng = np.random.default_rng(3)
+    n_t, n_m, keep = 300, 40, 4
+    s = rng.integers(0, 5, size=(n_t, n_m)).astype(np.float32)  # few values: many ties
+    s[rng.random(s.shape) < 0.3] = -np.inf
+    s[:, 0] = -np.inf  # a mentor nobody can take
+    s[:2, 1], s[2:, 1] = 3.0, -np.inf  # one with fewer eligible trainees than kept places
+    tops = engine._ColumnTops(n_m, keep)
+    for start in range(0, n_t, 37):
+        tops.add(tops.entries(s[start : start + 37], start))
+    tops.merge()
+    for j in range(n_m):
+        eligible = [(-float(s[i, j]), i) for i in range(n_t) if s[i, j] > -np.inf]
+        want = sorted(eligible)[:keep]
+        got = [(-float(tops.val[j, k]), int(tops.row[j, k])) for k in range(keep)]
+        assert [g for g in got if g[1] >= 0] == want, j
