@@ -35,9 +35,36 @@ class Lexicon:
         return _compile(tuple(sorted(self.synonyms, key=len, reverse=True)), True)
 
 
+def _trie_alternation(terms) -> str:
+    """One regular expression matching any of ``terms``, longest first, as a prefix tree.
+
+    ``re`` tries a flat alternation term by term at every position of the text; sharing
+    prefixes ("A(?:ML|LL|PL)") lets it give up after one character at most positions, which
+    makes expanding a cycle's statements several times faster. Greedy optional tails keep the
+    flat alternation's longest-first preference.
+    """
+    trie: dict = {}
+    for term in terms:
+        node = trie
+        for ch in term:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" in node:  # a term ends here: the longer ones are tried first
+            return "(?:" + body + ")?" if len(branches) == 1 else body + "?"
+        return body
+
+    return build(trie)
+
+
 @cache
 def _compile(terms: tuple[str, ...], lower: bool) -> re.Pattern:
-    alternation = "|".join(re.escape(t) for t in terms) or "(?!x)x"
+    alternation = _trie_alternation(terms) or "(?!x)x"
     if lower:  # synonyms run on lower-cased text; plain word boundaries keep re fast
         return re.compile(rf"\b(?:{alternation})\b")
     return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])")

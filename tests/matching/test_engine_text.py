@@ -85,3 +85,29 @@ def test_pair_similarity_and_shared_terms_agree_with_the_matrix():
     assert sum(v for _, v in model.shared_terms(1, 1, n=100)) == pytest.approx(full[1, 1], abs=1e-5)
     many = model.shared_terms_many(np.array([0, 1]), np.array([0, 1]))
     assert [t for t, _ in many[0]] == [t for t, _ in terms]
+
+
+def test_prefix_tree_patterns_expand_exactly_like_a_plain_alternation():
+    """The lexicon's patterns are prefix trees for speed; they must match what a flat
+    longest-first alternation of the same terms matches, with the same boundaries."""
+    import random
+    import re
+
+    from mri_match.matching.text import _compile, load_lexicon
+
+    lex = load_lexicon()
+    rng = random.Random(7)
+    for terms, lower in ((tuple(lex.abbreviations), False), (tuple(lex.synonyms), True)):
+        ordered = tuple(sorted(terms, key=len, reverse=True))
+        flat = "|".join(re.escape(t) for t in ordered)
+        if lower:
+            plain = re.compile(rf"\b(?:{flat})\b")
+        else:
+            plain = re.compile(rf"(?<![\w-])(?:{flat})(?![\w-])")
+        tree = _compile(ordered, lower)
+        pieces = [*terms, "a", "s", "-", " ", "x", "cell", "T", "ALLs", "the", ".", "("]
+        for _ in range(3000):
+            text = "".join(rng.choice(pieces) + rng.choice(["", " "]) for _ in range(8))
+            assert [m.span() for m in tree.finditer(text)] == [
+                m.span() for m in plain.finditer(text)
+            ], text
