@@ -7,6 +7,11 @@ candidates, the assignment is solved on those, and a *pricing* pass uses the dua
 any pair outside the candidates that could still improve the result (only trainees whose
 candidate list could hide such a pair are rescored). Such pairs are added and the problem solved
 again, until none is left: the result is then certified optimal for the full implicit matrix.
+
+Scoring is the cost that grows with trainees x mentors, so blocks are scored in worker threads,
+and when the cycle's float32 scores fit in ``SCORE_CACHE_BYTES`` the candidate pass keeps them
+for the pricing rounds instead of scoring again (the cache is the one trainees x mentors array;
+larger cycles never hold more than a few blocks).
 """
 
 from __future__ import annotations
