@@ -4,21 +4,23 @@ from sqlalchemy import and_, or_
 from sqlalchemy.orm import contains_eager, lazyload
 
 from ..extensions import db
-from ..models import Application, Cycle, NominatedMentor, record, utcnow
+from ..models import Application, Cycle, Match, NominatedMentor, record, utcnow
 
 
-def dashboard_cycles(trainee) -> tuple[list[Application], list[Cycle]]:
-    """The trainee's applications with their cycles (newest cycle first), and the cycles taking
-    applications now that the trainee has not started one for, in one statement.
+def dashboard_cycles(trainee) -> tuple[list[Application], list[Cycle], bool]:
+    """The trainee's applications with their cycles (newest cycle first), the cycles taking
+    applications now that the trainee has not started one for, and whether any application
+    has a match, in one statement.
 
     The dashboard is the page every trainee opens first, so it costs one round trip rather than
-    one per list. Topics, nominee and the trainee (the current user) are not loaded; the
-    query-count tests would notice a template touching them per row.
+    one per list (and the matches query runs only when there is a match to show). Topics,
+    nominee and the trainee (the current user) are not loaded; the query-count tests would
+    notice a template touching them per row.
     """
     now = utcnow()
     taking_applications = and_(Cycle.status == "open", Cycle.opens_at <= now, Cycle.closes_at > now)
     rows = db.session.execute(
-        db.select(Cycle, Application)
+        db.select(Cycle, Application, db.exists().where(Match.application_id == Application.id))
         .outerjoin(
             Application,
             and_(Application.cycle_id == Cycle.id, Application.trainee_id == trainee.id),
@@ -37,9 +39,9 @@ def dashboard_cycles(trainee) -> tuple[list[Application], list[Cycle]]:
         )
         .order_by(Cycle.opens_at.desc(), Cycle.id, Application.id.desc())
     ).all()
-    applications = [application for _, application in rows if application is not None]
-    open_cycles = [cycle for cycle, application in rows if application is None]
-    return applications, open_cycles
+    applications = [application for _, application, _ in rows if application is not None]
+    open_cycles = [cycle for cycle, application, _ in rows if application is None]
+    return applications, open_cycles, any(matched for _, _, matched in rows)
 
 
 def visible_cycle(slug: str) -> Cycle:

@@ -55,12 +55,12 @@ def _render_form(form, cycle, application=None):
 @bp.route("/")
 @trainee_required
 def dashboard():
-    applications, open_cycles = service.dashboard_cycles(current_user)
+    applications, open_cycles, has_matches = service.dashboard_cycles(current_user)
     return render_template(
         "trainee/dashboard.html",
         applications=applications,
         open_cycles=open_cycles,
-        matches=matches_of(current_user),
+        matches=matches_of(current_user) if has_matches else [],
     )
 
 
