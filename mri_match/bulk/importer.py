@@ -8,25 +8,6 @@ from ..models import Application, MentorOffer, MentorProfile, NominatedMentor, U
 
 IMPORTABLE_CYCLE_STATES = ("draft", "open", "closed")
 
-APPLICATION_FIELDS = (
-    "full_name",
-    "pronouns",
-    "career_stage",
-    "institution",
-    "city",
-    "region",
-    "country",
-    "timezone",
-    "track",
-    "research_statement",
-    "needs",
-    "requested_roles",
-    "meeting_format",
-    "languages",
-    "wants_same_institution",
-    "wants_same_region",
-    "has_research_mentor",
-)
 PROFILE_FIELDS = (
     "full_name",
     "degrees",
@@ -68,7 +49,7 @@ def import_people(kind: str, cycle, records: list[tuple[int, dict]], *, actor, s
                 trainee=user,
                 status="submitted",
                 submitted_at=now,
-                **{name: v[name] for name in APPLICATION_FIELDS},
+                **{name: v[name] for name in Application.ENTERED_FIELDS},
             )
             application.full_name = application.full_name or ""
             application.topics = v["topics"]

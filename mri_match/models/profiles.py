@@ -50,6 +50,28 @@ class ApplicationTopic(db.Model):
 class Application(_TopicsMixin, db.Model):
     """A trainee's application to one cycle."""
 
+    #: What the trainee fills in (topics and nominee aside): a bulk import sets exactly these,
+    #: and the personal-data download shows them all.
+    ENTERED_FIELDS = (
+        "full_name",
+        "pronouns",
+        "career_stage",
+        "institution",
+        "city",
+        "region",
+        "country",
+        "timezone",
+        "track",
+        "research_statement",
+        "needs",
+        "requested_roles",
+        "meeting_format",
+        "languages",
+        "wants_same_institution",
+        "wants_same_region",
+        "has_research_mentor",
+    )
+
     __table_args__ = (UniqueConstraint("cycle_id", "trainee_id"),)
     _topic_link = ApplicationTopic
 
