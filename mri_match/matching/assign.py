@@ -231,25 +231,40 @@ def _duals(n_t, n_m, rows, cols, w, cap, mentor, load) -> tuple[np.ndarray, np.n
     tail = np.concatenate(tails).astype(np.int64)
     head = np.concatenate(heads).astype(np.int64)
     wt = np.concatenate(weights).astype(np.int64)
-    order = np.argsort(head, kind="stable")
-    tail, head, wt = tail[order], head[order], wt[order]
-    seg_heads, seg_start = np.unique(head, return_index=True)
-    dist = np.full(n, _INF, np.int64)
-    dist[root] = 0
-    for _ in range(n + 1):
-        cand = np.minimum.reduceat(np.minimum(dist[tail] + wt, _INF), seg_start)
-        new = dist.copy()
-        new[seg_heads] = np.minimum(dist[seg_heads], cand)
-        if new[root] < 0:
-            return None
-        if np.array_equal(new, dist):
-            break
-        dist = new
-    else:
+    dist = _shortest_distances(n, root, tail, head, wt)
+    if dist is None:
         return None
     u = dist[:n_t]
     v = -dist[n_t:root]
     return u, v
+
+
+def _shortest_distances(n, source, tail, head, wt) -> np.ndarray | None:
+    """Distances from ``source`` (Bellman-Ford); None if a negative cycle is reachable.
+
+    Each pass relaxes only the edges leaving nodes whose distance changed in the pass before
+    (the queue-based variant, a whole frontier at a time): near the optimum few distances
+    move, so most passes touch a small part of the graph.
+    """
+    order = np.argsort(tail, kind="stable")
+    tail, head, wt = tail[order], head[order], wt[order]
+    indptr = np.searchsorted(tail, np.arange(n + 1))
+    dist = np.full(n, _INF, np.int64)
+    dist[source] = 0
+    frontier = np.array([source], np.int64)
+    for _ in range(n + 1):
+        starts, lens = indptr[frontier], np.diff(indptr)[frontier]
+        edges = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(lens.sum())
+        to, via = head[edges], dist[tail[edges]] + wt[edges]
+        better = via < dist[to]
+        if not better.any():
+            return dist
+        to, via = to[better], via[better]
+        np.minimum.at(dist, to, via)
+        if dist[source] < 0:
+            return None
+        frontier = np.unique(to)
+    return None
 
 
 def _check_certificate(rows, cols, w, cap, mentor, load, u, v) -> bool:

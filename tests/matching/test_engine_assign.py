@@ -229,3 +229,31 @@ def test_solve_reports_certificate_and_prices():
         value[matched, m[matched]] == res.trainee_price[matched] + res.mentor_price[m[matched]]
     ).all()
     assert res.total_score == pytest.approx(scores[matched, m[matched]].sum(), abs=1e-5)
+
+
+def test_certificate_distances_equal_networkx_and_find_negative_cycles():
+    """The duals are shortest distances over a graph with negative edges: the frontier
+    Bellman-Ford must give networkx's distances, and report a reachable negative cycle."""
+    from mri_match.matching.assign import _shortest_distances
+
+    rng = np.random.default_rng(11)
+    for _ in range(40):
+        n = int(rng.integers(2, 40))
+        m = int(rng.integers(1, 5 * n))
+        tail, head = rng.integers(0, n, m), rng.integers(0, n, m)
+        # potentials give negative edges without negative cycles: w = p[head] - p[tail] + c
+        pot = rng.integers(-50, 50, n)
+        wt = pot[head] - pot[tail] + rng.integers(0, 20, m)
+        graph = nx.DiGraph()
+        graph.add_nodes_from(range(n))
+        for a, b, c in zip(tail.tolist(), head.tolist(), wt.tolist(), strict=True):
+            if a != b and (not graph.has_edge(a, b) or graph[a][b]["weight"] > c):
+                graph.add_edge(a, b, weight=c)  # parallel edges: the lightest counts
+        expected = nx.single_source_bellman_ford_path_length(graph, 0)
+        got = _shortest_distances(n, 0, tail, head, wt)
+        assert got is not None
+        reached = {int(x): int(d) for x, d in enumerate(got) if d < (1 << 62)}
+        assert reached == expected
+    # a negative cycle reachable from the source: 0 -> 1 -> 2 -> 1
+    tail, head, wt = np.array([0, 1, 2]), np.array([1, 2, 1]), np.array([1, -3, 1])
+    assert _shortest_distances(3, 0, tail, head, wt) is None
