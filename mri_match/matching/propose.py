@@ -40,6 +40,10 @@ PRICING_SLACK = 0.01
 #: Pricing rescans every trainee several times; when the cycle's (approximate, float32) score
 #: matrix fits in this many bytes it is kept from the candidate pass instead of recomputed.
 SCORE_CACHE_BYTES = 256 * 2**20
+#: Larger cycles keep, per trainee, the best pairs of the candidate pass (score and mentor) in
+#: up to this many bytes: pricing checks those first and rescores a trainee against every
+#: mentor only when a pair beyond them could still be among the ones it would add.
+RESERVE_BYTES = 320 * 2**20
 #: Score grid: 1e-7.
 SCALE = 1e7
 _BLOCK_ELEMENTS = 1 << 21
@@ -176,6 +180,38 @@ class _ColumnTops:
         self.floor[full] = self.val[full, -1]
 
 
+class _Reserve:
+    """Each trainee's best ``size`` pairs of the candidate pass (approximate scores, mentors)
+    and a bound on every pair left out (the next score down)."""
+
+    def __init__(self, n_rows: int, n_m: int, size: int):
+        self.size = size
+        self.val = np.empty((n_rows, size), np.float32)
+        self.col = np.empty((n_rows, size), np.uint16 if n_m <= 1 << 16 else np.int32)
+        self.bound = np.empty(n_rows, np.float64)
+
+    @classmethod
+    def sized(cls, n_rows: int, n_m: int, k: int) -> _Reserve | None:
+        per_pair = 4 + (2 if n_m <= 1 << 16 else 4)
+        size = min(n_m - 1, RESERVE_BYTES // max(n_rows * per_pair, 1))
+        return cls(n_rows, n_m, size) if size > 2 * (k + 1) else None
+
+    def keep(self, s: np.ndarray, start: int, top: int):
+        """Store a block's best pairs (rows from ``start``); return the ``top`` best of each
+        row (mentor indices and scores, in no order). Called from worker threads: blocks
+        never share rows."""
+        n, size = s.shape[1], self.size
+        part = np.argpartition(s, n - size - 1, axis=1)
+        rows = slice(start, start + s.shape[0])
+        self.bound[rows] = np.take_along_axis(s, part[:, n - size - 1 : n - size], axis=1)[:, 0]
+        cols = part[:, n - size :]
+        vals = np.take_along_axis(s, cols, axis=1)
+        self.val[rows] = vals
+        self.col[rows] = cols
+        best = np.argpartition(vals, size - top, axis=1)[:, size - top :]
+        return np.take_along_axis(cols, best, axis=1), np.take_along_axis(vals, best, axis=1)
+
+
 class _Engine:
     def __init__(self, trainees, mentors, settings: MatchSettings, k: int, dense_limit: int):
         self.timings: dict[str, float] = {}
@@ -230,8 +266,11 @@ class _Engine:
         tops = _ColumnTops(self.n_m, keep_rec)
         all_pairs = self.dense or self.n_m <= kk
         self.cache = None
+        self.reserve = None
         if not all_pairs and act.size * self.n_m * 4 <= SCORE_CACHE_BYTES:
             self.cache = np.empty((act.size, self.n_m), np.float32)
+        elif not all_pairs:
+            self.reserve = _Reserve.sized(act.size, self.n_m, kk)
 
         def one_block(block):
             blk_start, rows = block
@@ -242,8 +281,11 @@ class _Engine:
             np.putmask(s, ~ok, -np.inf)  # in place: blocks are large
             if self.cache is not None:
                 self.cache[blk_start : blk_start + rows.size] = s
-            part = np.argpartition(s, -(kk + 1), axis=1)[:, -(kk + 1) :]
-            vals = np.take_along_axis(s, part, axis=1)
+            if self.reserve is not None:  # the best pairs of each row, then its k among them
+                part, vals = self.reserve.keep(s, blk_start, kk + 1)
+            else:
+                part = np.argpartition(s, -(kk + 1), axis=1)[:, -(kk + 1) :]
+                vals = np.take_along_axis(s, part, axis=1)
             order = np.argsort(-vals, axis=1, kind="stable")
             part = np.take_along_axis(part, order, axis=1)
             vals = np.take_along_axis(vals, order, axis=1)
@@ -291,22 +333,29 @@ class _Engine:
         order = np.lexsort((c, r_local))
         self.c_rows, self.c_cols, self.c_score = r_local[order], c[order], score[order]
 
-    def _add_candidates(self, r_local, c):
+    def _add_candidates(self, r_local, c, score=None):
+        """Add pairs (exact ``score`` if already known) to the candidates; return how many
+        were new."""
         if r_local.size == 0:
             return 0
-        score = _exact_scores(self.sc, self.active[r_local], c)
+        if score is None:
+            score = _exact_scores(self.sc, self.active[r_local], c)
         ok = score >= self.settings.min_score
         r_local, c, score = r_local[ok], c[ok], score[ok]
+        # candidates are kept sorted by (row, mentor): merge the new ones in by key
         key_old = self.c_rows * self.n_m + self.c_cols
-        key_new = r_local * self.n_m + c
-        new = ~np.isin(key_new, key_old)
-        r_local, c, score = r_local[new], c[new], score[new]
-        rows = np.concatenate([self.c_rows, r_local])
-        cols = np.concatenate([self.c_cols, c])
-        scores = np.concatenate([self.c_score, score])
-        order = np.lexsort((cols, rows))
-        self.c_rows, self.c_cols, self.c_score = rows[order], cols[order], scores[order]
-        return int(r_local.size)
+        key_new, first = np.unique(r_local * self.n_m + c, return_index=True)
+        at = np.searchsorted(key_old, key_new)
+        new = (
+            key_old[np.minimum(at, max(key_old.size - 1, 0))] != key_new
+            if key_old.size
+            else at >= 0
+        )
+        at, first = at[new], first[new]
+        self.c_rows = np.insert(self.c_rows, at, r_local[first])
+        self.c_cols = np.insert(self.c_cols, at, c[first])
+        self.c_score = np.insert(self.c_score, at, score[first])
+        return int(at.size)
 
     def _solve(self, objective, warm=None):
         return solve_candidates(
@@ -379,13 +428,15 @@ class _Engine:
             return np.zeros(0, np.int64), np.zeros(0, np.int64), unresolved
         return np.concatenate(out_r), np.concatenate(out_c), unresolved
 
-    def _rows_to_price(self, t_row: np.ndarray, w_col: np.ndarray) -> np.ndarray:
+    def _rows_to_price(self, t_row: np.ndarray, w_col: np.ndarray, bound=None) -> np.ndarray:
         """Trainees for whom a pair outside the candidates could have a positive margin.
 
         Such a pair (i, j) scores at most min(bound[i], col_bound[j]) (+ BLOCK_ERROR), so its
         margin is at most max_j min(bound[i], col_bound[j]) - w_col[j] - t_row[i]. Sorting the
-        mentors by column bound evaluates that maximum for every trainee at once.
+        mentors by column bound evaluates that maximum for every trainee at once. ``bound``
+        replaces the row bounds (the reserve's bound on the pairs it left out).
         """
+        row_bound = self.bound if bound is None else bound
         order = np.argsort(self.col_bound, kind="stable")
         c = self.col_bound[order] + BLOCK_ERROR
         w = w_col[order]
@@ -393,11 +444,11 @@ class _Engine:
             gain = np.where(np.isposinf(w), -np.inf, c - w)
         below = np.concatenate([[-np.inf], np.maximum.accumulate(gain)])  # mentors with c < b
         above = np.concatenate([np.minimum.accumulate(w[::-1])[::-1], [np.inf]])  # c >= b
-        b = self.bound + BLOCK_ERROR
+        b = row_bound + BLOCK_ERROR
         pos = np.searchsorted(c, b, side="left")
         with np.errstate(invalid="ignore"):  # -inf - (-inf) for rows with no pair left
             best = np.maximum(below[pos], b - above[pos])
-        best = np.where(np.isfinite(self.bound), best, -np.inf)
+        best = np.where(np.isfinite(row_bound), best, -np.inf)
         return best - t_row
 
     # -------------------------------------------------------------- assignment + pricing
@@ -421,7 +472,7 @@ class _Engine:
                 if self.dense:
                     break
                 t1 = time.perf_counter()
-                added = 0
+                added, priced_before = 0, len(self.priced_rows)
                 if phase == "fair" and res.threshold is not None:
                     added += self._price_threshold(res)
                 if not added:
@@ -429,7 +480,10 @@ class _Engine:
                 t_price += time.perf_counter() - t1
                 rounds.append({"phase": phase, "added": added, "certified": res.certified})
                 if self.progress is not None:
-                    self.progress(f"round {len(rounds)} ({phase}): {added} improving pairs added")
+                    self.progress(
+                        f"round {len(rounds)} ({phase}): {added} improving pairs added, "
+                        f"{sum(self.priced_rows[priced_before:])} trainees rescored"
+                    )
                 if not added:
                     break
             else:
@@ -452,11 +506,6 @@ class _Engine:
         t_row = (u - bonus) / SCALE - BLOCK_ERROR
         w_col = v / SCALE
         w_live = np.where(self.cap > 0, w_col, np.inf)  # mentors without places are no option
-        need = self._rows_to_price(t_row, w_live) + PRICING_SLACK > 0
-        rows = np.flatnonzero(need & (self.bound + BLOCK_ERROR >= floor))
-        self.priced_rows.append(int(rows.size))
-        if rows.size == 0:
-            return 0
 
         def predicate(r, s):
             margin = np.subtract(s, t_row[r, None], dtype=np.float64)
@@ -465,10 +514,90 @@ class _Engine:
                 margin[s + BLOCK_ERROR < floor] = -np.inf
             return margin
 
-        # near-violators (within the slack) are added too: prices move when violators join,
-        # and pairs that are almost profitable now are the likeliest to be next
-        r, c, unresolved = self._scan(rows, predicate, per_row=self.k, slack=PRICING_SLACK)
+        found_r, found_c, unresolved = [], [], 0
+        if self.reserve is not None:
+            r, c, unresolved, rows = self._scan_reserve(t_row, w_col, w_live, floor)
+            found_r.append(r)
+            found_c.append(c)
+        else:
+            need = self._rows_to_price(t_row, w_live) + PRICING_SLACK > 0
+            rows = np.flatnonzero(need & (self.bound + BLOCK_ERROR >= floor))
+        self.priced_rows.append(int(rows.size))
+        if rows.size:
+            # near-violators (within the slack) are added too: prices move when violators
+            # join, and pairs that are almost profitable now are the likeliest to be next
+            r, c, left = self._scan(rows, predicate, per_row=self.k, slack=PRICING_SLACK)
+            found_r.append(r)
+            found_c.append(c)
+            unresolved += left
+        if not found_r:
+            return unresolved
+        r, c = np.concatenate(found_r), np.concatenate(found_c)
         return self._add_violators(r, c, res, floor) + unresolved
+
+    def _scan_reserve(self, t_row, w_col, w_live, floor):
+        """Pricing from the reserve: the same pairs a full rescan would add (the ``k`` largest
+        margins above ``-PRICING_SLACK`` per trainee, candidates left out), found among each
+        trainee's reserve where that is enough to know them.
+
+        A trainee is rescored against every mentor only when a pair beyond its reserve could
+        beat the ``k``-th best margin the reserve offers. Returns the pairs found, the count of
+        trainees that may hold more violators than were added, and the trainees to rescore.
+        """
+        res, per_row, slack, n_m = self.reserve, self.k, PRICING_SLACK, self.n_m
+        outside = self._rows_to_price(t_row, w_live, bound=res.bound)
+        outside[res.bound + BLOCK_ERROR < floor] = -np.inf
+        cand_keys = self.c_rows * n_m + self.c_cols  # sorted: candidates are kept in row order
+
+        def one_block(rows):
+            cols = res.col[rows].astype(np.int64)
+            vals = res.val[rows]
+            margin = vals - t_row[rows, None]
+            margin -= w_col[cols]
+            if floor > -np.inf:
+                margin[vals + BLOCK_ERROR < floor] = -np.inf
+            hr, hc = np.nonzero(margin > -slack)
+            keys = rows[hr] * n_m + cols[hr, hc]
+            at = np.minimum(np.searchsorted(cand_keys, keys), max(cand_keys.size - 1, 0))
+            taken = cand_keys[at] == keys if cand_keys.size else np.zeros(keys.size, bool)
+            margin[hr[taken], hc[taken]] = -np.inf  # existing candidates are not "outside"
+            hit = margin > -slack
+            counts = np.count_nonzero(hit, axis=1)
+            kth = np.full(rows.size, -np.inf)
+            many = counts >= per_row
+            if many.any():
+                kth[many] = np.partition(margin[many], -per_row, axis=1)[:, -per_row]
+            full = outside[rows] > np.maximum(kth, -slack)
+            positive = np.count_nonzero(margin > 0, axis=1)
+            unresolved = int((((positive > per_row) | (outside[rows] > 0)) & ~full).sum())
+            found_r, found_c = [], []
+            few = (counts <= per_row) & ~full
+            if few.any():
+                rr, cc = np.nonzero(hit[few])
+                fr = np.flatnonzero(few)[rr]
+                found_r.append(rows[fr])
+                found_c.append(cols[fr, cc])
+            more = np.flatnonzero((counts > per_row) & ~full)
+            if more.size:
+                part = np.argpartition(margin[more], -per_row, axis=1)[:, -per_row:]
+                found_r.append(np.repeat(rows[more], per_row))
+                found_c.append(np.take_along_axis(cols[more], part, axis=1).ravel())
+            return found_r, found_c, unresolved, rows[full]
+
+        out_r, out_c, unresolved, full = [], [], 0, []
+        blocks = _blocks(np.arange(self.active.size), res.size)
+        for found_r, found_c, left, rows_full in _map_blocks(one_block, blocks):
+            out_r += found_r
+            out_c += found_c
+            unresolved += left
+            full.append(rows_full)
+        empty = np.zeros(0, np.int64)
+        return (
+            np.concatenate(out_r) if out_r else empty,
+            np.concatenate(out_c) if out_c else empty,
+            unresolved,
+            np.concatenate(full) if full else empty,
+        )
 
     def _add_violators(self, r, c, res, floor) -> int:
         if r.size == 0:
@@ -476,7 +605,7 @@ class _Engine:
         exact = _exact_scores(self.sc, self.active[r], c)
         q = np.rint(exact * SCALE)
         viol = (res.bonus + q > res.trainee_price[r] + res.mentor_price[c]) & (exact >= floor)
-        self._add_candidates(r, c)
+        self._add_candidates(r, c, exact)
         return int(viol.sum())
 
     def _price_threshold(self, res) -> int:
@@ -505,7 +634,7 @@ class _Engine:
             return unresolved
         exact = _exact_scores(self.sc, self.active[r], c)
         useful = int((np.rint(exact * SCALE) > tau_q).sum())
-        self._add_candidates(r, c)
+        self._add_candidates(r, c, exact)
         return useful + unresolved
 
 

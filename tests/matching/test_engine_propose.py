@@ -245,13 +245,15 @@ def test_alternatives_are_the_next_best_mentors():
 
 
 @pytest.mark.parametrize("objective", ["total", "fair"])
-@pytest.mark.parametrize("scores", ["cached", "rescored"])
+@pytest.mark.parametrize("scores", ["cached", "rescored", "reserve"])
 def test_sparse_path_with_pricing_equals_all_pairs(objective, scores, monkeypatch):
     engine = importlib.import_module("mri_match.matching.propose")  # the module, not the function
-    if scores == "rescored":  # no score cache; many small blocks spread over two threads
+    if scores != "cached":  # no score cache; many small blocks spread over two threads
         monkeypatch.setattr(engine, "SCORE_CACHE_BYTES", 0)
         monkeypatch.setattr(engine, "_BLOCK_ELEMENTS", 110 * 16)
         monkeypatch.setattr(engine, "WORKERS", 2)
+        # "reserve": each trainee keeps its 20 best pairs of the 110 (6 bytes a pair)
+        monkeypatch.setattr(engine, "RESERVE_BYTES", 299 * 6 * 20 if scores == "reserve" else 0)
     trainees, mentors = make_cohort(300, 110, seed=4)
     settings = MatchSettings(
         objective=objective,
@@ -310,9 +312,14 @@ def test_block_scores_agree_with_exact_pair_scores_and_rules():
 
 
 @pytest.mark.parametrize("seed", [4, 5, 6])
-def test_sparse_path_with_one_candidate_per_trainee_equals_all_pairs(seed):
+@pytest.mark.parametrize("reserve", [0, 8])
+def test_sparse_path_with_one_candidate_per_trainee_equals_all_pairs(seed, reserve, monkeypatch):
     """One candidate per trainee and one addition per row per round: pricing does nearly all
-    the work, over many rounds, and must still end at the optimum."""
+    the work, over many rounds, and must still end at the optimum (with pricing rescoring
+    every trainee, or first looking at a reserve of each trainee's 8 best pairs)."""
+    engine = importlib.import_module("mri_match.matching.propose")
+    monkeypatch.setattr(engine, "SCORE_CACHE_BYTES", 0)
+    monkeypatch.setattr(engine, "RESERVE_BYTES", 300 * 6 * reserve)
     trainees, mentors = make_cohort(300, 110, seed=seed)
     settings = MatchSettings(alternatives=0)
     dense = propose(trainees, mentors, settings)
