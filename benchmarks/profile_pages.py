@@ -7,13 +7,16 @@ Runs in-process (Flask test client, one request at a time, no gunicorn) against 
         .venv/bin/python benchmarks/profile_pages.py [--explain]
 
 For each page it prints the median wall time over a few requests, the statement count, the time
-spent in statements, and the slowest statements; ``--explain`` adds EXPLAIN ANALYZE for those.
+spent in statements, and the slowest statements; ``--explain`` adds EXPLAIN ANALYZE for those,
+``--cprofile PAGE`` the functions where that page spends its Python time.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import statistics
 import sys
 import time
@@ -33,6 +36,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument(
+        "--cprofile",
+        metavar="PAGE",
+        help="also profile the Python side of this page (e.g. dashboard)",
+    )
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL")
     if not url:
@@ -88,6 +96,16 @@ def main() -> None:
                 sys.exit(f"{path}: {response.status_code}")
             counts.append(len(statements))
             sql_times.append(sum(s[0] for s in statements))
+        if args.cprofile == name:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _ in range(args.repeat * 10):
+                client.get(path)
+            profiler.disable()
+            stats = pstats.Stats(profiler).sort_stats("tottime")
+            stats.print_stats(25)
+            if os.environ.get("PROFILE_CALLERS"):
+                stats.print_callers(os.environ["PROFILE_CALLERS"])
         worst = sorted(statements, key=lambda s: -s[0])[:3]
         print(
             f"{name:15} median {statistics.median(times) * 1000:7.1f} ms, "

@@ -136,6 +136,39 @@ def test_proposals_carry_score_explanation_and_alternatives(program):
     assert [a["mentor_id"] for a in proposal.alternatives] == [mentors["scd"].id]
 
 
+def test_review_list_shows_unmatched_first_then_best_score_and_counts_filters(
+    client, auth, factory, program
+):
+    cycle, admin, _mentors, _trainees = program
+    factory.application(cycle=cycle, full_name="Dee Extra", topics=["aml"])  # 4 for 3 places
+    run = _run(cycle, admin)
+    auth.login(admin)
+    proposals = db.session.scalars(db.select(Proposal).filter_by(run_id=run.id)).all()
+    unmatched = [p for p in proposals if p.mentor_id is None]
+    matched = sorted((p for p in proposals if p.mentor_id), key=lambda p: (-p.score, p.id))
+    assert len(unmatched) == 1 and len(matched) == 3
+
+    page = client.get(f"/admin/runs/{run.id}").get_data(as_text=True)
+    assert "<caption>4 proposals</caption>" in page  # the total comes from the status counts
+    rows = page.split("<tbody>")[1]
+    names = [p.application.full_name for p in unmatched + matched]
+    assert sorted(names, key=rows.index) == names
+
+    page = client.get(f"/admin/runs/{run.id}?status=unmatched").get_data(as_text=True)
+    assert "<caption>1 proposal</caption>" in page
+    assert unmatched[0].application.full_name in page.split("<tbody>")[1]
+    leukemia = [p for p in matched if p.mentor.full_name == "Dr Leukemia"]
+    names = {p.application.full_name for p in leukemia} | {"Ben Leukemia"}
+    with_ben = {p.application.full_name for p in proposals} & names
+    page = client.get(f"/admin/runs/{run.id}?q=leukemia").get_data(as_text=True)
+    plural = "s" if len(with_ben) != 1 else ""
+    assert f"<caption>{len(with_ben)} proposal{plural}</caption>" in page
+    page = client.get(f"/admin/runs/{run.id}?sort=name").get_data(as_text=True)
+    rows = page.split("<tbody>")[1]
+    names = sorted(p.application.full_name for p in proposals)
+    assert sorted(names, key=rows.index) == names
+
+
 def test_unmatched_trainee_gets_a_diagnosis_and_an_outcome(client, auth, factory, program):
     cycle, admin, mentors, _ = program
     stranded = factory.application(

@@ -20,6 +20,7 @@ from ..access import admin_required, role_required
 from ..extensions import db
 from ..forms import EmptyForm
 from ..models import (
+    PROPOSAL_REVIEW_ORDER,
     Application,
     AuditEvent,
     Cycle,
@@ -162,14 +163,15 @@ def runs_page(slug: str):
 
 
 def _filtered_proposals(run: MatchRun, filters: ProposalFilterForm):
+    """The run's proposals, filtered and sorted as asked, without the wide JSON columns.
+
+    Trainee and mentor rows are joined only when a filter or the sort needs them, so the default
+    list is read from ix_proposal_run_review_order a page at a time; the people on the page come
+    in separate IN queries (benchmarks/load.py measured the joined sort of a 10,000-row run).
+    """
     stmt = (
         db.select(Proposal)
-        .join(Application, Proposal.application_id == Application.id)
-        .outerjoin(MentorProfile, Proposal.mentor_id == MentorProfile.id)
         .where(Proposal.run_id == run.id)
-        # The people on the page come in separate IN queries and the list shows no explanation:
-        # otherwise PostgreSQL sorts every wide joined row of a 10,000-row run to find one page
-        # (benchmarks/load.py).
         .options(
             defer(Proposal.explanation),
             defer(Proposal.alternatives),
@@ -178,9 +180,11 @@ def _filtered_proposals(run: MatchRun, filters: ProposalFilterForm):
         )
     )
     data = filters.data
+    if data.get("q") or data.get("stage") or data.get("topic") or data.get("sort") == "name":
+        stmt = stmt.join(Application, Proposal.application_id == Application.id)
     if data.get("q"):
         like = f"%{data['q']}%"
-        stmt = stmt.where(
+        stmt = stmt.outerjoin(MentorProfile, Proposal.mentor_id == MentorProfile.id).where(
             or_(Application.full_name.ilike(like), MentorProfile.full_name.ilike(like))
         )
     if data.get("stage") in dict(vocabulary.CAREER_STAGES):
@@ -205,7 +209,7 @@ def _filtered_proposals(run: MatchRun, filters: ProposalFilterForm):
         "score_desc": [Proposal.score.desc().nulls_last(), Proposal.id],
         "score_asc": [Proposal.score.asc().nulls_first(), Proposal.id],
         "name": [Application.full_name, Proposal.id],
-    }.get(data.get("sort"), [Proposal.mentor_id.is_not(None), Proposal.score.desc(), Proposal.id])
+    }.get(data.get("sort"), PROPOSAL_REVIEW_ORDER)
     return stmt.order_by(*order)
 
 
@@ -214,12 +218,23 @@ def _filtered_proposals(run: MatchRun, filters: ProposalFilterForm):
 def run(run_id: int):
     match_run = db.get_or_404(MatchRun, run_id)
     filters = ProposalFilterForm(request.args)
+    counts = dict(
+        db.session.execute(
+            db.select(Proposal.status, db.func.count())
+            .where(Proposal.run_id == match_run.id)
+            .group_by(Proposal.status)
+        ).all()
+    )
+    filtered = any(filters.data.get(name) for name in ("q", "stage", "topic", "status"))
     page = db.paginate(
         _filtered_proposals(match_run, filters),
         page=_page_number(),
         per_page=PROPOSALS_PER_PAGE,
         error_out=False,
+        count=filtered,  # unfiltered, the total is the sum of the counts per status
     )
+    if not filtered:
+        page.total = sum(counts.values())
     places = decisions.remaining_capacity(
         match_run.cycle_id, mentor_ids={p.mentor_id for p in page.items if p.mentor_id}
     )
@@ -232,13 +247,7 @@ def run(run_id: int):
         places=places,
         bulk=BulkConfirmForm(),
         button=EmptyForm(),
-        counts=dict(
-            db.session.execute(
-                db.select(Proposal.status, db.func.count(Proposal.id))
-                .where(Proposal.run_id == match_run.id)
-                .group_by(Proposal.status)
-            ).all()
-        ),
+        counts=counts,
     )
 
 

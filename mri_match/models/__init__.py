@@ -12,6 +12,7 @@ from .identity import (
     self_identifications_for,
 )
 from .matching import (
+    PROPOSAL_REVIEW_ORDER,
     Match,
     MatchRun,
     PairRule,
@@ -32,6 +33,7 @@ from .program import CYCLE_ACTIONS, CYCLE_STATES, Cycle
 from .types import utcnow
 
 __all__ = [
+    "PROPOSAL_REVIEW_ORDER",
     "APPLICATION_STATES",
     "CYCLE_ACTIONS",
     "CYCLE_STATES",
