@@ -173,6 +173,12 @@ def login_form(port: int) -> tuple[str, str]:
 
 
 def log_in(port: int, email: str) -> str:
+    """The session cookie of a signed-in person, as their browser holds it after the first page.
+
+    The login answer's cookie still carries the "welcome" flash message; the page after it
+    shows the message and sends the cookie without it, which a browser keeps. wrk must send that
+    one, or every request would show the message again and re-sign the cookie.
+    """
     cookie, token = login_form(port)
     form = {"email": email, "password": DEMO_PASSWORD, "csrf_token": token}
     status, headers, _text, new_cookie = fetch(
@@ -180,13 +186,22 @@ def log_in(port: int, email: str) -> str:
     )
     if status != 302 or not new_cookie or "/auth/login" in (headers.get("Location") or ""):
         sys.exit(f"log in as {email} failed: {status} {headers.get('Location')}")
-    return new_cookie
+    cookie, location = new_cookie, headers["Location"]
+    for _ in range(3):  # follow the redirects to the person's first page, as a browser would
+        status, headers, _text, changed = fetch(port, "GET", urlsplit(location).path, cookie=cookie)
+        cookie = changed or cookie
+        if status == 200:
+            return cookie
+        location = headers.get("Location") or ""
+    sys.exit(f"the pages after logging in as {email} ended with {status}")
 
 
 def expect_page(port: int, path: str, cookie: str | None, needle: str | None = None) -> int:
-    status, headers, text, _ = fetch(port, "GET", path, cookie=cookie)
+    status, headers, text, new_cookie = fetch(port, "GET", path, cookie=cookie)
     if status != 200 or (needle and needle not in text):
         sys.exit(f"GET {path} gave {status} {headers.get('Location') or ''} (wanted 200)")
+    if new_cookie:  # wrk repeats this request with the same cookie: it must stay valid as is
+        sys.exit(f"GET {path} changed the session cookie; wrk would not send the new one")
     return len(text.encode())
 
 

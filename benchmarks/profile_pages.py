@@ -102,8 +102,8 @@ def main() -> None:
             for _ in range(args.repeat * 10):
                 client.get(path)
             profiler.disable()
-            stats = pstats.Stats(profiler).sort_stats("tottime")
-            stats.print_stats(25)
+            stats = pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "tottime"))
+            stats.print_stats(int(os.environ.get("PROFILE_LINES", "25")))
             if os.environ.get("PROFILE_CALLERS"):
                 stats.print_callers(os.environ["PROFILE_CALLERS"])
         worst = sorted(statements, key=lambda s: -s[0])[:3]

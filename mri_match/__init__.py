@@ -51,9 +51,20 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (registers the tables)
-    from .extensions import bootstrap, csrf, db, limiter, login_manager, mail, migrate
+    from .extensions import (
+        bootstrap,
+        csrf,
+        db,
+        limiter,
+        login_manager,
+        mail,
+        migrate,
+        ping_connections_after_idle,
+    )
 
     db.init_app(app)
+    with app.app_context():
+        ping_connections_after_idle(db.engine, float(app.config["DATABASE_IDLE_PING_SECONDS"]))
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     mail.init_app(app)

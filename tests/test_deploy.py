@@ -3,8 +3,11 @@
 import json
 import logging
 
+import pytest
+from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
+from mri_match.config import from_environment
 from mri_match.deploy import JsonFormatter
 from mri_match.extensions import db
 
@@ -56,3 +59,37 @@ def test_database_url_switches_to_postgresql(tmp_path, monkeypatch):
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
     assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379"
     assert isinstance(app.logger.handlers[0].formatter, JsonFormatter)
+
+
+def _drop_server_side(pid: int) -> None:
+    """End a PostgreSQL backend from another connection, as a server restart would."""
+    other = create_engine(db.engine.url)
+    try:
+        with other.begin() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    finally:
+        other.dispose()
+
+
+@pytest.mark.parametrize("idle_ping_seconds", [0, 3600])
+def test_a_connection_dropped_while_idle_is_replaced_before_use(make_app, idle_ping_seconds):
+    app = make_app(DATABASE_IDLE_PING_SECONDS=idle_ping_seconds)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            pytest.skip("SQLite runs in-process: there is no server connection to lose")
+        pid = db.session.scalar(text("SELECT pg_backend_pid()"))
+        db.session.remove()  # the connection goes back to the pool
+        _drop_server_side(pid)
+        if idle_ping_seconds == 0:  # idle longer than the threshold: pinged, found dead, replaced
+            assert db.session.scalar(text("SELECT pg_backend_pid()")) != pid
+        else:  # not idle long enough to be pinged: the statement meets the dropped connection
+            with pytest.raises(OperationalError):
+                db.session.scalar(text("SELECT pg_backend_pid()"))
+            db.session.rollback()
+            assert db.session.scalar(text("SELECT 1")) == 1  # SQLAlchemy renewed the pool
+        db.session.remove()
+
+
+def test_idle_ping_threshold_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv("DATABASE_IDLE_PING_SECONDS", "2.5")
+    assert from_environment()["DATABASE_IDLE_PING_SECONDS"] == 2.5

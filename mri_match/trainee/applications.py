@@ -3,7 +3,7 @@
 from functools import cache
 
 from sqlalchemy import and_, bindparam, or_
-from sqlalchemy.orm import contains_eager, lazyload
+from sqlalchemy.orm import contains_eager, lazyload, load_only
 
 from ..extensions import db
 from ..models import Application, Cycle, Match, NominatedMentor, record, utcnow
@@ -31,6 +31,9 @@ def _dashboard_statement():
             )
         )
         .options(
+            # only what the dashboard shows: statements and answers stay in the database
+            load_only(Cycle.name, Cycle.slug, Cycle.status, Cycle.opens_at, Cycle.closes_at),
+            load_only(Application.cycle_id, Application.trainee_id, Application.status),
             contains_eager(Application.cycle),  # the row's cycle
             lazyload(Application.topic_links),
             lazyload(Application.nominated_mentor),
