@@ -44,6 +44,9 @@ SCORE_CACHE_BYTES = 256 * 2**20
 #: up to this many bytes: pricing checks those first and rescores a trainee against every
 #: mentor only when a pair beyond them could still be among the ones it would add.
 RESERVE_BYTES = 320 * 2**20
+#: ... and for at most this share of the mentors: every pricing round reads the whole reserve,
+#: and a trainee's pairs beyond its best quarter are seldom near the prices (rescored instead).
+RESERVE_SHARE = 0.25
 #: Score grid: 1e-7.
 SCALE = 1e7
 _BLOCK_ELEMENTS = 1 << 21
@@ -181,35 +184,60 @@ class _ColumnTops:
 
 
 class _Reserve:
-    """Each trainee's best ``size`` pairs of the candidate pass (approximate scores, mentors)
-    and a bound on every pair left out (the next score down)."""
+    """Each trainee's best ``size`` pairs of the candidate pass and a bound on every pair left
+    out (the next score down).
+
+    A pair takes three bytes: the mentor, and its approximate score rounded *up* to one of 254
+    levels between the trainee's lowest and highest kept score (0 marks an ineligible pair).
+    Rounding up keeps every test pricing makes on the reserve safe: it can only see a pair as
+    more profitable than it is, and pairs it adds are scored exactly before they count.
+    """
+
+    _LEVELS = 254
 
     def __init__(self, n_rows: int, n_m: int, size: int):
         self.size = size
-        self.val = np.empty((n_rows, size), np.float32)
+        self.level = np.empty((n_rows, size), np.uint8)
         self.col = np.empty((n_rows, size), np.uint16 if n_m <= 1 << 16 else np.int32)
+        self.low = np.empty(n_rows, np.float64)
+        self.step = np.empty(n_rows, np.float64)
         self.bound = np.empty(n_rows, np.float64)
 
     @classmethod
     def sized(cls, n_rows: int, n_m: int, k: int) -> _Reserve | None:
-        per_pair = 4 + (2 if n_m <= 1 << 16 else 4)
-        size = min(n_m - 1, RESERVE_BYTES // max(n_rows * per_pair, 1))
+        per_pair = 1 + (2 if n_m <= 1 << 16 else 4)
+        size = min(int(n_m * RESERVE_SHARE), RESERVE_BYTES // max(n_rows * per_pair, 1))
         return cls(n_rows, n_m, size) if size > 2 * (k + 1) else None
 
     def keep(self, s: np.ndarray, start: int, top: int):
         """Store a block's best pairs (rows from ``start``); return the ``top`` best of each
-        row (mentor indices and scores, in no order). Called from worker threads: blocks
-        never share rows."""
+        row (mentor indices and unrounded scores, in no order). Called from worker threads:
+        blocks never share rows."""
         n, size = s.shape[1], self.size
         part = np.argpartition(s, n - size - 1, axis=1)
         rows = slice(start, start + s.shape[0])
         self.bound[rows] = np.take_along_axis(s, part[:, n - size - 1 : n - size], axis=1)[:, 0]
         cols = part[:, n - size :]
-        vals = np.take_along_axis(s, cols, axis=1)
-        self.val[rows] = vals
+        vals = np.take_along_axis(s, cols, axis=1).astype(np.float64)
+        finite = np.isfinite(vals)
+        low = np.where(finite, vals, np.inf).min(axis=1)
+        high = np.where(finite, vals, -np.inf).max(axis=1)
+        low[~np.isfinite(low)] = 0.0  # a row with no eligible pair kept
+        step = np.where(high > low, (high - low) / self._LEVELS, 1.0)
+        with np.errstate(invalid="ignore"):  # -inf entries: level 0 below
+            level = 1 + np.ceil((vals - low[:, None]) / step[:, None])
+        self.level[rows] = np.where(finite, np.clip(level, 1, self._LEVELS + 1), 0)
+        self.low[rows], self.step[rows] = low, step
         self.col[rows] = cols
         best = np.argpartition(vals, size - top, axis=1)[:, size - top :]
         return np.take_along_axis(cols, best, axis=1), np.take_along_axis(vals, best, axis=1)
+
+    def scores(self, rows: np.ndarray) -> np.ndarray:
+        """Upper bounds of the kept pairs' scores (-inf where not eligible)."""
+        level = self.level[rows]
+        vals = self.low[rows, None] + (level - 1.0) * self.step[rows, None]
+        vals[level == 0] = -np.inf
+        return vals
 
 
 class _Engine:
@@ -548,41 +576,57 @@ class _Engine:
         outside = self._rows_to_price(t_row, w_live, bound=res.bound)
         outside[res.bound + BLOCK_ERROR < floor] = -np.inf
         cand_keys = self.c_rows * n_m + self.c_cols  # sorted: candidates are kept in row order
+        cand_count = np.bincount(self.c_rows, minlength=self.active.size)
+
+        # margin = score - t_row - w_col, with the score rounded up from its level:
+        # low + (level - 1) * step; the per-row constant part is folded in once
+        offset = res.low - res.step - t_row
 
         def one_block(rows):
-            cols = res.col[rows].astype(np.int64)
-            vals = res.val[rows]
-            margin = vals - t_row[rows, None]
-            margin -= w_col[cols]
+            level = res.level[rows]
+            margin = level * res.step[rows, None]  # one pass: uint8 times float64
+            margin += offset[rows, None]
+            margin -= np.take(w_col, res.col[rows])
+            margin[level == 0] = -np.inf  # not an eligible pair
             if floor > -np.inf:
-                margin[vals + BLOCK_ERROR < floor] = -np.inf
-            hr, hc = np.nonzero(margin > -slack)
-            keys = rows[hr] * n_m + cols[hr, hc]
-            at = np.minimum(np.searchsorted(cand_keys, keys), max(cand_keys.size - 1, 0))
-            taken = cand_keys[at] == keys if cand_keys.size else np.zeros(keys.size, bool)
-            margin[hr[taken], hc[taken]] = -np.inf  # existing candidates are not "outside"
+                score = res.low[rows, None] + (level - 1.0) * res.step[rows, None]
+                margin[score + BLOCK_ERROR < floor] = -np.inf
             hit = margin > -slack
-            counts = np.count_nonzero(hit, axis=1)
+            # Rows with many hits (early rounds: trainees nobody has taken yet) keep only their
+            # best k + c margins, c their most candidates: at most c of those are candidates
+            # already, so the k best of the rest are among them. If all of them are profitable,
+            # more may lie beyond: the row is not done.
+            dense = np.count_nonzero(hit, axis=1) > 4 * per_row
+            saturated = np.zeros(rows.size, bool)
+            hr, hc = np.nonzero(hit & ~dense[:, None])
+            if dense.any():
+                d = np.flatnonzero(dense)
+                take = min(per_row + int(cand_count[rows[d]].max()), res.size)
+                top = np.argpartition(margin[d], -take, axis=1)[:, -take:]
+                saturated[d] = np.take_along_axis(margin[d], top, axis=1).min(axis=1) > 0
+                hr = np.concatenate([hr, np.repeat(d, take)])
+                hc = np.concatenate([hc, top.ravel()])
+            hm, cols = margin[hr, hc], res.col[rows[hr], hc].astype(np.int64)
+            keys = rows[hr] * n_m + cols
+            at = np.minimum(np.searchsorted(cand_keys, keys), max(cand_keys.size - 1, 0))
+            new = cand_keys[at] != keys if cand_keys.size else np.ones(keys.size, bool)
+            new &= hm > -slack
+            hr, hm, cols = hr[new], hm[new], cols[new]  # existing candidates are not "outside"
+            # each row's hits, best margin first; rank within the row
+            order = np.lexsort((-hm, hr))
+            hr, hm, cols = hr[order], hm[order], cols[order]
+            counts = np.bincount(hr, minlength=rows.size)
+            first = np.concatenate([[0], np.cumsum(counts)[:-1]])
+            rank = np.arange(hr.size) - first[hr]
             kth = np.full(rows.size, -np.inf)
             many = counts >= per_row
-            if many.any():
-                kth[many] = np.partition(margin[many], -per_row, axis=1)[:, -per_row]
-            full = outside[rows] > np.maximum(kth, -slack)
-            positive = np.count_nonzero(margin > 0, axis=1)
-            unresolved = int((((positive > per_row) | (outside[rows] > 0)) & ~full).sum())
-            found_r, found_c = [], []
-            few = (counts <= per_row) & ~full
-            if few.any():
-                rr, cc = np.nonzero(hit[few])
-                fr = np.flatnonzero(few)[rr]
-                found_r.append(rows[fr])
-                found_c.append(cols[fr, cc])
-            more = np.flatnonzero((counts > per_row) & ~full)
-            if more.size:
-                part = np.argpartition(margin[more], -per_row, axis=1)[:, -per_row:]
-                found_r.append(np.repeat(rows[more], per_row))
-                found_c.append(np.take_along_axis(cols[more], part, axis=1).ravel())
-            return found_r, found_c, unresolved, rows[full]
+            kth[many] = hm[first[many] + per_row - 1]
+            out = outside[rows]
+            full = out > np.maximum(kth, -slack)
+            positive = np.bincount(hr[hm > 0], minlength=rows.size)
+            unresolved = int((((positive > per_row) | saturated | (out > 0)) & ~full).sum())
+            take = (rank < per_row) & ~full[hr]
+            return [rows[hr[take]]], [cols[take]], unresolved, rows[full]
 
         out_r, out_c, unresolved, full = [], [], 0, []
         blocks = _blocks(np.arange(self.active.size), res.size)

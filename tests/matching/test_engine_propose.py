@@ -252,8 +252,8 @@ def test_sparse_path_with_pricing_equals_all_pairs(objective, scores, monkeypatc
         monkeypatch.setattr(engine, "SCORE_CACHE_BYTES", 0)
         monkeypatch.setattr(engine, "_BLOCK_ELEMENTS", 110 * 16)
         monkeypatch.setattr(engine, "WORKERS", 2)
-        # "reserve": each trainee keeps its 20 best pairs of the 110 (6 bytes a pair)
-        monkeypatch.setattr(engine, "RESERVE_BYTES", 299 * 6 * 20 if scores == "reserve" else 0)
+        # "reserve": each trainee keeps its 20 best pairs of the 110 (3 bytes a pair)
+        monkeypatch.setattr(engine, "RESERVE_BYTES", 299 * 3 * 20 if scores == "reserve" else 0)
     trainees, mentors = make_cohort(300, 110, seed=4)
     settings = MatchSettings(
         objective=objective,
@@ -319,7 +319,7 @@ def test_sparse_path_with_one_candidate_per_trainee_equals_all_pairs(seed, reser
     every trainee, or first looking at a reserve of each trainee's 8 best pairs)."""
     engine = importlib.import_module("mri_match.matching.propose")
     monkeypatch.setattr(engine, "SCORE_CACHE_BYTES", 0)
-    monkeypatch.setattr(engine, "RESERVE_BYTES", 300 * 6 * reserve)
+    monkeypatch.setattr(engine, "RESERVE_BYTES", 300 * 3 * reserve)
     trainees, mentors = make_cohort(300, 110, seed=seed)
     settings = MatchSettings(alternatives=0)
     dense = propose(trainees, mentors, settings)
@@ -346,3 +346,26 @@ def test_column_tops_keep_each_mentors_best_trainees_with_ties_to_the_lower_row(
         want = sorted(eligible)[:keep]
         got = [(-float(tops.val[j, k]), int(tops.row[j, k])) for k in range(keep)]
         assert [g for g in got if g[1] >= 0] == want, j
+
+
+def test_reserve_keeps_each_rows_best_pairs_with_scores_rounded_up():
+    engine = importlib.import_module("mri_match.matching.propose")
+    rng = np.random.default_rng(5)
+    s = rng.random((40, 90)).astype(np.float32)
+    s[rng.random(s.shape) < 0.2] = -np.inf
+    s[3] = -np.inf  # a trainee nobody can take
+    s[4, :] = 0.5  # all equal
+    reserve = engine._Reserve(40, 90, 30)
+    top_cols, top_vals = reserve.keep(s, 0, 4)
+    kept = reserve.scores(np.arange(40))
+    for i in range(40):
+        order = np.sort(s[i])[::-1]
+        assert reserve.bound[i] == order[30]  # the best pair left out
+        true = s[i, reserve.col[i].astype(np.int64)]
+        assert sorted(true, reverse=True) == list(order[:30])
+        assert np.array_equal(np.isfinite(kept[i]), np.isfinite(true))
+        ok = np.isfinite(true)
+        assert (kept[i][ok] >= true[ok]).all()  # never below the score
+        assert (kept[i][ok] - true[ok] <= reserve.step[i] + 1e-12).all()  # within one level
+        assert sorted(top_vals[i], reverse=True) == list(order[:4])
+        assert np.array_equal(s[i, top_cols[i]], top_vals[i])
