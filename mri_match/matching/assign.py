@@ -482,7 +482,10 @@ def solve_candidates(
         qmin, qmax = round(score_bounds[0] * scale), round(score_bounds[1] * scale)
         if q.size and (q.min() < qmin or q.max() > qmax):
             raise ValueError("scores outside score_bounds")
-    k_max, _, _ = _max_flow(n_t, n_m, rows, cols, cap)
+    # The most trainees that can be matched: the fair objective's bisection needs it first;
+    # for the total objective the certificate below proves it (its weights put cardinality
+    # first), so a separate maximum flow runs only when there is no certificate.
+    k_max = _max_flow(n_t, n_m, rows, cols, cap)[0] if objective == "fair" else None
     timings["max_flow"] = time.perf_counter() - t0
 
     threshold = None
@@ -522,14 +525,17 @@ def solve_candidates(
     load = np.bincount(mentor[mentor >= 0], minlength=n_m)
     duals = _duals(n_t, n_m, rows, cols, w, cap, mentor, load)
     certified = False
+    matched_now = int((mentor >= 0).sum())
     if duals is not None:
         u, v = duals
-        certified = int((mentor >= 0).sum()) == k_max and _check_certificate(
+        certified = k_max in (None, matched_now) and _check_certificate(
             rows, cols, w, cap, mentor, load, u, v
         )
     else:
         u = np.zeros(n_t, np.int64)
         v = np.zeros(n_m, np.int64)
+    if k_max is None:
+        k_max = matched_now if certified else _max_flow(n_t, n_m, rows, cols, cap)[0]
     timings["certificate"] = time.perf_counter() - t3
     if tie_break and certified:
         t4 = time.perf_counter()
