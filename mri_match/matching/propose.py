@@ -218,19 +218,26 @@ class _Reserve:
         rows = slice(start, start + s.shape[0])
         self.bound[rows] = np.take_along_axis(s, part[:, n - size - 1 : n - size], axis=1)[:, 0]
         cols = part[:, n - size :]
-        vals = np.take_along_axis(s, cols, axis=1).astype(np.float64)
-        finite = np.isfinite(vals)
-        low = np.where(finite, vals, np.inf).min(axis=1)
-        high = np.where(finite, vals, -np.inf).max(axis=1)
-        low[~np.isfinite(low)] = 0.0  # a row with no eligible pair kept
+        vals = np.take_along_axis(s, cols, axis=1)
+        best = np.argpartition(vals, size - top, axis=1)[:, size - top :]
+        best_vals = np.take_along_axis(vals, best, axis=1)
+        # levels between the next score down (every kept score is at least that) and the best
+        low = self.bound[rows].copy()
+        few = np.flatnonzero(~np.isfinite(low))  # rows with fewer eligible pairs than kept
+        if few.size:
+            low[few] = np.where(np.isfinite(vals[few]), vals[few], np.inf).min(axis=1)
+            low[few[~np.isfinite(low[few])]] = 0.0  # no eligible pair at all
+        high = best_vals.max(axis=1).astype(np.float64)
         step = np.where(high > low, (high - low) / self._LEVELS, 1.0)
-        with np.errstate(invalid="ignore"):  # -inf entries: level 0 below
-            level = 1 + np.ceil((vals - low[:, None]) / step[:, None])
-        self.level[rows] = np.where(finite, np.clip(level, 1, self._LEVELS + 1), 0)
+        # in float32: one more 1e-6 of a score (far above its rounding error for scores in
+        # [0, 1]) keeps every level an upper bound, and rounding up further is always safe
+        inv = (1.0 / step).astype(np.float32)[:, None]
+        level = (vals - low.astype(np.float32)[:, None]) * inv + (1e-6 * inv + 1e-3)
+        level = np.ceil(level) + 1  # -inf (not eligible) stays -inf ...
+        self.level[rows] = np.clip(level, 0, self._LEVELS + 1)  # ... and becomes level 0
         self.low[rows], self.step[rows] = low, step
         self.col[rows] = cols
-        best = np.argpartition(vals, size - top, axis=1)[:, size - top :]
-        return np.take_along_axis(cols, best, axis=1), np.take_along_axis(vals, best, axis=1)
+        return np.take_along_axis(cols, best, axis=1), best_vals
 
     def scores(self, rows: np.ndarray) -> np.ndarray:
         """Upper bounds of the kept pairs' scores (-inf where not eligible)."""
