@@ -341,57 +341,66 @@ class Scorer:
                 out.update((i, j) for i in t_inst.get(_key(inst), ()))
         return out
 
-    def rule_masks(self, rows: np.ndarray) -> dict[str, np.ndarray]:
+    def rule_masks(self, rows: np.ndarray, cols: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """For a block of trainees: per hard rule, True where the rule EXCLUDES the pair.
 
         Includes the always-on rules and the must-have rules selected in the settings (not the
-        minimum score, which needs the score).
+        minimum score, which needs the score). ``cols`` limits the block to those mentors.
         """
         rows = np.asarray(rows, np.int64)
-        n_m = self.n_m
-        shape = (rows.size, n_m)
+        m = slice(None) if cols is None else np.asarray(cols, np.int64)
+        n_cols = self.n_m if cols is None else len(cols)
+        shape = (rows.size, n_cols)
         masks: dict[str, np.ndarray] = {}
         masks["role_not_requested"] = np.broadcast_to(~self.t_role_ok[rows, None], shape)
-        masks["role_not_offered"] = np.broadcast_to(~self.m_role_ok[None, :], shape)
-        masks["no_capacity"] = np.broadcast_to(self.m_capacity[None, :] <= 0, shape)
-        masks["stage"] = ~self.m_accepts[self.t_stage[rows]]
+        masks["role_not_offered"] = np.broadcast_to(~self.m_role_ok[None, m], shape)
+        masks["no_capacity"] = np.broadcast_to(self.m_capacity[None, m] <= 0, shape)
+        masks["stage"] = ~self.m_accepts[self.t_stage[rows]][:, m]
+        position = None
+        if cols is not None:  # mentor index -> column of the block (-1: not in it)
+            position = np.full(self.n_m, -1, np.int64)
+            position[m] = np.arange(n_cols)
         for name, (by_row, _) in self._pair_blocks.items():
-            m = np.zeros(shape, bool)
+            mask = np.zeros(shape, bool)
             for r, i in enumerate(rows.tolist()):
-                cols = by_row.get(i)
-                if cols is not None:
-                    m[r, cols] = True
-            masks[name] = m
+                excluded = by_row.get(i)
+                if excluded is not None:
+                    if position is not None:
+                        excluded = position[excluded]
+                        excluded = excluded[excluded >= 0]
+                    mask[r, excluded] = True
+            masks[name] = mask
         policy = self.settings.same_institution
         if policy in ("require", "avoid"):
-            same = self.geo_t["inst"][rows, None] == self.geo_m["inst"][None, :]
+            same = self.geo_t["inst"][rows, None] == self.geo_m["inst"][None, m]
             masks["same_institution"] = ~same if policy == "require" else same
         must = self.settings.must_have
         if "shared_topic" in must:
             lt, rt = self._sets["topics"]
-            masks["shared_topic"] = (lt[rows] @ rt.T) <= 0
+            masks["shared_topic"] = (lt[rows] @ rt[m].T) <= 0
         if "shared_language" in must:
             lt, rt = self._sets["languages"]
-            masks["shared_language"] = (lt[rows] @ rt.T) <= 0
+            masks["shared_language"] = (lt[rows] @ rt[m].T) <= 0
         if "needs_offered" in must:
             lt, rt = self._sets["needs"]
             need = lt[rows].sum(axis=1, keepdims=True)
-            masks["needs_offered"] = (lt[rows] @ rt.T) < need - 0.5
+            masks["needs_offered"] = (lt[rows] @ rt[m].T) < need - 0.5
         if "meeting_format" in must:
-            masks["meeting_format"] = ~self.m_offers[:, self.t_format[rows]].T
+            masks["meeting_format"] = ~self.m_offers[m][:, self.t_format[rows]].T
         if "same_region" in must:
-            same = self.geo_t["region"][rows, None] == self.geo_m["region"][None, :]
+            same = self.geo_t["region"][rows, None] == self.geo_m["region"][None, m]
             masks["same_region"] = self.t_wants_region[rows, None] & ~same
         if "timezone_3h" in must:
-            hours = self.tz_hours[self.t_tz[rows]][:, self.m_tz]
+            hours = self.tz_hours[self.t_tz[rows]][:, self.m_tz[m]]
             masks["timezone_3h"] = ~(hours <= 3.0)  # unknown zones fail the rule
         return masks
 
-    def eligible(self, rows: np.ndarray) -> np.ndarray:
-        """Block of trainees x all mentors: True where no hard rule (but min score) excludes."""
-        out = np.ones((len(rows), self.n_m), bool)
-        for m in self.rule_masks(rows).values():
-            out &= ~m
+    def eligible(self, rows: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
+        """Block of trainees x mentors (all, or ``cols``): True where no hard rule (but min
+        score) excludes."""
+        out = np.ones((len(rows), self.n_m if cols is None else len(cols)), bool)
+        for mask in self.rule_masks(rows, cols).values():
+            out &= ~mask
         return out
 
     def pair_eligible(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -427,25 +436,30 @@ class Scorer:
 
     # ------------------------------------------------------------------ scores
 
-    def block(self, rows: np.ndarray) -> np.ndarray:
-        """Scores of a block of trainees against every mentor, float32 (see BLOCK_ERROR)."""
+    def block(self, rows: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
+        """Scores of a block of trainees against every mentor (or the mentors ``cols``),
+        float32 (see BLOCK_ERROR)."""
         rows = np.asarray(rows, np.int64)
-        s = self._left[rows] @ self._right_t
+        m = slice(None) if cols is None else np.asarray(cols, np.int64)
+        s = self._left[rows] @ self._right_t[:, m]
         if self.text.terms.size:
-            s += (self._text_t[rows] @ self._text_m_t).toarray()
+            text_m = self._text_m_t if cols is None else self._text_m_t[:, m]
+            s += (self._text_t[rows] @ text_m).toarray()
         # same institution / same city: only for trainees the geography criterion applies to
         sub = np.flatnonzero(self._geo_inst[rows] > 0)
         if sub.size:
             r = rows[sub]
             for name, coef in (("inst", self._geo_inst), ("city", self._geo_city)):
-                eq = self.geo_t[name][r, None] == self.geo_m[name][None, :]
+                eq = self.geo_t[name][r, None] == self.geo_m[name][None, m]
                 s[sub] += eq * coef[r, None]
         if self.pref_rows.size:
             pos = {int(i): k for k, i in enumerate(rows.tolist())}
+            col_at = None if cols is None else {int(j): c for c, j in enumerate(m.tolist())}
             for i, j in zip(self.pref_rows.tolist(), self.pref_cols.tolist(), strict=True):
                 k = pos.get(i)
-                if k is not None:
-                    s[k, j] += self.coef["preference"][i]
+                c = j if col_at is None else col_at.get(j)
+                if k is not None and c is not None:
+                    s[k, c] += self.coef["preference"][i]
         return s
 
     def pairs(self, rows: np.ndarray, cols: np.ndarray) -> PairParts:

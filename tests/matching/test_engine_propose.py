@@ -1,5 +1,6 @@
 """propose(): every hard constraint, every diagnosis, explanations, and the sparse path."""
 
+import dataclasses
 import importlib
 
 import numpy as np
@@ -369,3 +370,33 @@ def test_reserve_keeps_each_rows_best_pairs_with_scores_rounded_up():
         assert (kept[i][ok] - true[ok] <= reserve.step[i] * 1.001 + 2e-6).all()  # about a level
         assert sorted(top_vals[i], reverse=True) == list(order[:4])
         assert np.array_equal(s[i, top_cols[i]], top_vals[i])
+
+
+@pytest.mark.parametrize("policy", ["prefer", "require", "avoid"])
+def test_block_and_rules_for_some_mentors_equal_those_columns_of_the_full_block(policy):
+    """Pricing rescores a trainee against only the mentors whose price leaves room: the scores
+    and the rules for a subset of mentors must be those columns of the full block."""
+    from mri_match.matching.criteria import Scorer
+
+    trainees, mentors = make_cohort(80, 40, seed=7)
+    trainees[0] = dataclasses.replace(trainees[0], preferred_mentor_ids=(mentors[3].id,))
+    settings = MatchSettings(
+        same_institution=policy,
+        must_have=frozenset(
+            {"shared_topic", "shared_language", "needs_offered", "meeting_format", "timezone_3h"}
+        ),
+        rejected_pairs=frozenset(
+            {(trainees[0].id, mentors[5].id), (trainees[1].id, mentors[3].id)}
+        ),
+    )
+    sc = Scorer(trainees, mentors, settings)
+    rows = np.arange(len(trainees))
+    cols = np.array([3, 5, 0, 17, 39, 21])  # any order, not contiguous
+    # float32 sums in another order: equal to far below BLOCK_ERROR
+    assert np.abs(sc.block(rows, cols) - sc.block(rows)[:, cols]).max() < 1e-6
+    assert np.array_equal(sc.eligible(rows, cols), sc.eligible(rows)[:, cols])
+    full, part = sc.rule_masks(rows), sc.rule_masks(rows, cols)
+    assert full.keys() == part.keys()
+    for name in full:
+        assert np.array_equal(part[name], full[name][:, cols]), name
+    assert not sc.eligible(rows[:2], cols)[0, 1] and not sc.eligible(rows[:2], cols)[1, 0]
