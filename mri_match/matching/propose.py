@@ -247,6 +247,27 @@ class _Reserve:
         return vals
 
 
+@dataclass
+class _Rescore:
+    """Trainees the reserve could not settle: for each, how many profitable pairs its reserve
+    holds (k + 1 standing for "more than k"), and its reserve's k best pairs with margins."""
+
+    rows: np.ndarray
+    positive: np.ndarray
+    hit_rows: np.ndarray
+    hit_cols: np.ndarray
+    hit_margin: np.ndarray
+
+    @staticmethod
+    def join(parts: list[_Rescore]) -> _Rescore:
+        if not parts:
+            empty = np.zeros(0, np.int64)
+            return _Rescore(empty, empty, empty, empty, np.zeros(0))
+        return _Rescore(
+            *(np.concatenate([getattr(p, f) for p in parts]) for f in _Rescore.__dataclass_fields__)
+        )
+
+
 class _Engine:
     def __init__(self, trainees, mentors, settings: MatchSettings, k: int, dense_limit: int):
         self.timings: dict[str, float] = {}
@@ -276,10 +297,12 @@ class _Engine:
 
     # -------------------------------------------------------------- block scoring helpers
 
-    def _block(self, rows):
-        """Approximate scores and candidate eligibility (rules, places left, min score)."""
-        s = self.sc.block(rows)
-        ok = self.sc.eligible(rows) & (self.cap > 0)[None, :]
+    def _block(self, rows, cols=None):
+        """Approximate scores and candidate eligibility (rules, places left, min score), against
+        every mentor or the mentors ``cols``."""
+        s = self.sc.block(rows, cols)
+        places = self.cap > 0 if cols is None else self.cap[cols] > 0
+        ok = self.sc.eligible(rows, cols) & places[None, :]
         ok &= s + BLOCK_ERROR >= self.settings.min_score
         return s, ok
 
@@ -549,14 +572,18 @@ class _Engine:
                 margin[s + BLOCK_ERROR < floor] = -np.inf
             return margin
 
-        found_r, found_c, unresolved = [], [], 0
         if self.reserve is not None:
-            r, c, unresolved, rows = self._scan_reserve(t_row, w_col, w_live, floor)
-            found_r.append(r)
-            found_c.append(c)
-        else:
-            need = self._rows_to_price(t_row, w_live) + PRICING_SLACK > 0
-            rows = np.flatnonzero(need & (self.bound + BLOCK_ERROR >= floor))
+            r, c, unresolved, job = self._scan_reserve(t_row, w_col, w_live, floor)
+            self.priced_rows.append(int(job.rows.size))
+            if job.rows.size:
+                r2, c2, left = self._scan_beyond_reserve(job, t_row, w_col, w_live, floor)
+                r, c = np.concatenate([r, r2]), np.concatenate([c, c2])
+                unresolved += left
+            return self._add_violators(r, c, res, floor) + unresolved
+
+        found_r, found_c, unresolved = [], [], 0
+        need = self._rows_to_price(t_row, w_live) + PRICING_SLACK > 0
+        rows = np.flatnonzero(need & (self.bound + BLOCK_ERROR >= floor))
         self.priced_rows.append(int(rows.size))
         if rows.size:
             # near-violators (within the slack) are added too: prices move when violators
@@ -633,22 +660,100 @@ class _Engine:
             positive = np.bincount(hr[hm > 0], minlength=rows.size)
             unresolved = int((((positive > per_row) | saturated | (out > 0)) & ~full).sum())
             take = (rank < per_row) & ~full[hr]
-            return [rows[hr[take]]], [cols[take]], unresolved, rows[full]
+            # rows to rescore: their k best reserve pairs, and how many profitable ones it holds
+            # (more than k when saturated), go with them to the rescoring beyond the reserve
+            kept = (rank < per_row) & full[hr]
+            rescore = _Rescore(
+                rows[full],
+                np.where(saturated, per_row + 1, positive)[full],
+                rows[hr[kept]],
+                cols[kept],
+                hm[kept],
+            )
+            return rows[hr[take]], cols[take], unresolved, rescore
 
-        out_r, out_c, unresolved, full = [], [], 0, []
+        out_r, out_c, unresolved, rescore = [], [], 0, []
         blocks = _blocks(np.arange(self.active.size), res.size)
-        for found_r, found_c, left, rows_full in _map_blocks(one_block, blocks):
-            out_r += found_r
-            out_c += found_c
+        for found_r, found_c, left, part in _map_blocks(one_block, blocks):
+            out_r.append(found_r)
+            out_c.append(found_c)
             unresolved += left
-            full.append(rows_full)
-        empty = np.zeros(0, np.int64)
-        return (
-            np.concatenate(out_r) if out_r else empty,
-            np.concatenate(out_c) if out_c else empty,
-            unresolved,
-            np.concatenate(full) if full else empty,
+            rescore.append(part)
+        return np.concatenate(out_r), np.concatenate(out_c), unresolved, _Rescore.join(rescore)
+
+    def _scan_beyond_reserve(self, job: _Rescore, t_row, w_col, w_live, floor):
+        """Rescore trainees against the mentors beyond their reserve that could still offer a
+        pair within the slack, and pick each trainee's ``k`` best margins from those and the
+        reserve's. Such a pair scores at most the reserve's bound, so only mentors priced below
+        bound - t_row + slack are scored: the cheapest mentors, a prefix in price order.
+
+        Returns the pairs found and the count of trainees that may hold more violators than
+        were added."""
+        res, per_row, slack, n_m = self.reserve, self.k, PRICING_SLACK, self.n_m
+        rows = job.rows
+        by_price = np.argsort(w_live, kind="stable")  # mentors without places (inf) last
+        room = res.bound[rows] + BLOCK_ERROR - t_row[rows] + slack
+        width = np.searchsorted(w_live[by_price], room, side="left")
+        order = np.argsort(width, kind="stable")
+        rows, width = rows[order], width[order]
+        blocks, lo = [], 0
+        while lo < rows.size:  # the most rows whose block stays within _BLOCK_ELEMENTS
+            cost = np.arange(1, rows.size - lo + 1) * np.maximum(width[lo:], 1)  # increasing
+            hi = lo + max(1, int(np.searchsorted(cost, _BLOCK_ELEMENTS, side="right")))
+            blocks.append((rows[lo:hi], int(width[hi - 1])))
+            lo = hi
+        cand = sp.csr_array(
+            (np.ones(self.c_rows.size, bool), (self.c_rows, self.c_cols)),
+            shape=(self.active.size, n_m),
         )
+
+        def one_block(block):
+            rb, n_cols = block
+            empty = np.zeros(0, np.int64)
+            if n_cols == 0:
+                return empty, empty, np.zeros(0), rb, np.zeros(rb.size, np.int64)
+            cols = by_price[:n_cols]
+            s, ok = self._block(self.active[rb], cols)
+            margin = np.subtract(s, t_row[rb, None], dtype=np.float64)
+            margin -= w_col[cols][None, :]
+            margin[~ok] = -np.inf
+            if floor > -np.inf:
+                margin[s + BLOCK_ERROR < floor] = -np.inf
+            at = np.full(n_m, -1, np.int64)
+            at[cols] = np.arange(n_cols)
+            taken = cand[rb]  # candidates and the reserve's pairs were looked at already
+            tr = np.repeat(np.arange(rb.size), np.diff(taken.indptr))
+            tc = at[taken.indices]
+            margin[tr[tc >= 0], tc[tc >= 0]] = -np.inf
+            rc = at[res.col[rb]]
+            rr = np.broadcast_to(np.arange(rb.size)[:, None], rc.shape)
+            margin[rr[rc >= 0], rc[rc >= 0]] = -np.inf
+            positive = np.count_nonzero(margin > 0, axis=1)
+            hit = margin > -slack
+            many = np.count_nonzero(hit, axis=1) > per_row
+            hr, hc = np.nonzero(hit & ~many[:, None])
+            if many.any():  # those rows' k best
+                d = np.flatnonzero(many)
+                top = np.argpartition(margin[d], -per_row, axis=1)[:, -per_row:]
+                hr = np.concatenate([hr, np.repeat(d, per_row)])
+                hc = np.concatenate([hc, top.ravel()])
+            return rb[hr], cols[hc], margin[hr, hc], rb, positive
+
+        out = list(_map_blocks(one_block, blocks))
+        # each trainee's k best margins among the reserve's and the rescored pairs
+        r = np.concatenate([job.hit_rows] + [o[0] for o in out])
+        c = np.concatenate([job.hit_cols] + [o[1] for o in out])
+        m = np.concatenate([job.hit_margin] + [o[2] for o in out])
+        order = np.lexsort((-m, r))
+        r, c = r[order], c[order]
+        first = np.searchsorted(r, r, side="left")
+        take = np.arange(r.size) - first < per_row
+        positive = np.zeros(self.active.size, np.int64)
+        positive[job.rows] = job.positive
+        for o in out:
+            positive[o[3]] += o[4]
+        unresolved = int((positive[job.rows] > per_row).sum())
+        return r[take], c[take], unresolved
 
     def _add_violators(self, r, c, res, floor) -> int:
         if r.size == 0:
