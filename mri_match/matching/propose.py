@@ -10,8 +10,10 @@ again, until none is left: the result is then certified optimal for the full imp
 
 Scoring is the cost that grows with trainees x mentors, so blocks are scored in worker threads,
 and when the cycle's float32 scores fit in ``SCORE_CACHE_BYTES`` the candidate pass keeps them
-for the pricing rounds instead of scoring again (the cache is the one trainees x mentors array;
-larger cycles never hold more than a few blocks).
+for the pricing rounds instead of scoring again (the cache is the one trainees x mentors array).
+Larger cycles keep instead each trainee's best pairs, three bytes each, in ``RESERVE_BYTES`` (a
+:class:`_Reserve`): pricing reads those first and rescores a trainee only when a pair beyond them
+could matter, and then only against the mentors priced low enough for that.
 """
 
 from __future__ import annotations
