@@ -604,9 +604,10 @@ class _Engine:
         margins above ``-PRICING_SLACK`` per trainee, candidates left out), found among each
         trainee's reserve where that is enough to know them.
 
-        A trainee is rescored against every mentor only when a pair beyond its reserve could
-        beat the ``k``-th best margin the reserve offers. Returns the pairs found, the count of
-        trainees that may hold more violators than were added, and the trainees to rescore.
+        A trainee is rescored (see :meth:`_scan_beyond_reserve`) only when a pair beyond its
+        reserve could beat the ``k``-th best margin the reserve offers. Returns the pairs found,
+        the count of trainees that may hold more violators than were added, and the trainees
+        to rescore with what their reserve offered (a :class:`_Rescore`).
         """
         res, per_row, slack, n_m = self.reserve, self.k, PRICING_SLACK, self.n_m
         outside = self._rows_to_price(t_row, w_live, bound=res.bound)
