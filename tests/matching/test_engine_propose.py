@@ -400,3 +400,30 @@ def test_block_and_rules_for_some_mentors_equal_those_columns_of_the_full_block(
     for name in full:
         assert np.array_equal(part[name], full[name][:, cols]), name
     assert not sc.eligible(rows[:2], cols)[0, 1] and not sc.eligible(rows[:2], cols)[1, 0]
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        {"min_score": 0.3},
+        {"same_institution": "avoid", "must_have": frozenset({"shared_topic"})},
+        {"same_institution": "require"},
+        {"objective": "fair", "must_have": frozenset({"timezone_3h", "meeting_format"})},
+    ],
+)
+def test_pricing_from_a_small_reserve_ends_at_the_optimum_under_every_rule(rules, monkeypatch):
+    """The reserve's rounding, its partial rows and the rescoring beyond it, with hard rules
+    that leave some trainees few or no mentors: the same answer as all pairs."""
+    engine = importlib.import_module("mri_match.matching.propose")
+    monkeypatch.setattr(engine, "SCORE_CACHE_BYTES", 0)
+    monkeypatch.setattr(engine, "RESERVE_BYTES", 300 * 3 * 12)  # 12 of 110 mentors a trainee
+    monkeypatch.setattr(engine, "_BLOCK_ELEMENTS", 110 * 32)
+    for seed in (11, 12):
+        trainees, mentors = make_cohort(300, 110, seed=seed)
+        settings = MatchSettings(alternatives=0, **rules)
+        dense = propose(trainees, mentors, settings)
+        sparse = propose(trainees, mentors, settings, dense_limit=0, k=2)
+        assert sparse.certified and not sparse.stats["all_pairs_candidates"]
+        assert sparse.matched == dense.matched
+        assert sparse.total_score == pytest.approx(dense.total_score, abs=1e-6)
+        assert sparse.min_score == pytest.approx(dense.min_score, abs=1e-9)
