@@ -626,8 +626,7 @@ class _Engine:
             margin -= np.take(w_col, res.col[rows])
             margin[level == 0] = -np.inf  # not an eligible pair
             if floor > -np.inf:
-                score = res.low[rows, None] + (level - 1.0) * res.step[rows, None]
-                margin[score + BLOCK_ERROR < floor] = -np.inf
+                margin[res.scores(rows) + BLOCK_ERROR < floor] = -np.inf
             hit = margin > -slack
             # Rows with many hits (early rounds: trainees nobody has taken yet) keep only their
             # best k + c margins, c their most candidates: at most c of those are candidates
