@@ -131,6 +131,15 @@ def _exact_scores(scorer: Scorer, rows: np.ndarray, cols: np.ndarray) -> np.ndar
     return np.concatenate(parts) if parts else np.zeros(0)
 
 
+def _best_first_per_row(rows: np.ndarray, margins: np.ndarray):
+    """Order pairs by row, best margin first within a row; return that order and each pair's
+    rank within its row (0 = best)."""
+    order = np.lexsort((-margins, rows))
+    sorted_rows = rows[order]
+    rank = np.arange(order.size) - np.searchsorted(sorted_rows, sorted_rows, side="left")
+    return order, rank
+
+
 class _ColumnTops:
     """Each mentor's ``keep`` best trainees over a stream of score blocks (ties: lower row).
 
@@ -566,14 +575,6 @@ class _Engine:
         t_row = (u - bonus) / SCALE - BLOCK_ERROR
         w_col = v / SCALE
         w_live = np.where(self.cap > 0, w_col, np.inf)  # mentors without places are no option
-
-        def predicate(r, s):
-            margin = np.subtract(s, t_row[r, None], dtype=np.float64)
-            margin -= w_col[None, :]
-            if floor > -np.inf:
-                margin[s + BLOCK_ERROR < floor] = -np.inf
-            return margin
-
         if self.reserve is not None:
             r, c, unresolved, job = self._scan_reserve(t_row, w_col, w_live, floor)
             self.priced_rows.append(int(job.rows.size))
@@ -582,6 +583,13 @@ class _Engine:
                 r, c = np.concatenate([r, r2]), np.concatenate([c, c2])
                 unresolved += left
             return self._add_violators(r, c, res, floor) + unresolved
+
+        def predicate(r, s):
+            margin = np.subtract(s, t_row[r, None], dtype=np.float64)
+            margin -= w_col[None, :]
+            if floor > -np.inf:
+                margin[s + BLOCK_ERROR < floor] = -np.inf
+            return margin
 
         found_r, found_c, unresolved = [], [], 0
         need = self._rows_to_price(t_row, w_live) + PRICING_SLACK > 0
@@ -649,11 +657,10 @@ class _Engine:
             new &= hm > -slack
             hr, hm, cols = hr[new], hm[new], cols[new]  # existing candidates are not "outside"
             # each row's hits, best margin first; rank within the row
-            order = np.lexsort((-hm, hr))
+            order, rank = _best_first_per_row(hr, hm)
             hr, hm, cols = hr[order], hm[order], cols[order]
             counts = np.bincount(hr, minlength=rows.size)
             first = np.concatenate([[0], np.cumsum(counts)[:-1]])
-            rank = np.arange(hr.size) - first[hr]
             kth = np.full(rows.size, -np.inf)
             many = counts >= per_row
             kth[many] = hm[first[many] + per_row - 1]
@@ -746,10 +753,9 @@ class _Engine:
         r = np.concatenate([job.hit_rows] + [o[0] for o in out])
         c = np.concatenate([job.hit_cols] + [o[1] for o in out])
         m = np.concatenate([job.hit_margin] + [o[2] for o in out])
-        order = np.lexsort((-m, r))
+        order, rank = _best_first_per_row(r, m)
         r, c = r[order], c[order]
-        first = np.searchsorted(r, r, side="left")
-        take = np.arange(r.size) - first < per_row
+        take = rank < per_row
         positive = np.zeros(self.active.size, np.int64)
         positive[job.rows] = job.positive
         for o in out:
