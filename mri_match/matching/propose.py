@@ -194,6 +194,61 @@ class _ColumnTops:
         self.floor[full] = self.val[full, -1]
 
 
+_F32_LOWEST = np.finfo(np.float32).min
+
+
+def _rows_at_or_above(s: np.ndarray, m: int):
+    """Each row's entries that reach its ``m``-th largest value (all its finite ones if it
+    has fewer) and maybe a few just below, found without sorting or partitioning whole rows
+    (the candidate pass's costliest step when it did): a cut taken from a sample of the
+    columns passes about 1.1 m entries per row, and a row the sample misleads is cut exactly.
+
+    Returns the entries' values and columns packed to the left of (rows, w) arrays, w >= m,
+    padded with -inf (and column 0), and the values sorted ascending per row, so that column
+    ``w - m`` holds each row's m-th largest value.
+    """
+    n_rows, n = s.shape
+    s = np.ascontiguousarray(s)
+    stride = max(1, m // 256)  # about 256 of a row's m best fall in the sample
+    sample = s[:, ::stride]
+    n_sample = sample.shape[1]
+    rank = min(n_sample, int(1.1 * m / stride) + 8)
+    cut = np.partition(sample, n_sample - rank, axis=1)[:, n_sample - rank]
+    np.maximum(cut, _F32_LOWEST, out=cut)  # -inf marks a pair that is not eligible
+    hit = s >= cut[:, None]
+    counts = np.count_nonzero(hit, axis=1)
+    misled = np.flatnonzero((counts < m) | (counts > 2 * m + 64))
+    if misled.size:
+        exact = np.partition(s[misled], max(n - m, 0), axis=1)[:, max(n - m, 0)]
+        hit[misled] = s[misled] >= np.maximum(exact, _F32_LOWEST)[:, None]
+        counts[misled] = np.count_nonzero(hit[misled], axis=1)
+    at = np.flatnonzero(hit)  # row-major: by row, then column
+    values = s.ravel()[at]
+    if s.size < 2**31:
+        at = at.astype(np.int32)  # (its division below is several times faster)
+    r = at // n
+    c = at - r * n
+    width = max(int(counts.max(initial=0)), m)
+    packed = r.astype(np.int64) * width + np.arange(at.size)
+    packed -= np.repeat(np.cumsum(counts) - counts, counts)
+    val = np.full((n_rows, width), -np.inf, np.float32)
+    col = np.zeros((n_rows, width), c.dtype)
+    val.ravel()[packed] = values
+    col.ravel()[packed] = c
+    return val, col, np.sort(val, axis=1)
+
+
+def _take_best(val: np.ndarray, col: np.ndarray, cut: np.ndarray, m: int):
+    """Per row, the ``m`` entries above ``cut`` or tied with it (the leftmost ties), as (rows,
+    m) arrays of columns and values; ``cut`` is each row's m-th largest value."""
+    above = val > cut[:, None]
+    tied = val == cut[:, None]
+    room = m - np.count_nonzero(above, axis=1)
+    take = above | (tied & (np.cumsum(tied, axis=1) <= room[:, None]))
+    at = np.flatnonzero(take)
+    return col.ravel()[at].reshape(-1, m), val.ravel()[at].reshape(-1, m)
+
+
 class _Reserve:
     """Each trainee's best ``size`` pairs of the candidate pass and a bound on every pair left
     out (the next score down).
@@ -224,14 +279,13 @@ class _Reserve:
         """Store a block's best pairs (rows from ``start``); return the ``top`` best of each
         row (mentor indices and unrounded scores, in no order). Called from worker threads:
         blocks never share rows."""
-        n, size = s.shape[1], self.size
-        part = np.argpartition(s, n - size - 1, axis=1)
+        size = self.size
+        val, col, ascending = _rows_at_or_above(s, size + 1)
+        width = val.shape[1]
         rows = slice(start, start + s.shape[0])
-        self.bound[rows] = np.take_along_axis(s, part[:, n - size - 1 : n - size], axis=1)[:, 0]
-        cols = part[:, n - size :]
-        vals = np.take_along_axis(s, cols, axis=1)
-        best = np.argpartition(vals, size - top, axis=1)[:, size - top :]
-        best_vals = np.take_along_axis(vals, best, axis=1)
+        self.bound[rows] = ascending[:, width - size - 1]
+        cols, vals = _take_best(val, col, ascending[:, width - size], size)
+        best, best_vals = _take_best(vals, cols, ascending[:, width - top], top)
         # levels between the next score down (every kept score is at least that) and the best
         low = self.bound[rows].copy()
         few = np.flatnonzero(~np.isfinite(low))  # rows with fewer eligible pairs than kept
@@ -248,7 +302,7 @@ class _Reserve:
         self.level[rows] = np.clip(level, 0, self._LEVELS + 1)  # ... and becomes level 0
         self.low[rows], self.step[rows] = low, step
         self.col[rows] = cols
-        return np.take_along_axis(cols, best, axis=1), best_vals
+        return best, best_vals
 
     def scores(self, rows: np.ndarray) -> np.ndarray:
         """Upper bounds of the kept pairs' scores (-inf where not eligible)."""

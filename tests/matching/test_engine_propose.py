@@ -372,6 +372,44 @@ def test_reserve_keeps_each_rows_best_pairs_with_scores_rounded_up():
         assert np.array_equal(s[i, top_cols[i]], top_vals[i])
 
 
+@pytest.mark.parametrize("m", [1, 7, 300, 1_200])
+def test_rows_at_or_above_finds_each_rows_m_best_without_sorting_rows(m):
+    """The sampled cut must not change the answer: rows where the sample misleads (best
+    values on the columns it skips, on the columns it reads, wide ties) are cut exactly."""
+    engine = importlib.import_module("mri_match.matching.propose")
+    rng = np.random.default_rng(m)
+    n = 4_000
+    s = rng.random((12, n)).astype(np.float32)
+    s[rng.random(s.shape) < 0.3] = -np.inf
+    s[1] = -np.inf  # nobody eligible
+    s[2, :] = 0.25  # all tied
+    s[3] = np.round(s[3] * 8) / 8  # few distinct values: ties at the cut
+    stride = max(1, m // 256)
+    if stride > 1:
+        s[4, 1::stride] += 1.0  # the best values all on columns the sample skips
+        s[5, ::stride] += 1.0  # ... all on the columns it reads
+    s[6, : m // 2] = rng.random(m // 2)  # fewer eligible than m
+    s[6, m // 2 :] = -np.inf
+    val, col, ascending = engine._rows_at_or_above(s, m)
+    width = val.shape[1]
+    for i in range(s.shape[0]):
+        mth = np.sort(s[i])[::-1][m - 1]
+        assert ascending[i, width - m] == mth, i
+        want = np.flatnonzero((s[i] >= mth) & np.isfinite(s[i]))
+        got = col[i][np.isfinite(val[i])]
+        assert set(want.tolist()) <= set(got.tolist()), i  # some just below may come too
+        assert np.unique(got).size == got.size
+        assert np.array_equal(val[i][np.isfinite(val[i])], s[i, got])
+        assert np.array_equal(ascending[i], np.sort(val[i]))
+    cols, vals = engine._take_best(val, col, ascending[:, width - m], m)
+    for i in range(s.shape[0]):
+        order = np.sort(s[i])[::-1][:m]
+        assert np.array_equal(np.sort(vals[i])[::-1], order), i
+        finite = np.isfinite(vals[i])
+        assert np.array_equal(s[i, cols[i][finite]], vals[i][finite])
+        assert np.unique(cols[i][finite]).size == finite.sum()
+
+
 @pytest.mark.parametrize("policy", ["prefer", "require", "avoid"])
 def test_block_and_rules_for_some_mentors_equal_those_columns_of_the_full_block(policy):
     """Pricing rescores a trainee against only the mentors whose price leaves room: the scores
