@@ -98,7 +98,7 @@ def run_one(
     n_t: int, n_m: int, seed: int, k: int, baseline_max: int, objective: str = "total"
 ) -> dict:
     from .profiles import MatchSettings
-    from .propose import DENSE_LIMIT, _Engine, _report
+    from .propose import DENSE_LIMIT, _Engine, _report, cyclic_gc_paused
     from .synth import make_cohort
 
     t0 = time.perf_counter()
@@ -126,10 +126,11 @@ def run_one(
         return out
 
     t_run = time.perf_counter()
-    eng = stage("vectorise", lambda: _Engine(trainees, mentors, settings, k, DENSE_LIMIT))
-    stage("candidates", eng.candidates)
-    stage("assign+pricing", eng.assign)
-    result = stage("report", lambda: _report(eng, True))
+    with cyclic_gc_paused():  # as propose() runs
+        eng = stage("vectorise", lambda: _Engine(trainees, mentors, settings, k, DENSE_LIMIT))
+        stage("candidates", eng.candidates)
+        stage("assign+pricing", eng.assign)
+        result = stage("report", lambda: _report(eng, True))
     total = time.perf_counter() - t_run
     run_mb = (rss.overall - start) / 2**20
     rss.stop()

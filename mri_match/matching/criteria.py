@@ -518,33 +518,36 @@ class Scorer:
         """Explanations of (trainee, mentor) pairs, keyed by trainee index (one pair each).
 
         Each criterion's value, weight and contribution ("points", which add up to the score),
-        a sentence per criterion and the statement terms that contribute most.
+        a sentence per criterion and the statement terms that contribute most. Sentences are
+        written criterion by criterion over all pairs (a run explains tens of thousands).
         """
         rows = np.asarray(rows, np.int64)
         cols = np.asarray(cols, np.int64)
         parts = self.pairs(rows, cols)
         terms_all = self.text.shared_terms_many(rows, cols, n_terms)
+        values = parts.values.tolist()
+        points = parts.points.tolist()
+        rows_l, cols_l = rows.tolist(), cols.tolist()
+        columns = []  # per criterion: (name, label, weight, applies per pair, sentence per pair)
+        for c_idx, c in enumerate(CRITERION_NAMES):
+            applies = (self.applies[c][rows] & (self.weights[c] > 0)).tolist()
+            details = self._details(c, rows_l, cols_l, [v[c_idx] for v in values], terms_all)
+            columns.append((c, _LABEL[c], self.weights[c], applies, details))
         out: dict[int, dict] = {}
-        for k, (i, j) in enumerate(zip(rows.tolist(), cols.tolist(), strict=True)):
-            lines = []
-            for c_idx, c in enumerate(CRITERION_NAMES):
-                applies = bool(self.applies[c][i]) and self.weights[c] > 0
-                value = float(parts.values[k, c_idx])
-                lines.append(
-                    {
-                        "criterion": c,
-                        "label": _LABEL[c],
-                        "applies": applies,
-                        "weight": self.weights[c],
-                        "value": round(value, 4),
-                        "points": round(float(parts.points[k, c_idx]), 4),
-                        "detail": (
-                            self._detail(c, i, j, value, terms_all[k])
-                            if applies
-                            else _NOT_APPLIED[c]
-                        ),
-                    }
-                )
+        for k, (i, j) in enumerate(zip(rows_l, cols_l, strict=True)):
+            vals, pts = values[k], points[k]
+            lines = [
+                {
+                    "criterion": c,
+                    "label": label,
+                    "applies": applies[k],
+                    "weight": weight,
+                    "value": round(vals[c_idx], 4),
+                    "points": round(pts[c_idx], 4),
+                    "detail": details[k] if applies[k] else _NOT_APPLIED[c],
+                }
+                for c_idx, (c, label, weight, applies, details) in enumerate(columns)
+            ]
             score = float(parts.score[k])
             top = sorted((x for x in lines if x["points"] > 0), key=lambda x: -x["points"])[:3]
             summary = f"Score {score:.2f}: " + (
@@ -562,61 +565,109 @@ class Scorer:
             }
         return out
 
-    def _detail(self, c: str, i: int, j: int, value: float, terms) -> str:
-        t, m = self.trainees[i], self.mentors[j]
+    def _details(self, c: str, rows: list[int], cols: list[int], values: list[float], terms):
+        """The sentence on criterion ``c`` for each pair (used where the criterion applies)."""
+        ts, ms = self.trainees, self.mentors
+        pairs = zip(rows, cols, strict=True)
         if c == "text":
-            if not terms:
-                return f"statements share no distinctive terms (similarity {value:.2f})"
-            shared = ", ".join(f"“{w}”" for w, _ in terms)
-            return f"statement similarity {value:.2f}; most shared terms: {shared}"
+            return [
+                f"statement similarity {v:.2f}; most shared terms: "
+                + ", ".join(f"“{w}”" for w, _ in shared)
+                if shared
+                else f"statements share no distinctive terms (similarity {v:.2f})"
+                for v, shared in zip(values, terms, strict=True)
+            ]
         if c == "topics":
-            shared = [self.topic_labels.get(x, x) for x in t.topics if x in set(m.topics)]
-            if not shared:
-                return f"none of the trainee's {len(t.topics)} topics"
-            return f"{len(shared)} of the trainee's {len(t.topics)} topics: " + ", ".join(shared)
+            labels = self.topic_labels
+            m_sets = _per_person(ms, cols, lambda m: set(m.topics))
+            out = []
+            for i, j in pairs:
+                t_topics = ts[i].topics
+                shared = [labels.get(x, x) for x in t_topics if x in m_sets[j]]
+                out.append(
+                    f"{len(shared)} of the trainee's {len(t_topics)} topics: " + ", ".join(shared)
+                    if shared
+                    else f"none of the trainee's {len(t_topics)} topics"
+                )
+            return out
         if c == "needs":
-            got = [n.replace("_", " ") for n in t.needs if n in set(m.needs_offered)]
-            miss = [n.replace("_", " ") for n in t.needs if n not in set(m.needs_offered)]
-            text = f"offers {len(got)} of {len(t.needs)} needs"
-            if got:
-                text += " (" + ", ".join(got) + ")"
-            if miss:
-                text += "; not: " + ", ".join(miss)
-            return text
+            m_sets = _per_person(ms, cols, lambda m: set(m.needs_offered))
+            out = []
+            for i, j in pairs:
+                needs, offered = ts[i].needs, m_sets[j]
+                got = [n.replace("_", " ") for n in needs if n in offered]
+                miss = [n.replace("_", " ") for n in needs if n not in offered]
+                text = f"offers {len(got)} of {len(needs)} needs"
+                if got:
+                    text += " (" + ", ".join(got) + ")"
+                if miss:
+                    text += "; not: " + ", ".join(miss)
+                out.append(text)
+            return out
         if c == "meeting":
-            want = t.meeting_format.replace("_", " ")
-            offers = " and ".join(f.replace("_", " ") for f in m.meeting_formats) or "any format"
-            verdict = "matches" if value >= 1 else "does not match"
-            return f"trainee prefers {want}; mentor offers {offers}: {verdict}"
+            offers = _per_person(
+                ms,
+                cols,
+                lambda m: " and ".join(f.replace("_", " ") for f in m.meeting_formats)
+                or "any format",
+            )
+            return [
+                f"trainee prefers {ts[i].meeting_format.replace('_', ' ')}; mentor offers "
+                f"{offers[j]}: {'matches' if v >= 1 else 'does not match'}"
+                for (i, j), v in zip(pairs, values, strict=True)
+            ]
         if c == "geography":
-            levels = [
-                ("inst", "same institution"),
-                ("city", "same city"),
-                ("region", "same region"),
-                ("country", "same country"),
-            ]
-            same = [
-                label
-                for name, label in levels
-                if self.geo_t[name][i] == self.geo_m[name][j] and self.geo_t[name][i] >= 0
-            ]
-            return ", ".join(same) if same else "different country"
+            r, m = np.asarray(rows, np.int64), np.asarray(cols, np.int64)
+            same = np.zeros(r.size, np.int64)
+            for bit, name in enumerate(_GEO_LEVELS):
+                t_geo = self.geo_t[name][r]
+                same |= ((t_geo == self.geo_m[name][m]) & (t_geo >= 0)).astype(np.int64) << bit
+            return [_GEO_TEXT[k] for k in same.tolist()]
         if c == "timezone":
-            a, b = self.t_offset[i], self.m_offset[j]
-            if b is None:
-                return "mentor's time zone unknown (neutral)"
-            hours = abs(a - b)
-            hours = min(hours, 24 - hours)
-            return "same time zone" if hours == 0 else f"{hours:g} hours apart"
+            out = []
+            for i, j in pairs:
+                a, b = self.t_offset[i], self.m_offset[j]
+                if b is None:
+                    out.append("mentor's time zone unknown (neutral)")
+                    continue
+                hours = abs(a - b)
+                hours = min(hours, 24 - hours)
+                out.append("same time zone" if hours == 0 else f"{hours:g} hours apart")
+            return out
         if c == "languages":
-            shared = sorted(set(t.languages) & set(m.languages))
-            return "shared: " + ", ".join(shared) if shared else "no shared language"
+            m_sets = _per_person(ms, cols, lambda m: set(m.languages))
+            return [
+                "shared: " + ", ".join(shared) if shared else "no shared language"
+                for shared in (sorted(m_sets[j].intersection(ts[i].languages)) for i, j in pairs)
+            ]
         if c == "background":
-            n = len(_consented(t.background) & _consented(m.background))
-            return f"{n} shared self-identification attribute{'s' if n != 1 else ''}"
+            t_bg = _per_person(ts, rows, lambda t: _consented(t.background))
+            m_bg = _per_person(ms, cols, lambda m: _consented(m.background))
+            return [
+                f"{n} shared self-identification attribute{'s' if n != 1 else ''}"
+                for n in (len(t_bg[i] & m_bg[j]) for i, j in pairs)
+            ]
         if c == "preference":
-            return "named by the trainee" if value >= 1 else "not the trainee's named mentor"
-        return ""
+            return [
+                "named by the trainee" if v >= 1 else "not the trainee's named mentor"
+                for v in values
+            ]
+        return [""] * len(rows)
+
+
+def _per_person(people, indices: list[int], fn) -> dict[int, object]:
+    """``fn`` of each person named in ``indices``, computed once per person."""
+    return {k: fn(people[k]) for k in set(indices)}
+
+
+_GEO_LEVELS = ("inst", "city", "region", "country")
+_GEO_LABELS = ("same institution", "same city", "same region", "same country")
+#: The geography sentence for each set of shared levels (bit k: _GEO_LEVELS[k] is shared).
+_GEO_TEXT = [
+    ", ".join(label for bit, label in enumerate(_GEO_LABELS) if code >> bit & 1)
+    or "different country"
+    for code in range(1 << len(_GEO_LEVELS))
+]
 
 
 _NOT_APPLIED = {
