@@ -608,8 +608,9 @@ class Scorer:
             offers = _per_person(
                 ms,
                 cols,
-                lambda m: " and ".join(f.replace("_", " ") for f in m.meeting_formats)
-                or "any format",
+                lambda m: (
+                    " and ".join(f.replace("_", " ") for f in m.meeting_formats) or "any format"
+                ),
             )
             return [
                 f"trainee prefers {ts[i].meeting_format.replace('_', ' ')}; mentor offers "

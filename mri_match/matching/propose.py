@@ -21,8 +21,8 @@ from __future__ import annotations
 import gc
 import os
 import time
-from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
