@@ -159,16 +159,19 @@ class _ColumnTops:
         self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._pending_size = 0
 
-    def entries(self, s: np.ndarray, row_offset: int):
-        """The block entries (value, row, column) that may enter; called in worker threads."""
+    def entries(self, s: np.ndarray, rows: np.ndarray):
+        """The block entries (value, row, column) that may enter, ``rows`` naming the block's
+        rows; called in worker threads. (A floor is never below the lowest float32, so -inf,
+        a pair that is not eligible, never passes.)"""
         hit = s >= self.floor[None, :]
         if np.count_nonzero(hit) > 2 * self.val.size:  # early blocks: the block's own tops
             take = min(self.keep, s.shape[0])
             kth = np.partition(s.T, s.shape[0] - take, axis=1)[:, s.shape[0] - take]
             hit &= s >= kth[None, :]  # ties at the cut all pass: the merge picks lower rows
-        hit &= s > -np.inf
-        r, c = np.nonzero(hit)
-        return s[r, c], r + row_offset, c
+        at = np.flatnonzero(hit)
+        values = s.ravel()[at]
+        r, c = np.divmod(at.astype(np.int32) if s.size < 2**31 else at, s.shape[1])
+        return values, rows[r], c
 
     def add(self, entries) -> None:
         self._pending.append(entries)
@@ -277,14 +280,13 @@ class _Reserve:
         size = min(int(n_m * RESERVE_SHARE), RESERVE_BYTES // max(n_rows * per_pair, 1))
         return cls(n_rows, n_m, size) if size > 2 * (k + 1) else None
 
-    def keep(self, s: np.ndarray, start: int, top: int):
-        """Store a block's best pairs (rows from ``start``); return the ``top`` best of each
-        row (mentor indices and unrounded scores, in no order). Called from worker threads:
-        blocks never share rows."""
+    def keep(self, s: np.ndarray, rows: np.ndarray, top: int):
+        """Store a block's best pairs (``rows`` naming its rows); return the ``top`` best of
+        each row (mentor indices and unrounded scores, in no order). Called from worker
+        threads: blocks never share rows."""
         size = self.size
         val, col, ascending = _rows_at_or_above(s, size + 1)
         width = val.shape[1]
-        rows = slice(start, start + s.shape[0])
         self.bound[rows] = ascending[:, width - size - 1]
         cols, vals = _take_best(val, col, ascending[:, width - size], size)
         best, best_vals = _take_best(vals, cols, ascending[:, width - top], top)
@@ -397,30 +399,33 @@ class _Engine:
         elif not all_pairs:
             self.reserve = _Reserve.sized(act.size, self.n_m, kk)
 
-        def one_block(block):
-            blk_start, rows = block
+        def one_block(local):
+            rows = act[local]
             s, ok = self._block(rows)
             if all_pairs:
                 r, c = np.nonzero(ok)
-                return r + blk_start, c, None
+                return local[r], c, None
             np.putmask(s, ~ok, -np.inf)  # in place: blocks are large
             if self.cache is not None:
-                self.cache[blk_start : blk_start + rows.size] = s
+                self.cache[local] = s
             if self.reserve is not None:  # the best pairs of each row, then its k among them
-                part, vals = self.reserve.keep(s, blk_start, kk + 1)
+                part, vals = self.reserve.keep(s, local, kk + 1)
             else:
                 part = np.argpartition(s, -(kk + 1), axis=1)[:, -(kk + 1) :]
                 vals = np.take_along_axis(s, part, axis=1)
             order = np.argsort(-vals, axis=1, kind="stable")
             part = np.take_along_axis(part, order, axis=1)
             vals = np.take_along_axis(vals, order, axis=1)
-            self.bound[blk_start : blk_start + rows.size] = vals[:, kk]
+            self.bound[local] = vals[:, kk]
             keep = np.isfinite(vals[:, :kk])
-            r = np.repeat(np.arange(rows.size), kk)[keep.ravel()] + blk_start
+            r = local[np.repeat(np.arange(rows.size), kk)[keep.ravel()]]
             c = part[:, :kk][keep]
-            return r, c, tops.entries(s, blk_start) if n_rec else None
+            return r, c, tops.entries(s, local) if n_rec else None
 
-        for r, c, entries in _map_blocks(one_block, self._enumerate_blocks(act)):
+        # trainees sharing their most common statement term are scored together: a block's
+        # text part costs in proportion to the mentors' postings of the terms it holds
+        order = self.sc.text_order(act)
+        for r, c, entries in _map_blocks(one_block, _blocks(order, self.n_m)):
             rows_out.append(r)
             cols_out.append(c)
             if entries is not None:
@@ -441,12 +446,6 @@ class _Engine:
         t1 = time.perf_counter()
         self._set_candidates(r.astype(np.int64), c.astype(np.int64))
         self.timings["rescoring"] = time.perf_counter() - t1
-
-    def _enumerate_blocks(self, act):
-        start = 0
-        for rows in _blocks(act, self.n_m):
-            yield start, rows
-            start += rows.size
 
     def _set_candidates(self, r_local, c):
         """Exact rescoring; r_local indexes self.active."""

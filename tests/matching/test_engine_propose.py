@@ -339,8 +339,10 @@ def test_column_tops_keep_each_mentors_best_trainees_with_ties_to_the_lower_row(
     s[:, 0] = -np.inf  # a mentor nobody can take
     s[:2, 1], s[2:, 1] = 3.0, -np.inf  # one with fewer eligible trainees than kept places
     tops = engine._ColumnTops(n_m, keep)
+    order = rng.permutation(n_t)  # blocks come in any order of trainees (text order)
     for start in range(0, n_t, 37):
-        tops.add(tops.entries(s[start : start + 37], start))
+        rows = order[start : start + 37]
+        tops.add(tops.entries(s[rows], rows))
     tops.merge()
     for j in range(n_m):
         eligible = [(-float(s[i, j]), i) for i in range(n_t) if s[i, j] > -np.inf]
@@ -357,7 +359,7 @@ def test_reserve_keeps_each_rows_best_pairs_with_scores_rounded_up():
     s[3] = -np.inf  # a trainee nobody can take
     s[4, :] = 0.5  # all equal
     reserve = engine._Reserve(40, 90, 30)
-    top_cols, top_vals = reserve.keep(s, 0, 4)
+    top_cols, top_vals = reserve.keep(s, np.arange(40), 4)
     kept = reserve.scores(np.arange(40))
     for i in range(40):
         order = np.sort(s[i])[::-1]
@@ -408,6 +410,25 @@ def test_rows_at_or_above_finds_each_rows_m_best_without_sorting_rows(m):
         finite = np.isfinite(vals[i])
         assert np.array_equal(s[i, cols[i][finite]], vals[i][finite])
         assert np.unique(cols[i][finite]).size == finite.sum()
+
+
+def test_text_order_groups_trainees_by_their_costliest_term():
+    from mri_match.matching.criteria import Scorer
+
+    trainees, mentors = make_cohort(300, 80, seed=8)
+    trainees[5] = dataclasses.replace(trainees[5], statement="")
+    sc = Scorer(trainees, mentors, MatchSettings())
+    rows = np.arange(3, 300)
+    order = sc.text_order(rows)
+    assert sorted(order.tolist()) == list(range(rows.size))
+    postings = np.diff(sc._text_m_t.indptr)
+    part = sc._text_t[rows[order]]
+    key = [
+        -1 if lo == hi else int(max(part.indices[lo:hi], key=lambda t: (postings[t], -t)))
+        for lo, hi in zip(part.indptr[:-1], part.indptr[1:], strict=True)
+    ]
+    assert key == sorted(key)  # each term's trainees together, no statement first
+    assert key[0] == -1
 
 
 @pytest.mark.parametrize("policy", ["prefer", "require", "avoid"])
