@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import vocabulary
 from ..access import admin_required
-from ..extensions import db
+from ..extensions import db, read_only
 from ..forms import EmptyForm
 from ..models import CYCLE_ACTIONS, Application, Cycle, MentorProfile, TransitionError
 from . import queries
@@ -63,6 +63,7 @@ def _paginate(stmt):
 
 
 @bp.route("/")
+@read_only
 @admin_required
 def cycles():
     return render_template("admin/cycles.html", rows=queries.cycles_with_counts())
@@ -145,6 +146,7 @@ def _render_cycle(cycle: Cycle, forms: dict, status: int = 200):
 
 
 @bp.route("/cycles/<slug>")
+@read_only
 @admin_required
 def cycle(slug: str):
     cycle = _cycle_or_404(slug)
@@ -177,6 +179,7 @@ def move_cycle(slug: str, state: str):
 
 
 @bp.route("/cycles/<slug>/applications")
+@read_only
 @admin_required
 def applications(slug: str):
     cycle = _cycle_or_404(slug)
@@ -205,6 +208,7 @@ def _render_application(application: Application, eligibility: EligibilityForm, 
 
 
 @bp.route("/applications/<int:application_id>")
+@read_only
 @admin_required
 def application(application_id: int):
     application = db.get_or_404(Application, application_id)

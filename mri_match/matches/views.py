@@ -17,7 +17,7 @@ from sqlalchemy.orm import defer, joinedload, selectinload
 
 from .. import vocabulary
 from ..access import admin_required, role_required
-from ..extensions import db
+from ..extensions import db, read_only
 from ..forms import EmptyForm
 from ..models import (
     PROPOSAL_REVIEW_ORDER,
@@ -214,6 +214,7 @@ def _filtered_proposals(run: MatchRun, filters: ProposalFilterForm):
 
 
 @bp.route("/admin/runs/<int:run_id>")
+@read_only
 @admin_required
 def run(run_id: int):
     match_run = db.get_or_404(MatchRun, run_id)
@@ -342,6 +343,7 @@ def _mentors_with_room(cycle_id: int, role: str, query: str | None, places: dict
 
 
 @bp.route("/admin/proposals/<int:proposal_id>")
+@read_only
 @admin_required
 def proposal(proposal_id: int):
     item = _proposal_or_404(proposal_id)
@@ -479,6 +481,7 @@ def outcome(proposal_id: int):
 
 
 @bp.route("/admin/cycles/<slug>/matches")
+@read_only
 @admin_required
 def cycle_matches(slug: str):
     cycle = _cycle_or_404(slug)
@@ -522,6 +525,7 @@ def admin_match(match_id: int):
 
 
 @bp.route("/admin/rematch-requests")
+@read_only
 @admin_required
 def rematch_queue():
     requests_ = (
@@ -558,6 +562,7 @@ def resolve_rematch(request_id: int, action: str):
 
 
 @bp.route("/admin/audit")
+@read_only
 @admin_required
 def audit():
     entity = request.args.get("entity") or None

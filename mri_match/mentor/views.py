@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from ..access import mentor_required
-from ..extensions import db
+from ..extensions import db, read_only
 from ..forms import EmptyForm
 from ..matches.queries import matches_of
 from ..models import Cycle, MentorOffer, MentorProfile, TransitionError
@@ -71,6 +71,7 @@ def _profile_for_volunteering():
 
 
 @bp.route("/")
+@read_only
 @mentor_required
 def dashboard():
     profile = MentorProfile.of_user(current_user)

@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 
 from .. import vocabulary
 from ..access import role_required, trainee_required
-from ..extensions import db
+from ..extensions import db, read_only
 from ..forms import EmptyForm
 from ..matches.queries import matches_of
 from ..models import Application, SelfIdentification, TransitionError, history
@@ -53,6 +53,7 @@ def _render_form(form, cycle, application=None):
 
 
 @bp.route("/")
+@read_only
 @trainee_required
 def dashboard():
     applications, open_cycles, has_matches = service.dashboard_cycles(current_user)
@@ -130,6 +131,7 @@ def _saved(application: Application, submitted: bool):
 
 
 @bp.route("/applications/<int:application_id>")
+@read_only
 @trainee_required
 def view_application(application_id: int):
     application = service.own_application(current_user, application_id)
