@@ -168,10 +168,8 @@ class _ColumnTops:
             take = min(self.keep, s.shape[0])
             kth = np.partition(s.T, s.shape[0] - take, axis=1)[:, s.shape[0] - take]
             hit &= s >= kth[None, :]  # ties at the cut all pass: the merge picks lower rows
-        at = np.flatnonzero(hit)
-        values = s.ravel()[at]
-        r, c = np.divmod(at.astype(np.int32) if s.size < 2**31 else at, s.shape[1])
-        return values, rows[r], c
+        r, c = _nonzero_2d(hit)
+        return s[r, c], rows[r], c
 
     def add(self, entries) -> None:
         self._pending.append(entries)
@@ -241,6 +239,15 @@ def _rows_at_or_above(s: np.ndarray, m: int):
     val.ravel()[packed] = values
     col.ravel()[packed] = c
     return val, col, np.sort(val, axis=1)
+
+
+def _nonzero_2d(mask: np.ndarray):
+    """``np.nonzero`` of a 2-D mask, several times faster for wide ones: flat positions,
+    divided in int32 when they fit."""
+    at = np.flatnonzero(mask)
+    if mask.size < 2**31:
+        at = at.astype(np.int32)
+    return np.divmod(at, mask.shape[1])
 
 
 def _take_best(val: np.ndarray, col: np.ndarray, cut: np.ndarray, m: int):
@@ -403,7 +410,7 @@ class _Engine:
             rows = act[local]
             s, ok = self._block(rows)
             if all_pairs:
-                r, c = np.nonzero(ok)
+                r, c = _nonzero_2d(ok)
                 return local[r], c, None
             np.putmask(s, ~ok, -np.inf)  # in place: blocks are large
             if self.cache is not None:
@@ -524,7 +531,7 @@ class _Engine:
             few = counts <= per_row
             found_r, found_c = [], []
             if few.any():  # rows with few hits: take them all
-                rr, cc = np.nonzero(hit[few])
+                rr, cc = _nonzero_2d(hit[few])
                 fr = np.flatnonzero(few)[rr]
                 found_r.append(rows[fr])
                 found_c.append(cc)
@@ -681,31 +688,61 @@ class _Engine:
         # margin = score - t_row - w_col, with the score rounded up from its level:
         # low + (level - 1) * step; the per-row constant part is folded in once
         offset = res.low - res.step - t_row
+        # A first test in float32 finds the pairs that may be within the slack: every pass
+        # over the reserve (the whole of it, every round) moves half the bytes it would in
+        # float64. Its threshold is lowered by far more than its rounding error (1e-6 of the
+        # magnitudes involved), so it misses none; the margins of what it finds are then
+        # computed in float64, exactly as before, and the slack applied to those.
+        # Prices carry the cardinality bonus (about 5e4 score units at 50,000 trainees) on one
+        # side or the other, so both sides are first moved by a typical mentor price, in
+        # float64: float32 then sees numbers near the scores. (w - offset is unchanged.)
+        shift = float(np.median(w_col)) if w_col.size else 0.0
+        w_moved, offset_moved = w_col - shift, offset - shift
+        step32 = res.step.astype(np.float32)
+        w32 = (w_moved - 1e-6 * np.abs(w_moved)).astype(np.float32)
+        loose = (offset_moved + slack + 1e-6 * (1.0 + np.abs(offset_moved))).astype(np.float32)
+
+        def margins(rows, level, cols):
+            """Float64 margins of reserve pairs: trainees ``rows`` (broadcast against the
+            others), their levels and mentors ``cols``."""
+            m = level * res.step[rows]
+            m += offset[rows]
+            m -= w_col[cols]
+            m[level == 0] = -np.inf  # not an eligible pair
+            if floor > -np.inf:
+                rounded_up = res.low[rows] + (level - 1.0) * res.step[rows]
+                m[rounded_up + BLOCK_ERROR < floor] = -np.inf
+            return m
 
         def one_block(rows):
             level = res.level[rows]
-            margin = level * res.step[rows, None]  # one pass: uint8 times float64
-            margin += offset[rows, None]
-            margin -= np.take(w_col, res.col[rows])
-            margin[level == 0] = -np.inf  # not an eligible pair
-            if floor > -np.inf:
-                margin[res.scores(rows) + BLOCK_ERROR < floor] = -np.inf
-            hit = margin > -slack
+            col = res.col[rows]
+            threshold = np.take(w32, col)  # hit: level * step > w_col - offset - slack
+            threshold -= loose[rows, None]
+            hit = level.astype(np.float32)
+            hit *= step32[rows, None]
+            hit = (hit > threshold) & (level > 0)
             # Rows with many hits (early rounds: trainees nobody has taken yet) keep only their
             # best k + c margins, c their most candidates: at most c of those are candidates
             # already, so the k best of the rest are among them. If all of them are profitable,
             # more may lie beyond: the row is not done.
             dense = np.count_nonzero(hit, axis=1) > 4 * per_row
             saturated = np.zeros(rows.size, bool)
-            hr, hc = np.nonzero(hit & ~dense[:, None])
+            if dense.any():
+                hit[dense] = False
+            hr, hc = _nonzero_2d(hit)
+            hm = margins(rows[hr], level[hr, hc], col[hr, hc])
             if dense.any():
                 d = np.flatnonzero(dense)
                 take = min(per_row + int(cand_count[rows[d]].max()), res.size)
-                top = np.argpartition(margin[d], -take, axis=1)[:, -take:]
-                saturated[d] = np.take_along_axis(margin[d], top, axis=1).min(axis=1) > 0
+                margin = margins(rows[d, None], level[d], col[d])
+                top = np.argpartition(margin, -take, axis=1)[:, -take:]
+                top_margin = np.take_along_axis(margin, top, axis=1)
+                saturated[d] = top_margin.min(axis=1) > 0
                 hr = np.concatenate([hr, np.repeat(d, take)])
                 hc = np.concatenate([hc, top.ravel()])
-            hm, cols = margin[hr, hc], res.col[rows[hr], hc].astype(np.int64)
+                hm = np.concatenate([hm, top_margin.ravel()])
+            cols = col[hr, hc].astype(np.int64)
             keys = rows[hr] * n_m + cols
             at = np.minimum(np.searchsorted(cand_keys, keys), max(cand_keys.size - 1, 0))
             new = cand_keys[at] != keys if cand_keys.size else np.ones(keys.size, bool)
@@ -795,7 +832,7 @@ class _Engine:
             positive = np.count_nonzero(margin > 0, axis=1)
             hit = margin > -slack
             many = np.count_nonzero(hit, axis=1) > per_row
-            hr, hc = np.nonzero(hit & ~many[:, None])
+            hr, hc = _nonzero_2d(hit & ~many[:, None])
             if many.any():  # those rows' k best
                 d = np.flatnonzero(many)
                 top = np.argpartition(margin[d], -per_row, axis=1)[:, -per_row:]
