@@ -249,13 +249,17 @@ def _shortest_distances(n, source, tail, head, wt) -> np.ndarray | None:
     order = np.argsort(tail, kind="stable")
     tail, head, wt = tail[order], head[order], wt[order]
     indptr = np.searchsorted(tail, np.arange(n + 1))
+    out_degree = np.diff(indptr)
     dist = np.full(n, _INF, np.int64)
     dist[source] = 0
     frontier = np.array([source], np.int64)
+    moved = np.zeros(n, bool)
     for _ in range(n + 1):
-        starts, lens = indptr[frontier], np.diff(indptr)[frontier]
+        starts, lens = indptr[frontier], out_degree[frontier]
         edges = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(lens.sum())
-        to, via = head[edges], dist[tail[edges]] + wt[edges]
+        to = head[edges]
+        via = np.repeat(dist[frontier], lens)  # the edges leave the frontier in its order
+        via += wt[edges]
         better = via < dist[to]
         if not better.any():
             return dist
@@ -263,7 +267,9 @@ def _shortest_distances(n, source, tail, head, wt) -> np.ndarray | None:
         np.minimum.at(dist, to, via)
         if dist[source] < 0:
             return None
-        frontier = np.unique(to)
+        moved[to] = True  # next frontier, in node order (a mark is cheaper than np.unique)
+        frontier = np.flatnonzero(moved)
+        moved[frontier] = False
     return None
 
 
