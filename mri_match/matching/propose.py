@@ -172,6 +172,9 @@ class _ColumnTops:
         return s[r, c], rows[r], c
 
     def add(self, entries) -> None:
+        vals, rows, cols = entries
+        live = vals >= self.floor[cols]  # floors rose since the block was offered
+        entries = vals[live], rows[live], cols[live]
         self._pending.append(entries)
         self._pending_size += entries[0].size
         if self._pending_size > self.val.size:
