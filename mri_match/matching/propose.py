@@ -228,14 +228,10 @@ def _rows_at_or_above(s: np.ndarray, m: int):
         exact = np.partition(s[misled], max(n - m, 0), axis=1)[:, max(n - m, 0)]
         hit[misled] = s[misled] >= np.maximum(exact, _F32_LOWEST)[:, None]
         counts[misled] = np.count_nonzero(hit[misled], axis=1)
-    at = np.flatnonzero(hit)  # row-major: by row, then column
-    values = s.ravel()[at]
-    if s.size < 2**31:
-        at = at.astype(np.int32)  # (its division below is several times faster)
-    r = at // n
-    c = at - r * n
+    r, c = _nonzero_2d(hit)  # row-major: by row, then column
+    values = s[r, c]
     width = max(int(counts.max(initial=0)), m)
-    packed = r.astype(np.int64) * width + np.arange(at.size)
+    packed = r.astype(np.int64) * width + np.arange(r.size)
     packed -= np.repeat(np.cumsum(counts) - counts, counts)
     val = np.full((n_rows, width), -np.inf, np.float32)
     col = np.zeros((n_rows, width), c.dtype)
