@@ -136,6 +136,7 @@ class TextModel:
         vec = _vectorizer(len(docs))
         try:
             x = sp.csr_array(vec.fit_transform(docs))
+            x.sort_indices()  # rows taken from it stay sorted: pair products need not sort
             terms = vec.get_feature_names_out()
         except ValueError:  # empty vocabulary: no usable text at all
             x = sp.csr_array((len(docs), 0), dtype=np.float32)
