@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..matching import profiles as engine
-from ..matching.propose import propose
+from ..matching.propose import cyclic_gc_paused, propose
 from ..models import (
     Application,
     Match,
@@ -187,9 +187,12 @@ def start_run(cycle, settings: dict, *, actor) -> MatchRun:
 def execute_run(run: MatchRun, *, actor) -> MatchRun:
     """Run the engine and store the proposals; the caller commits (or rolls back on error)."""
     started = time.perf_counter()
-    applications, trainees, mentors, settings = build_inputs(run.cycle, run.settings)
-    result = propose(trainees, mentors, settings)
-    store_result(run, result, applications)
+    # tens of thousands of ORM objects in, as many results out: the collector would walk them
+    # all again and again (loading the inputs took twice as long with it on)
+    with cyclic_gc_paused():
+        applications, trainees, mentors, settings = build_inputs(run.cycle, run.settings)
+        result = propose(trainees, mentors, settings)
+        store_result(run, result, applications)
     run.summary = summarise(result, time.perf_counter() - started, len(mentors))
     run.finish("done", actor=actor)
     return run

@@ -924,9 +924,9 @@ def cyclic_gc_paused():
     A large run allocates millions of small objects (vocabulary strings, explanations, one
     result per trainee) and frees almost none before it ends. Each allocation burst makes the
     collector traverse every live object, the cohort's profiles included: at 50,000 x 20,000
-    that was about a third of the report's time. A run builds no reference cycles of its own,
-    so reference counting frees what it drops; the collector's previous state is restored
-    afterwards (and collects anything cyclic a library left behind).
+    that was about a third of the report's time. Reference counting still frees what a run
+    drops; the collector's previous state is restored afterwards, and then collects whatever
+    cycles were made meanwhile (ORM back-references, when the app loads the inputs).
     """
     was_enabled = gc.isenabled()
     gc.disable()
