@@ -298,6 +298,12 @@ def parse_args(argv=None):
     parser.add_argument(
         "--sequential", type=int, default=20, help="requests one at a time after each wrk row"
     )
+    parser.add_argument(
+        "--ratio-rounds",
+        type=int,
+        default=3,
+        help="hello-then-dashboard pairs for the dashboard's share (the table's pair is the first)",
+    )
     parser.add_argument("--keep-db", action="store_true", help="do not drop the database")
     parser.add_argument("--reuse-db", action="store_true", help="skip set-up, seed and match")
     return parser.parse_args(argv)
@@ -429,7 +435,17 @@ def main(argv=None) -> None:
                 f"{r['rps']:8.1f} req/s  alone {r['alone']:7.1f} ms  "
                 f"non-2xx/3xx {int(r['status_errors'])}"
             )
-        report(args, setup_rows, targets, results, sizes)
+        # The dashboard's share of hello's throughput moves by several points between runs as
+        # the shared CPUs' speed drifts; more hello-then-dashboard pairs, each measured back to
+        # back, give a median that one slow spell cannot decide.
+        by_key = {target["key"]: target for target in targets}
+        shares = [results["dashboard"]["rps"] / results["hello"]["rps"]]
+        for _ in range(args.ratio_rounds - 1):
+            hello = run_wrk(by_key["hello"], args, workdir, args.duration)["rps"]
+            dashboard = run_wrk(by_key["dashboard"], args, workdir, args.duration)["rps"]
+            shares.append(dashboard / hello)
+            say(f"  pair {len(shares)}: hello {hello:.1f} req/s, dashboard {dashboard:.1f} req/s")
+        report(args, setup_rows, targets, results, sizes, shares)
     finally:
         stop(server)
         if created and not args.keep_db:
@@ -489,7 +505,7 @@ def run_for(args) -> int:
     return row[0]
 
 
-def report(args, setup_rows, targets, results, sizes) -> None:
+def report(args, setup_rows, targets, results, sizes, shares) -> None:
     hello = results["hello"]["rps"]
     say("")
     say(
@@ -519,10 +535,11 @@ def report(args, setup_rows, targets, results, sizes) -> None:
             say(f"| `{name}` | {seconds:.1f} | {rss:.0f} | {note} |")
     say("")
     p95 = results["proposals"]["p95"]
-    share = results["dashboard"]["rps"] / hello
+    share = statistics.median(shares)
     say(f"target: proposals page p95 <= 150 ms: {p95:.1f} ms, {'met' if p95 <= 150 else 'MISSED'}")
     say(
-        f"target: dashboard >= 25% of hello's req/s: {share:.0%}, "
+        f"target: dashboard >= 25% of hello's req/s: {share:.0%} (median of {len(shares)} "
+        f"hello-then-dashboard pairs: {', '.join(f'{x:.0%}' for x in shares)}), "
         f"{'met' if share >= 0.25 else 'MISSED'}"
     )
     say(f"page sizes (bytes): {sizes}")

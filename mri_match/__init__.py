@@ -80,8 +80,7 @@ def _init_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        user = db.session.get(models.User, int(user_id)) if user_id.isdigit() else None
-        return None if user is None or user.is_deleted else user  # a deleted account's sessions end
+        return models.User.for_session(int(user_id)) if user_id.isdigit() else None
 
 
 def _register_blueprints(app: Flask) -> None:
