@@ -51,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (registers the tables)
+    from .access import load_signed_in_user
     from .extensions import (
         bootstrap,
         csrf,
@@ -80,7 +81,7 @@ def _init_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        return models.User.for_session(int(user_id)) if user_id.isdigit() else None
+        return load_signed_in_user(int(user_id)) if user_id.isdigit() else None
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -1,9 +1,14 @@
-"""Who may see what: role checks for views."""
+"""Who may see what: the signed-in user, and role checks for views."""
 
 from functools import wraps
 
-from flask import abort
+from flask import abort, current_app, g, has_request_context, request
 from flask_login import current_user, login_required
+
+from .models import User
+
+#: The page query of :func:`loads_signed_in_user` runs on these methods only.
+_PAGE_METHODS = frozenset({"GET", "HEAD"})
 
 
 def role_required(*roles: str):
@@ -25,3 +30,40 @@ def role_required(*roles: str):
 admin_required = role_required("admin")
 trainee_required = role_required("trainee")
 mentor_required = role_required("mentor")
+
+
+def loads_signed_in_user(page_query):
+    """Mark a view whose page query also looks up the signed-in user, so that a GET costs one
+    round trip to the database instead of two (one for the user, one for the page).
+
+    ``page_query(user_id)`` returns ``(user, rows)`` from one statement, ``user`` None when
+    the session's account is missing or deleted. The user loader runs it in place of the plain
+    user lookup; the view then takes the rows with :func:`prefetched_rows`, which gives None
+    when the user was loaded another way (a POST, or a user signed in during the request).
+    """
+
+    def decorator(view):
+        view.page_query = page_query
+        return view
+
+    return decorator
+
+
+def load_signed_in_user(user_id: int) -> User | None:
+    """Flask-Login's user loader: the session's account, with the view's page rows when the
+    view asked for them (:func:`loads_signed_in_user`)."""
+    page_query = None
+    if has_request_context() and request.endpoint and request.method in _PAGE_METHODS:
+        view = current_app.view_functions.get(request.endpoint)
+        page_query = getattr(view, "page_query", None)
+    if page_query is None:
+        return User.for_session(user_id)
+    user, rows = page_query(user_id)
+    g.prefetched = (page_query, rows)
+    return user
+
+
+def prefetched_rows(page_query):
+    """The rows ``page_query`` fetched with the signed-in user in this request, once; else None."""
+    query, rows = g.pop("prefetched", (None, None))
+    return rows if query is page_query else None

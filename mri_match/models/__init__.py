@@ -1,6 +1,6 @@
 """The domain model. Importing this package registers every table with the metadata."""
 
-from .accounts import ROLES, User, awaiting_confirmation, normalise_email
+from .accounts import ROLES, User, awaiting_confirmation, normalise_email, session_user_condition
 from .audit import AuditEvent, TransitionError, history, record
 from .identity import (
     SelfIdentification,
@@ -62,6 +62,7 @@ __all__ = [
     "log_self_identification_access",
     "may_view_self_identification",
     "normalise_email",
+    "session_user_condition",
     "record",
     "self_identification_of",
     "self_identifications_for",

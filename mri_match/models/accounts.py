@@ -149,9 +149,14 @@ class User(UserMixin, db.Model):
         return user
 
 
+def session_user_condition(user_id) -> ColumnElement[bool]:
+    """The account a session's user id names, unless it was deleted (its sessions end)."""
+    return and_(User.id == user_id, User.deleted_at.is_(None))
+
+
 @cache
 def _session_user_statement():
-    return db.select(User).where(User.id == bindparam("user_id"), User.deleted_at.is_(None))
+    return db.select(User).where(session_user_condition(bindparam("user_id")))
 
 
 @cache

@@ -5,57 +5,81 @@ from functools import cache
 from sqlalchemy import and_, bindparam, or_
 from sqlalchemy.orm import contains_eager, lazyload, load_only
 
+from ..access import prefetched_rows
 from ..extensions import db
-from ..models import Application, Cycle, Match, NominatedMentor, record, utcnow
+from ..models import (
+    Application,
+    Cycle,
+    Match,
+    NominatedMentor,
+    User,
+    record,
+    session_user_condition,
+    utcnow,
+)
 
 
 @cache
-def _dashboard_statement():
-    """Built once: the dashboard runs it on every visit, and building the statement (with its
-    loader options) cost more than the query itself."""
-    now = bindparam("now")
+def _dashboard_statement(with_user: bool):
+    """Built once per form: the dashboard runs it on every visit, and building the statement
+    (with its loader options) cost more than the query itself. ``with_user``: the signed-in
+    user's row comes in the same statement (see :func:`dashboard_with_user`)."""
+    now, trainee_id = bindparam("now"), bindparam("trainee_id")
     taking_applications = and_(Cycle.status == "open", Cycle.opens_at <= now, Cycle.closes_at > now)
-    return (
-        db.select(Cycle, Application, db.exists().where(Match.application_id == Application.id))
-        .outerjoin(
-            Application,
-            and_(
-                Application.cycle_id == Cycle.id,
-                Application.trainee_id == bindparam("trainee_id"),
-            ),
-        )
-        .where(
-            or_(
-                Application.id.is_not(None),
-                and_(Cycle.status != "draft", taking_applications),
-            )
-        )
-        .options(
-            # only what the dashboard shows: statements and answers stay in the database
-            load_only(Cycle.name, Cycle.slug, Cycle.status, Cycle.opens_at, Cycle.closes_at),
-            load_only(Application.cycle_id, Application.trainee_id, Application.status),
-            contains_eager(Application.cycle),  # the row's cycle
-            lazyload(Application.topic_links),
-            lazyload(Application.nominated_mentor),
-            lazyload(Application.trainee),
-        )
-        .order_by(Cycle.opens_at.desc(), Cycle.id, Application.id.desc())
+    # each cycle once, with the trainee's application to it if there is one
+    cycles = Cycle.__table__.outerjoin(
+        Application.__table__,
+        and_(Application.cycle_id == Cycle.id, Application.trainee_id == trainee_id),
     )
+    shown = or_(Application.id.is_not(None), and_(Cycle.status != "draft", taking_applications))
+    columns = (Cycle, Application, db.exists().where(Match.application_id == Application.id))
+    if with_user:
+        statement = (
+            db.select(User, *columns)
+            .select_from(User.__table__.outerjoin(cycles, shown))
+            .where(session_user_condition(trainee_id))
+        )
+    else:
+        statement = db.select(*columns).select_from(cycles).where(shown)
+    return statement.options(
+        # only what the dashboard shows: statements and answers stay in the database
+        load_only(Cycle.name, Cycle.slug, Cycle.status, Cycle.opens_at, Cycle.closes_at),
+        load_only(Application.cycle_id, Application.trainee_id, Application.status),
+        contains_eager(Application.cycle),  # the row's cycle
+        lazyload(Application.topic_links),
+        lazyload(Application.nominated_mentor),
+        lazyload(Application.trainee),
+    ).order_by(Cycle.opens_at.desc(), Cycle.id, Application.id.desc())
+
+
+def dashboard_with_user(user_id: int):
+    """The signed-in user and the dashboard's rows in one statement (one row per cycle shown,
+    or one row with no cycle): the user loader runs this for the dashboard, so the page costs
+    one round trip. The user is None when the session's account is missing or deleted."""
+    rows = db.session.execute(
+        _dashboard_statement(True), {"trainee_id": user_id, "now": utcnow()}
+    ).all()
+    if not rows:
+        return None, []
+    return rows[0][0], [row[1:] for row in rows if row[1] is not None]
 
 
 def dashboard_cycles(trainee) -> tuple[list[Application], list[Cycle], bool]:
     """The trainee's applications with their cycles (newest cycle first), the cycles taking
     applications now that the trainee has not started one for, and whether any application
-    has a match, in one statement.
+    has a match, in one statement, or none when the user loader fetched the rows already
+    (:func:`dashboard_with_user`).
 
     The dashboard is the page every trainee opens first, so it costs one round trip rather than
     one per list (and the matches query runs only when there is a match to show). Topics,
     nominee and the trainee (the current user) are not loaded; the query-count tests would
     notice a template touching them per row.
     """
-    rows = db.session.execute(
-        _dashboard_statement(), {"trainee_id": trainee.id, "now": utcnow()}
-    ).all()
+    rows = prefetched_rows(dashboard_with_user)
+    if rows is None:
+        rows = db.session.execute(
+            _dashboard_statement(False), {"trainee_id": trainee.id, "now": utcnow()}
+        ).all()
     applications = [application for _, application, _ in rows if application is not None]
     open_cycles = [cycle for cycle, application, _ in rows if application is None]
     return applications, open_cycles, any(matched for _, _, matched in rows)

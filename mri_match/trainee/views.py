@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
 from .. import vocabulary
-from ..access import role_required, trainee_required
+from ..access import loads_signed_in_user, role_required, trainee_required
 from ..extensions import db, read_only
 from ..forms import EmptyForm
 from ..matches.queries import matches_of
@@ -54,6 +54,7 @@ def _render_form(form, cycle, application=None):
 
 @bp.route("/")
 @read_only
+@loads_signed_in_user(service.dashboard_with_user)
 @trainee_required
 def dashboard():
     applications, open_cycles, has_matches = service.dashboard_cycles(current_user)
