@@ -59,11 +59,15 @@ def load_signed_in_user(user_id: int) -> User | None:
     if page_query is None:
         return User.for_session(user_id)
     user, rows = page_query(user_id)
-    g.prefetched = (page_query, rows)
+    # keyed by the request too: an app context held open (as tests do) outlives its requests
+    g.prefetched = (request._get_current_object(), page_query, rows)
     return user
 
 
 def prefetched_rows(page_query):
     """The rows ``page_query`` fetched with the signed-in user in this request, once; else None."""
-    query, rows = g.pop("prefetched", (None, None))
-    return rows if query is page_query else None
+    prefetched = g.get("prefetched")
+    if prefetched is None or prefetched[:2] != (request._get_current_object(), page_query):
+        return None
+    del g.prefetched
+    return prefetched[2]

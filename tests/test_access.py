@@ -30,10 +30,16 @@ def app(make_app):
     def page():
         return {
             "user": current_user.id,
+            "other": prefetched_rows(other_query),  # another query's rows: none, none taken
             "rows": prefetched_rows(page_query),
-            "other": prefetched_rows(other_query),
             "again": prefetched_rows(page_query),  # taken once
         }
+
+    @app.get("/_probe/unread")
+    @loads_signed_in_user(page_query)
+    @login_required
+    def unread():
+        return "the rows are not taken"
 
     with app.app_context():
         yield app
@@ -60,6 +66,14 @@ def test_get_loads_the_user_with_the_page_rows_and_post_loads_the_user_alone(
     page = client.post("/_probe/page").json  # not a page view: the plain lookup, no rows
     assert page == {"user": user.id, "rows": None, "other": None, "again": None}
     assert app.page_query_calls == [user.id]
+
+
+def test_rows_an_earlier_request_left_are_never_read(app, client, factory, auth):
+    auth.login(factory.user("trainee"))
+    assert _get(client, "/_probe/unread").status_code == 200  # rows fetched, not taken
+    # the held app context keeps the user on g, so this request's loader does not run
+    page = client.get("/_probe/page").json
+    assert page["rows"] is None and len(app.page_query_calls) == 1
 
 
 def test_signed_out_visitor_never_runs_the_page_query(app, client):

@@ -77,8 +77,8 @@ class User(UserMixin, db.Model):
     @classmethod
     def for_session(cls, user_id: int) -> "User | None":
         """The account a session names, unless it was deleted (a deleted account's sessions
-        end). Every signed-in request asks, so the statement is built once: ``session.get``
-        builds its query on each call, which cost a quarter of a dashboard's ORM time."""
+        end). Every signed-in request asks, so the statement is built once (``session.get``
+        builds its query on each call: 0.33 ms a lookup against 0.28 ms)."""
         return db.session.scalar(_session_user_statement(), {"user_id": user_id})
 
     @classmethod
