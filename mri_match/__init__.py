@@ -74,7 +74,7 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     # first, before any hook could load the user on the transactional connection
-    app.before_request_funcs.setdefault(None, []).insert(0, lambda: flag_read_only_request(app))
+    app.before_request_funcs.setdefault(None, []).insert(0, flag_read_only_request)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to see that page."
     login_manager.login_message_category = "info"

@@ -2,13 +2,11 @@
 
 from functools import wraps
 
-from flask import abort, current_app, g, has_request_context, request
+from flask import abort, g, request
 from flask_login import current_user, login_required
 
+from .extensions import view_called_to_read
 from .models import User
-
-#: The page query of :func:`loads_signed_in_user` runs on these methods only.
-_PAGE_METHODS = frozenset({"GET", "HEAD"})
 
 
 def role_required(*roles: str):
@@ -52,10 +50,7 @@ def loads_signed_in_user(page_query):
 def load_signed_in_user(user_id: int) -> User | None:
     """Flask-Login's user loader: the session's account, with the view's page rows when the
     view asked for them (:func:`loads_signed_in_user`)."""
-    page_query = None
-    if has_request_context() and request.endpoint and request.method in _PAGE_METHODS:
-        view = current_app.view_functions.get(request.endpoint)
-        page_query = getattr(view, "page_query", None)
+    page_query = getattr(view_called_to_read(), "page_query", None)
     if page_query is None:
         return User.for_session(user_id)
     user, rows = page_query(user_id)

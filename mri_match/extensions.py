@@ -4,7 +4,7 @@ import sqlite3
 import time
 import weakref
 
-from flask import g, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -33,8 +33,18 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-#: Safe methods only: a read-only view's POST (if it has one) keeps its transaction.
-_READ_METHODS = frozenset({"GET", "HEAD"})
+#: Safe methods only: a marked view's POST (if it has one) keeps its transaction and its
+#: plain user lookup.
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
+def view_called_to_read():
+    """The view function this request calls, when it calls it with a safe method; else None.
+    Views are marked by decorators (:func:`read_only`, ``access.loads_signed_in_user``) that
+    apply only then."""
+    if not has_request_context() or request.method not in SAFE_METHODS or not request.endpoint:
+        return None
+    return current_app.view_functions.get(request.endpoint)
 
 
 def read_only(view):
@@ -55,10 +65,9 @@ def in_read_only_request() -> bool:
     return has_request_context() and g.get("db_read_only", False)
 
 
-def flag_read_only_request(app) -> None:
+def flag_read_only_request() -> None:
     """Before each request: is the view a :func:`read_only` one, called to read?"""
-    view = app.view_functions.get(request.endpoint) if request.endpoint else None
-    g.db_read_only = request.method in _READ_METHODS and getattr(view, "read_only", False)
+    g.db_read_only = getattr(view_called_to_read(), "read_only", False)
 
 
 class Session(FlaskSession):
