@@ -203,41 +203,64 @@ class _ColumnTops:
 _F32_LOWEST = np.finfo(np.float32).min
 
 
-def _rows_at_or_above(s: np.ndarray, m: int):
-    """Each row's entries that reach its ``m``-th largest value (all its finite ones if it
-    has fewer) and maybe a few just below, found without sorting or partitioning whole rows
-    (the candidate pass's costliest step when it did): a cut taken from a sample of the
-    columns passes about 1.1 m entries per row, and a row the sample misleads is cut exactly.
+#: The reserve's sampled cut aims at this share of a row's places: the count it lets through
+#: varies by a few per cent (the sample is a few hundred values, and scores tie), and a row
+#: that overflows is cut again among the entries it let through, which costs a little more.
+_RESERVE_FILL = 0.97
 
-    Returns the entries' values and columns packed to the left of (rows, w) arrays, w >= m,
-    padded with -inf (and column 0), and the values sorted ascending per row, so that column
-    ``w - m`` holds each row's m-th largest value.
+
+def _best_packed(s: np.ndarray, size: int, least: int):
+    """Each row's best entries, at most ``size`` of them, without sorting or partitioning
+    whole rows (the candidate pass's costliest step when it did).
+
+    A cut taken from a sample of the columns lets through about ``_RESERVE_FILL * size``
+    entries per row. A row where it lets through more (the sample misled, or ties at the cut)
+    is cut again among those entries at its ``size``-th largest value, ties to the lower
+    column; a row where it lets through fewer than ``least`` while some are left out keeps
+    every eligible entry instead (and is cut again if those are too many).
+
+    Returns the kept values and columns packed to the left of (rows, size) arrays in column
+    order, padded with -inf (and column 0), and per row a bound on every entry left out: at
+    most every kept value, -inf when nothing eligible is left out.
     """
     n_rows, n = s.shape
     s = np.ascontiguousarray(s)
-    stride = max(1, m // 256)  # about 256 of a row's m best fall in the sample
+    stride = max(1, size // 256)  # about 220 of a row's kept entries fall in the sample
     sample = s[:, ::stride]
     n_sample = sample.shape[1]
-    rank = min(n_sample, int(1.1 * m / stride) + 8)
+    rank = min(n_sample, max(1, int(_RESERVE_FILL * size / stride)))
     cut = np.partition(sample, n_sample - rank, axis=1)[:, n_sample - rank]
     np.maximum(cut, _F32_LOWEST, out=cut)  # -inf marks a pair that is not eligible
     hit = s >= cut[:, None]
-    counts = np.count_nonzero(hit, axis=1)
-    misled = np.flatnonzero((counts < m) | (counts > 2 * m + 64))
-    if misled.size:
-        exact = np.partition(s[misled], max(n - m, 0), axis=1)[:, max(n - m, 0)]
-        hit[misled] = s[misled] >= np.maximum(exact, _F32_LOWEST)[:, None]
-        counts[misled] = np.count_nonzero(hit[misled], axis=1)
-    r, c = _nonzero_2d(hit)  # row-major: by row, then column
-    values = s[r, c]
-    width = max(int(counts.max(initial=0)), m)
-    packed = r.astype(np.int64) * width + np.arange(r.size)
-    packed -= np.repeat(np.cumsum(counts) - counts, counts)
-    val = np.full((n_rows, width), -np.inf, np.float32)
-    col = np.zeros((n_rows, width), c.dtype)
-    val.ravel()[packed] = values
-    col.ravel()[packed] = c
-    return val, col, np.sort(val, axis=1)
+    row_ends = np.arange(n_rows + 1, dtype=np.int64) * n
+    at = np.flatnonzero(hit)
+    first = np.searchsorted(at, row_ends)  # each row's entries: at[first[i] : first[i + 1]]
+    counts = np.diff(first)
+    short = np.flatnonzero((counts < least) & (cut > _F32_LOWEST))
+    if short.size:  # keep all their eligible entries
+        cut[short] = _F32_LOWEST
+        hit[short] = s[short] >= _F32_LOWEST
+        at = np.flatnonzero(hit)
+        first = np.searchsorted(at, row_ends)
+        counts = np.diff(first)
+    bound = np.where(cut > _F32_LOWEST, cut, -np.inf).astype(np.float64)  # cut: all entries
+    flat = s.ravel()
+    val = np.full((n_rows, size), -np.inf, np.float32)
+    col = np.zeros((n_rows, size), np.int32 if n < 2**31 else np.int64)
+    for i in np.flatnonzero(counts).tolist():  # rows are few and a row's entries contiguous
+        where = at[first[i] : first[i + 1]]
+        seg = flat[where]
+        if seg.size > size:  # cut again at the size-th largest, ties to the lower column
+            kth = np.partition(seg, seg.size - size)[seg.size - size]
+            take = seg > kth
+            room = size - int(np.count_nonzero(take))
+            if room:
+                take[np.flatnonzero(seg == kth)[:room]] = True
+            where, seg = where[take], seg[take]
+            bound[i] = kth  # the ties left out equal it, the rest are below
+        val[i, : seg.size] = seg
+        col[i, : seg.size] = where - i * n
+    return val, col, bound
 
 
 def _nonzero_2d(mask: np.ndarray):
@@ -252,17 +275,22 @@ def _nonzero_2d(mask: np.ndarray):
 def _take_best(val: np.ndarray, col: np.ndarray, cut: np.ndarray, m: int):
     """Per row, the ``m`` entries above ``cut`` or tied with it (the leftmost ties), as (rows,
     m) arrays of columns and values; ``cut`` is each row's m-th largest value."""
-    above = val > cut[:, None]
-    tied = val == cut[:, None]
-    room = m - np.count_nonzero(above, axis=1)
-    take = above | (tied & (np.cumsum(tied, axis=1) <= room[:, None]))
-    at = np.flatnonzero(take)
+    n_rows, width = val.shape
+    at = np.flatnonzero(val >= cut[:, None])
+    first = np.searchsorted(at, np.arange(n_rows + 1, dtype=np.int64) * width)
+    counts = np.diff(first)
+    if (counts > m).any():  # ties at the cut: those above it, then the leftmost ties
+        keep = np.ones(at.size, bool)
+        for i in np.flatnonzero(counts > m).tolist():
+            tied = np.flatnonzero(val.ravel()[at[first[i] : first[i + 1]]] == cut[i])
+            keep[first[i] + tied[m - (counts[i] - tied.size) :]] = False
+        at = at[keep]
     return col.ravel()[at].reshape(-1, m), val.ravel()[at].reshape(-1, m)
 
 
 class _Reserve:
-    """Each trainee's best ``size`` pairs of the candidate pass and a bound on every pair left
-    out (the next score down).
+    """Each trainee's best pairs of the candidate pass, up to ``size`` of them (see
+    :func:`_best_packed`), and a bound on every pair left out. Unused places have level 0.
 
     A pair takes three bytes: the mentor, and its approximate score rounded *up* to one of 254
     levels between the trainee's lowest and highest kept score (0 marks an ineligible pair).
@@ -291,27 +319,23 @@ class _Reserve:
         each row (mentor indices and unrounded scores, in no order). Called from worker
         threads: blocks never share rows."""
         size = self.size
-        val, col, ascending = _rows_at_or_above(s, size + 1)
-        width = val.shape[1]
-        self.bound[rows] = ascending[:, width - size - 1]
-        cols, vals = _take_best(val, col, ascending[:, width - size], size)
-        best, best_vals = _take_best(vals, cols, ascending[:, width - top], top)
-        # levels between the next score down (every kept score is at least that) and the best
-        low = self.bound[rows].copy()
-        few = np.flatnonzero(~np.isfinite(low))  # rows with fewer eligible pairs than kept
-        if few.size:
-            low[few] = np.where(np.isfinite(vals[few]), vals[few], np.inf).min(axis=1)
-            low[few[~np.isfinite(low[few])]] = 0.0  # no eligible pair at all
+        val, col, bound = _best_packed(s, size, top)
+        self.bound[rows] = bound
+        kth = np.partition(val, size - top, axis=1)[:, size - top]  # each row's top-th best
+        best, best_vals = _take_best(val, col, kth, top)
+        # levels between the lowest kept score and the best
+        low = np.where(np.isfinite(val), val, np.inf).min(axis=1).astype(np.float64)
+        low[~np.isfinite(low)] = 0.0  # no eligible pair at all
         high = best_vals.max(axis=1).astype(np.float64)
         step = np.where(high > low, (high - low) / self._LEVELS, 1.0)
         # in float32: one more 1e-6 of a score (far above its rounding error for scores in
         # [0, 1]) keeps every level an upper bound, and rounding up further is always safe
         inv = (1.0 / step).astype(np.float32)[:, None]
-        level = (vals - low.astype(np.float32)[:, None]) * inv + (1e-6 * inv + 1e-3)
+        level = (val - low.astype(np.float32)[:, None]) * inv + (1e-6 * inv + 1e-3)
         level = np.ceil(level) + 1  # -inf (not eligible) stays -inf ...
         self.level[rows] = np.clip(level, 0, self._LEVELS + 1)  # ... and becomes level 0
         self.low[rows], self.step[rows] = low, step
-        self.col[rows] = cols
+        self.col[rows] = col
         return best, best_vals
 
     def scores(self, rows: np.ndarray) -> np.ndarray:
@@ -737,7 +761,8 @@ class _Engine:
                 margin = margins(rows[d, None], level[d], col[d])
                 top = np.argpartition(margin, -take, axis=1)[:, -take:]
                 top_margin = np.take_along_axis(margin, top, axis=1)
-                saturated[d] = top_margin.min(axis=1) > 0
+                # (unless they are all its reserve holds: pairs beyond it are rescored)
+                saturated[d] = (top_margin.min(axis=1) > 0) & (take < (level[d] > 0).sum(axis=1))
                 hr = np.concatenate([hr, np.repeat(d, take)])
                 hc = np.concatenate([hc, top.ravel()])
                 hm = np.concatenate([hm, top_margin.ravel()])
@@ -825,7 +850,7 @@ class _Engine:
             tr = np.repeat(np.arange(rb.size), np.diff(taken.indptr))
             tc = at[taken.indices]
             margin[tr[tc >= 0], tc[tc >= 0]] = -np.inf
-            rc = at[res.col[rb]]
+            rc = np.where(res.level[rb] > 0, at[res.col[rb]], -1)  # level 0: an empty place
             rr = np.broadcast_to(np.arange(rb.size)[:, None], rc.shape)
             margin[rr[rc >= 0], rc[rc >= 0]] = -np.inf
             positive = np.count_nonzero(margin > 0, axis=1)

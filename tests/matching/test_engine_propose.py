@@ -351,6 +351,22 @@ def test_column_tops_keep_each_mentors_best_trainees_with_ties_to_the_lower_row(
         assert [g for g in got if g[1] >= 0] == want, j
 
 
+def _assert_best_kept(s_row, kept_cols, bound, size, least):
+    """The kept entries are a row's best: all above ``bound``, nothing left out above it, at
+    most ``size`` of them and at least ``least`` when the row has that many eligible."""
+    eligible = np.flatnonzero(np.isfinite(s_row))
+    kept = np.asarray(kept_cols, np.int64)
+    assert np.unique(kept).size == kept.size <= size
+    assert set(kept.tolist()) <= set(eligible.tolist())
+    assert kept.size >= min(least, eligible.size)
+    left_out = np.setdiff1d(eligible, kept)
+    assert (s_row[kept] >= bound).all()
+    assert (s_row[left_out] <= bound).all()  # the bound covers every pair left out
+    if left_out.size == 0:
+        assert bound == -np.inf
+    return left_out
+
+
 def test_reserve_keeps_each_rows_best_pairs_with_scores_rounded_up():
     engine = importlib.import_module("mri_match.matching.propose")
     rng = np.random.default_rng(5)
@@ -358,58 +374,70 @@ def test_reserve_keeps_each_rows_best_pairs_with_scores_rounded_up():
     s[rng.random(s.shape) < 0.2] = -np.inf
     s[3] = -np.inf  # a trainee nobody can take
     s[4, :] = 0.5  # all equal
+    s[5, 10:] = -np.inf  # fewer eligible than kept places
+    s[6] = np.round(s[6] * 4) / 4  # few distinct values: ties at the cut
     reserve = engine._Reserve(40, 90, 30)
     top_cols, top_vals = reserve.keep(s, np.arange(40), 4)
     kept = reserve.scores(np.arange(40))
     for i in range(40):
+        live = reserve.level[i] > 0
+        cols = reserve.col[i][live].astype(np.int64)
+        _assert_best_kept(s[i], cols, reserve.bound[i], 30, 4)
+        true = s[i, cols]
+        assert (kept[i][live] >= true).all()  # never below the score
+        assert (kept[i][live] - true <= reserve.step[i] * 1.001 + 2e-6).all()  # about a level
+        assert np.isneginf(kept[i][~live]).all()
         order = np.sort(s[i])[::-1]
-        assert reserve.bound[i] == order[30]  # the best pair left out
-        true = s[i, reserve.col[i].astype(np.int64)]
-        assert sorted(true, reverse=True) == list(order[:30])
-        assert np.array_equal(np.isfinite(kept[i]), np.isfinite(true))
-        ok = np.isfinite(true)
-        assert (kept[i][ok] >= true[ok]).all()  # never below the score
-        assert (kept[i][ok] - true[ok] <= reserve.step[i] * 1.001 + 2e-6).all()  # about a level
         assert sorted(top_vals[i], reverse=True) == list(order[:4])
         assert np.array_equal(s[i, top_cols[i]], top_vals[i])
+    assert np.isneginf(reserve.bound[3]) and np.isneginf(reserve.bound[5])
+    assert (reserve.level[4] > 0).sum() == 30  # all tied: the 30 lowest mentors
+    assert sorted(reserve.col[4].tolist()) == list(range(30))
+    assert (reserve.level[0] > 0).sum() >= 20  # most places are used
 
 
-@pytest.mark.parametrize("m", [1, 7, 300, 1_200])
-def test_rows_at_or_above_finds_each_rows_m_best_without_sorting_rows(m):
-    """The sampled cut must not change the answer: rows where the sample misleads (best
-    values on the columns it skips, on the columns it reads, wide ties) are cut exactly."""
+@pytest.mark.parametrize("size", [1, 7, 300, 1_200])
+def test_best_packed_keeps_each_rows_best_without_sorting_rows(size):
+    """The sampled cut must not lose a row's best entries: rows where the sample misleads
+    (best values on the columns it skips, on the columns it reads, wide ties) are cut again,
+    and the best ``least`` are always there for the candidates."""
     engine = importlib.import_module("mri_match.matching.propose")
-    rng = np.random.default_rng(m)
+    rng = np.random.default_rng(size)
     n = 4_000
+    least = min(size, 11)
     s = rng.random((12, n)).astype(np.float32)
     s[rng.random(s.shape) < 0.3] = -np.inf
     s[1] = -np.inf  # nobody eligible
     s[2, :] = 0.25  # all tied
     s[3] = np.round(s[3] * 8) / 8  # few distinct values: ties at the cut
-    stride = max(1, m // 256)
+    stride = max(1, size // 256)
     if stride > 1:
         s[4, 1::stride] += 1.0  # the best values all on columns the sample skips
         s[5, ::stride] += 1.0  # ... all on the columns it reads
-    s[6, : m // 2] = rng.random(m // 2)  # fewer eligible than m
-    s[6, m // 2 :] = -np.inf
-    val, col, ascending = engine._rows_at_or_above(s, m)
-    width = val.shape[1]
+    s[6, : size // 2] = rng.random(size // 2)  # fewer eligible than places
+    s[6, size // 2 :] = -np.inf
+    s[7, :] = -np.inf
+    s[7, 5 * stride : 5 * stride + 3] = 0.9  # a few eligible, all off the sample ...
+    s[7, ::stride] = -np.inf  # ... which sees none
+    val, col, bound = engine._best_packed(s, size, least)
+    assert val.shape == col.shape == (12, size)
     for i in range(s.shape[0]):
-        mth = np.sort(s[i])[::-1][m - 1]
-        assert ascending[i, width - m] == mth, i
-        want = np.flatnonzero((s[i] >= mth) & np.isfinite(s[i]))
-        got = col[i][np.isfinite(val[i])]
-        assert set(want.tolist()) <= set(got.tolist()), i  # some just below may come too
-        assert np.unique(got).size == got.size
-        assert np.array_equal(val[i][np.isfinite(val[i])], s[i, got])
-        assert np.array_equal(ascending[i], np.sort(val[i]))
-    cols, vals = engine._take_best(val, col, ascending[:, width - m], m)
+        finite = np.isfinite(val[i])
+        count = int(finite.sum())
+        assert finite[:count].all()  # packed to the left ...
+        assert np.all(np.diff(col[i][:count]) > 0)  # ... in column order
+        assert np.array_equal(val[i][:count], s[i, col[i][:count]])
+        _assert_best_kept(s[i], col[i][:count], bound[i], size, least)
+    assert (bound[2] == 0.25) and sorted(col[2].tolist()) == list(range(size))  # lower columns
+    top = np.partition(val, size - least, axis=1)[:, size - least]
+    cols, vals = engine._take_best(val, col, top, least)
     for i in range(s.shape[0]):
-        order = np.sort(s[i])[::-1][:m]
+        order = np.sort(s[i])[::-1][:least]
         assert np.array_equal(np.sort(vals[i])[::-1], order), i
         finite = np.isfinite(vals[i])
         assert np.array_equal(s[i, cols[i][finite]], vals[i][finite])
         assert np.unique(cols[i][finite]).size == finite.sum()
+    assert sorted(cols[2].tolist()) == list(range(least))  # ties: the leftmost
 
 
 def test_text_order_groups_trainees_by_their_costliest_term():
