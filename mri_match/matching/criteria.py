@@ -358,20 +358,40 @@ class Scorer:
         masks["role_not_offered"] = np.broadcast_to(~self.m_role_ok[None, m], shape)
         masks["no_capacity"] = np.broadcast_to(self.m_capacity[None, m] <= 0, shape)
         masks["stage"] = ~self.m_accepts[self.t_stage[rows]][:, m]
+        for name, (r, c) in self._pair_exclusions(rows, cols).items():
+            mask = np.zeros(shape, bool)
+            mask[r, c] = True
+            masks[name] = mask
+        masks.update(self._setting_masks(rows, m))
+        return masks
+
+    def _pair_exclusions(self, rows: np.ndarray, cols: np.ndarray | None):
+        """Per pair rule (conflicts, rejected pairs): the block positions it excludes."""
         position = None
         if cols is not None:  # mentor index -> column of the block (-1: not in it)
             position = np.full(self.n_m, -1, np.int64)
-            position[m] = np.arange(n_cols)
+            position[cols] = np.arange(len(cols))
+        out = {}
         for name, (by_row, _) in self._pair_blocks.items():
-            mask = np.zeros(shape, bool)
+            r_out, c_out = [], []
             for r, i in enumerate(rows.tolist()):
                 excluded = by_row.get(i)
                 if excluded is not None:
                     if position is not None:
                         excluded = position[excluded]
                         excluded = excluded[excluded >= 0]
-                    mask[r, excluded] = True
-            masks[name] = mask
+                    r_out.append(np.full(excluded.size, r, np.int64))
+                    c_out.append(excluded)
+            empty = np.zeros(0, np.int64)
+            out[name] = (
+                np.concatenate(r_out) if r_out else empty,
+                np.concatenate(c_out) if c_out else empty,
+            )
+        return out
+
+    def _setting_masks(self, rows: np.ndarray, m) -> dict[str, np.ndarray]:
+        """The rules the cycle's settings switch on (same-institution policy, must-haves)."""
+        masks: dict[str, np.ndarray] = {}
         policy = self.settings.same_institution
         if policy in ("require", "avoid"):
             same = self.geo_t["inst"][rows, None] == self.geo_m["inst"][None, m]
@@ -399,9 +419,18 @@ class Scorer:
 
     def eligible(self, rows: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
         """Block of trainees x mentors (all, or ``cols``): True where no hard rule (but min
-        score) excludes."""
-        out = np.ones((len(rows), self.n_m if cols is None else len(cols)), bool)
-        for mask in self.rule_masks(rows, cols).values():
+        score) excludes. The same rules as :meth:`rule_masks`, applied in a few passes over
+        the block: it is built for every trainee x mentor pair of a large cycle."""
+        rows = np.asarray(rows, np.int64)
+        m = slice(None) if cols is None else np.asarray(cols, np.int64)
+        out = self.m_accepts[self.t_stage[rows]]  # a copy: rows of the stage table
+        if cols is not None:
+            out = out[:, m]
+        out &= (self.m_role_ok & (self.m_capacity > 0))[None, m]
+        out[~self.t_role_ok[rows]] = False
+        for r, c in self._pair_exclusions(rows, cols).values():
+            out[r, c] = False
+        for mask in self._setting_masks(rows, m).values():
             out &= ~mask
         return out
 
@@ -446,21 +475,20 @@ class Scorer:
         s = self._left[rows] @ self._right_t[:, m]
         if self.text.terms.size:
             self._add_text(s, rows, m)
-        # same institution / same city: only for trainees the geography criterion applies to
+        # same institution / same city: only for trainees the geography criterion applies to,
+        # and only the few pairs that share one are touched
         sub = np.flatnonzero(self._geo_inst[rows] > 0)
         if sub.size:
             r = rows[sub]
             for name, coef in (("inst", self._geo_inst), ("city", self._geo_city)):
-                eq = self.geo_t[name][r, None] == self.geo_m[name][None, m]
-                s[sub] += eq * coef[r, None]
+                same = self.geo_t[name][r, None] == self.geo_m[name][None, m]
+                hit_r, hit_c = np.divmod(np.flatnonzero(same), same.shape[1])
+                s[sub[hit_r], hit_c] += coef[r[hit_r]]
         if self.pref_rows.size:
-            pos = {int(i): k for k, i in enumerate(rows.tolist())}
-            col_at = None if cols is None else {int(j): c for c, j in enumerate(m.tolist())}
-            for i, j in zip(self.pref_rows.tolist(), self.pref_cols.tolist(), strict=True):
-                k = pos.get(i)
-                c = j if col_at is None else col_at.get(j)
-                if k is not None and c is not None:
-                    s[k, c] += self.coef["preference"][i]
+            k = _positions(self.pref_rows, rows)
+            c = self.pref_cols if cols is None else _positions(self.pref_cols, m)
+            named = (k >= 0) & (c >= 0)
+            s[k[named], c[named]] += self.coef["preference"][self.pref_rows[named]]
         return s
 
     def text_order(self, rows: np.ndarray) -> np.ndarray:
@@ -669,6 +697,15 @@ class Scorer:
                 for v in values
             ]
         return [""] * len(rows)
+
+
+def _positions(values: np.ndarray, within: np.ndarray) -> np.ndarray:
+    """Where each of ``values`` stands in ``within`` (distinct values), -1 where absent."""
+    order = np.argsort(within, kind="stable")
+    at = np.minimum(np.searchsorted(within[order], values), max(within.size - 1, 0))
+    if within.size == 0:
+        return np.full(values.shape, -1, np.int64)
+    return np.where(within[order][at] == values, order[at], -1)
 
 
 def _per_person(people, indices: list[int], fn) -> dict[int, object]:

@@ -402,7 +402,8 @@ class _Engine:
         s = self.sc.block(rows, cols)
         places = self.cap > 0 if cols is None else self.cap[cols] > 0
         ok = self.sc.eligible(rows, cols) & places[None, :]
-        ok &= s + BLOCK_ERROR >= self.settings.min_score
+        if s.size and s.min() + BLOCK_ERROR < self.settings.min_score:  # one pass when none is
+            ok &= s + BLOCK_ERROR >= self.settings.min_score
         return s, ok
 
     def candidates(self):

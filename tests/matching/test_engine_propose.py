@@ -487,6 +487,9 @@ def test_block_and_rules_for_some_mentors_equal_those_columns_of_the_full_block(
     for name in full:
         assert np.array_equal(part[name], full[name][:, cols]), name
     assert not sc.eligible(rows[:2], cols)[0, 1] and not sc.eligible(rows[:2], cols)[1, 0]
+    # eligible() applies the same rules as the masks the diagnoses read, in fewer passes
+    for masks, elig in ((full, sc.eligible(rows)), (part, sc.eligible(rows, cols))):
+        assert np.array_equal(elig, ~np.logical_or.reduce(list(masks.values())))
 
 
 @pytest.mark.parametrize(
