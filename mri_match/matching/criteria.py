@@ -314,33 +314,30 @@ class Scorer:
     # ------------------------------------------------------------------ hard constraints
 
     def _conflict_pairs(self) -> set[tuple[int, int]]:
-        """Pairs ruled out by conflicts either side declared (people or institutions)."""
-        people: dict[str, list[int]] = {}
-        for j, m in enumerate(self.mentors):
-            for k in {_key(m.email), _key(m.name)} - {""}:
-                people.setdefault(k, []).append(j)
-        m_inst: dict[str, list[int]] = {}
-        for j, m in enumerate(self.mentors):
-            if m.institution:
-                m_inst.setdefault(_key(m.institution), []).append(j)
-        t_people: dict[str, list[int]] = {}
-        t_inst: dict[str, list[int]] = {}
-        for i, t in enumerate(self.trainees):
-            for k in {_key(t.email), _key(t.name)} - {""}:
-                t_people.setdefault(k, []).append(i)
-            if t.institution:
-                t_inst.setdefault(_key(t.institution), []).append(i)
+        """Pairs ruled out by conflicts either side declared (people or institutions).
+
+        Only the names either side declared are looked up: a large cycle has tens of
+        thousands of people and few declarations."""
+        ts, ms = self.trainees, self.mentors
         out: set[tuple[int, int]] = set()
-        for i, t in enumerate(self.trainees):
-            for p in t.conflict_people:
-                out.update((i, j) for j in people.get(_key(p), ()))
-            for inst in t.conflict_institutions:
-                out.update((i, j) for j in m_inst.get(_key(inst), ()))
-        for j, m in enumerate(self.mentors):
-            for p in m.conflict_people:
-                out.update((i, j) for i in t_people.get(_key(p), ()))
-            for inst in m.conflict_institutions:
-                out.update((i, j) for i in t_inst.get(_key(inst), ()))
+        for side, other, flip in ((ts, ms, False), (ms, ts, True)):
+            people = {_key(p): [] for person in side for p in person.conflict_people if _key(p)}
+            places = {
+                _key(x): [] for person in side for x in person.conflict_institutions if _key(x)
+            }
+            if not people and not places:
+                continue
+            for k, person in enumerate(other):  # the other side's people named there
+                for name in {_key(person.email), _key(person.name)} & people.keys():
+                    people[name].append(k)
+                if places and person.institution:
+                    named = places.get(_key(person.institution))
+                    if named is not None:
+                        named.append(k)
+            for k, person in enumerate(side):
+                hits = [j for p in person.conflict_people for j in people.get(_key(p), ())]
+                hits += [j for x in person.conflict_institutions for j in places.get(_key(x), ())]
+                out.update((j, k) if flip else (k, j) for j in hits)
         return out
 
     def rule_masks(self, rows: np.ndarray, cols: np.ndarray | None = None) -> dict[str, np.ndarray]:
@@ -568,41 +565,50 @@ class Scorer:
         cols = np.asarray(cols, np.int64)
         parts = self.pairs(rows, cols)
         terms_all = self.text.shared_terms_many(rows, cols, n_terms)
-        values = parts.values.tolist()
-        points = parts.points.tolist()
+        # rounded as shown; whole columns at once (a run explains tens of thousands of pairs)
+        values = np.round(parts.values, 4)
+        points = np.round(parts.points, 4)
         rows_l, cols_l = rows.tolist(), cols.tolist()
-        columns = []  # per criterion: (name, label, weight, applies per pair, sentence per pair)
+        columns = []  # per criterion: name, label, weight, then per pair: applies, value,
+        # points and the sentence (or why the criterion does not apply)
         for c_idx, c in enumerate(CRITERION_NAMES):
             applies = (self.applies[c][rows] & (self.weights[c] > 0)).tolist()
-            details = self._details(c, rows_l, cols_l, [v[c_idx] for v in values], terms_all)
-            columns.append((c, _LABEL[c], self.weights[c], applies, details))
+            details = self._details(c, rows_l, cols_l, parts.values[:, c_idx].tolist(), terms_all)
+            shown = [d if a else _NOT_APPLIED[c] for d, a in zip(details, applies, strict=True)]
+            columns.append(
+                (c, _LABEL[c], self.weights[c], applies)
+                + (values[:, c_idx].tolist(), points[:, c_idx].tolist(), shown)
+            )
+        # the summary names the (up to) three largest contributions, ties in criterion order
+        best = np.argsort(-points, axis=1, kind="stable")[:, :3]
+        best_points = np.take_along_axis(points, best, axis=1)
+        labels = [_LABEL[c].lower() for c in CRITERION_NAMES]
+        scores = parts.score.tolist()
         out: dict[int, dict] = {}
         for k, (i, j) in enumerate(zip(rows_l, cols_l, strict=True)):
-            vals, pts = values[k], points[k]
             lines = [
                 {
                     "criterion": c,
                     "label": label,
                     "applies": applies[k],
                     "weight": weight,
-                    "value": round(vals[c_idx], 4),
-                    "points": round(pts[c_idx], 4),
-                    "detail": details[k] if applies[k] else _NOT_APPLIED[c],
+                    "value": value[k],
+                    "points": pts[k],
+                    "detail": detail[k],
                 }
-                for c_idx, (c, label, weight, applies, details) in enumerate(columns)
+                for c, label, weight, applies, value, pts, detail in columns
             ]
-            score = float(parts.score[k])
-            top = sorted((x for x in lines if x["points"] > 0), key=lambda x: -x["points"])[:3]
-            summary = f"Score {score:.2f}: " + (
-                "; ".join(f"{x['label'].lower()} +{x['points']:.2f}" for x in top)
-                if top
-                else "no criterion contributes"
-            )
+            top = [
+                f"{labels[b]} +{x:.2f}"
+                for b, x in zip(best[k].tolist(), best_points[k].tolist(), strict=True)
+                if x > 0
+            ]
             out[i] = {
                 "trainee_id": self.trainees[i].id,
                 "mentor_id": self.mentors[j].id,
-                "score": round(score, 4),
-                "summary": summary,
+                "score": round(scores[k], 4),
+                "summary": f"Score {scores[k]:.2f}: "
+                + ("; ".join(top) if top else "no criterion contributes"),
                 "criteria": lines,
                 "shared_terms": [w for w, _ in terms_all[k]],
             }

@@ -21,6 +21,7 @@ from __future__ import annotations
 import gc
 import os
 import time
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -115,13 +116,21 @@ def _blocks(rows: np.ndarray, n_m: int):
 
 
 def _map_blocks(fn, blocks):
-    """Yield ``fn(b)`` for each block, in order, computed in WORKERS threads."""
+    """Yield ``fn(b)`` for each block, in order, computed in WORKERS threads a few blocks
+    ahead of the consumer (so that large results, such as the diagnoses' rule masks, never
+    pile up)."""
     blocks = list(blocks)
     if WORKERS == 1 or len(blocks) < 2:
         yield from map(fn, blocks)
         return
     with threadpool_limits(1), ThreadPoolExecutor(WORKERS) as pool:
-        yield from pool.map(fn, blocks)
+        pending: deque = deque()
+        for block in blocks:
+            pending.append(pool.submit(fn, block))
+            if len(pending) > 2 * WORKERS:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def _exact_scores(scorer: Scorer, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -978,21 +987,26 @@ def _report(eng: _Engine, explain: bool) -> MatchResult:
     full = load >= sc.m_capacity
 
     explanations = sc.explain_many(matched, mentor[matched]) if explain else {}
+    mentor_ids = [m.id for m in sc.mentors]
     results = [
         TraineeResult(
             trainee_id=t.id,
-            mentor_id=sc.mentors[mentor[i]].id if mentor[i] >= 0 else None,
-            score=round(float(scores[i]), 6) if mentor[i] >= 0 else None,
+            mentor_id=mentor_ids[j] if j >= 0 else None,
+            score=round(x, 6) if j >= 0 else None,
             locked=i in eng.locked,
             explanation=explanations.get(i),
         )
-        for i, t in enumerate(sc.trainees)
+        for i, (t, j, x) in enumerate(
+            zip(sc.trainees, mentor.tolist(), scores.tolist(), strict=True)
+        )
     ]
 
     # alternatives: best other candidates (active trainees), block scores for locked ones
     a = settings.alternatives
     # every trainee's candidates by score (ties: lower mentor index), the proposed one left out
-    order = np.lexsort((eng.c_cols, -eng.c_score, eng.c_rows))
+    # (two stable sorts: the candidates are kept by trainee, then mentor)
+    by_score = np.argsort(-eng.c_score, kind="stable")
+    order = by_score[np.argsort(eng.c_rows[by_score], kind="stable")]
     a_rows, a_cols, a_score = eng.c_rows[order], eng.c_cols[order], eng.c_score[order]
     other = a_cols != mentor[eng.active[a_rows]]
     a_rows, a_cols, a_score = a_rows[other], a_cols[other], a_score[other]
@@ -1000,7 +1014,6 @@ def _report(eng: _Engine, explain: bool) -> MatchResult:
     # only each trainee's first a go to Python
     shown = np.arange(a_rows.size) < np.repeat(start[:-1] + a, np.diff(start))
     start = np.searchsorted(a_rows[shown], np.arange(eng.active.size + 1)).tolist()
-    mentor_ids = [m.id for m in sc.mentors]
     full_l = full.tolist()
     alts = [
         Alternative(mentor_ids[j], round(x, 6), full_l[j])
@@ -1026,9 +1039,6 @@ def _report(eng: _Engine, explain: bool) -> MatchResult:
 
     _diagnose(eng, mentor, scores, results)
 
-    holders: dict[int, list[int]] = {}
-    for i in matched.tolist():
-        holders.setdefault(int(mentor[i]), []).append(i)
     m_scores = scores[matched]
     return MatchResult(
         model_version=MODEL_VERSION,
@@ -1060,15 +1070,20 @@ def _diagnose(eng: _Engine, mentor, scores, results) -> None:
         return
     role = _ROLE_LABEL.get(settings.role, settings.role)
     holders: dict[int, list[int]] = {}
-    for i in np.flatnonzero(mentor >= 0).tolist():
-        holders.setdefault(int(mentor[i]), []).append(i)
-    for rows in _blocks(unmatched, eng.n_m):
+    for i, j in enumerate(mentor.tolist()):
+        if j >= 0:
+            holders.setdefault(j, []).append(i)
+
+    def score_block(rows):  # in the worker threads; the sentences below are Python
         masks = sc.rule_masks(rows)
         s = sc.block(rows)
         masks["min_score"] = s + BLOCK_ERROR < settings.min_score
         excluded = np.zeros((rows.size, eng.n_m), bool)
         for m in masks.values():
             excluded |= m
+        return rows, masks, s, excluded
+
+    for rows, masks, s, excluded in _map_blocks(score_block, _blocks(unmatched, eng.n_m)):
         full_rows: list[tuple[int, np.ndarray, int]] = []
         for r, i in enumerate(rows.tolist()):
             res = results[i]
