@@ -18,6 +18,7 @@ could matter, and then only against the mentors priced low enough for that.
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import time
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from .assign import _max_flow, solve_candidates
 from .criteria import BLOCK_ERROR, RULE_TEXT, Scorer
@@ -115,6 +116,13 @@ def _blocks(rows: np.ndarray, n_m: int):
         yield rows[lo : lo + step]
 
 
+@functools.cache
+def _blas_threads() -> ThreadpoolController:
+    """The process's BLAS and OpenMP pools, found once: looking them up takes about 10 ms,
+    and a run maps blocks over the worker threads a few dozen times."""
+    return ThreadpoolController()
+
+
 def _map_blocks(fn, blocks):
     """Yield ``fn(b)`` for each block, in order, computed in WORKERS threads a few blocks
     ahead of the consumer (so that large results, such as the diagnoses' rule masks, never
@@ -123,7 +131,7 @@ def _map_blocks(fn, blocks):
     if WORKERS == 1 or len(blocks) < 2:
         yield from map(fn, blocks)
         return
-    with threadpool_limits(1), ThreadPoolExecutor(WORKERS) as pool:
+    with _blas_threads().limit(limits=1), ThreadPoolExecutor(WORKERS) as pool:
         pending: deque = deque()
         for block in blocks:
             pending.append(pool.submit(fn, block))
