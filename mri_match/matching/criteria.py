@@ -707,10 +707,10 @@ class Scorer:
 
 def _positions(values: np.ndarray, within: np.ndarray) -> np.ndarray:
     """Where each of ``values`` stands in ``within`` (distinct values), -1 where absent."""
-    order = np.argsort(within, kind="stable")
-    at = np.minimum(np.searchsorted(within[order], values), max(within.size - 1, 0))
     if within.size == 0:
         return np.full(values.shape, -1, np.int64)
+    order = np.argsort(within, kind="stable")
+    at = np.minimum(np.searchsorted(within[order], values), within.size - 1)
     return np.where(within[order][at] == values, order[at], -1)
 
 

@@ -135,7 +135,7 @@ def _map_blocks(fn, blocks):
         pending: deque = deque()
         for block in blocks:
             pending.append(pool.submit(fn, block))
-            if len(pending) > 2 * WORKERS:
+            if len(pending) > WORKERS:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
