@@ -517,3 +517,18 @@ def test_pricing_from_a_small_reserve_ends_at_the_optimum_under_every_rule(rules
         assert sparse.matched == dense.matched
         assert sparse.total_score == pytest.approx(dense.total_score, abs=1e-6)
         assert sparse.min_score == pytest.approx(dense.min_score, abs=1e-9)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_mask_out_sets_minus_infinity_where_not_ok_and_leaves_the_rest(dtype):
+    engine = importlib.import_module("mri_match.matching.propose")
+    rng = np.random.default_rng(9)
+    a = (rng.random((7, 300)) * 4 - 2).astype(dtype)  # negative and positive values
+    a[0, :5] = [0.0, -0.0, np.inf, -np.inf, 1e-30]
+    ok = rng.random(a.shape) < 0.7
+    ok[0, :5] = True
+    want = np.where(ok, a, -np.inf).astype(dtype)
+    engine._mask_out(a, ok)
+    assert a.dtype == dtype
+    assert np.array_equal(a, want)
+    assert np.signbit(a[0, 1])  # bits kept exactly where ok (-0.0 stays -0.0)
