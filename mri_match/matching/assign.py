@@ -454,6 +454,7 @@ def solve_candidates(
     tie_break: bool = True,
     score_bounds: tuple[float, float] | None = None,
     warm: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    near: float | None = None,
 ) -> AssignmentResult:
     """Solve on explicit candidate pairs (rows, cols sorted by row then column, no duplicates).
 
@@ -467,6 +468,11 @@ def solve_candidates(
     Lifting those prices to feasibility gives a duality gap; a pair whose reduced cost exceeds
     the gap is in no optimal assignment and is left out of the solve (the certificate and the
     tie-breaking still use every candidate).
+
+    ``near`` (score units, with ``warm``): solve first on only the pairs whose reduced cost
+    under the earlier prices is at most ``near``; when prices have moved little, the optimum
+    lies among them, and the certificate over every candidate proves it. When it does not,
+    the solve runs again on all of them.
     """
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {OBJECTIVES}, got {objective!r}")
@@ -521,6 +527,13 @@ def solve_candidates(
     if warm is not None and objective == "total":
         s_rows, s_cols, s_q = _prune(n_t, rows, cols, bonus_max + (q - qmin), cap, q, warm)
         timings["pruned_pairs"] = float(rows.size - s_rows.size)
+    restricted = False
+    if warm is not None and objective == "total" and near is not None:
+        _, u_old, v_old = (np.asarray(a, np.int64) for a in warm)
+        close = u_old[s_rows] + v_old[s_cols] - (bonus_max + s_q - qmin) <= round(near * scale)
+        restricted = not close.all()
+        s_rows, s_cols, s_q = s_rows[close], s_cols[close], s_q[close]
+        timings["near_pairs"] = float(s_rows.size)
     mentor = _min_cost_flow(n_t, n_m, s_rows, s_cols, s_q - qmin, cap)
     timings["solve"] = time.perf_counter() - t2
 
@@ -530,6 +543,11 @@ def solve_candidates(
     w = bonus_max + (q - qmin)
     load = np.bincount(mentor[mentor >= 0], minlength=n_m)
     duals = _duals(n_t, n_m, rows, cols, w, cap, mentor, load)
+    if duals is None and restricted:  # the pairs near the old prices were not enough
+        timings["near_missed"] = 1.0
+        mentor = _min_cost_flow(n_t, n_m, rows, cols, q - qmin, cap)
+        load = np.bincount(mentor[mentor >= 0], minlength=n_m)
+        duals = _duals(n_t, n_m, rows, cols, w, cap, mentor, load)
     certified = False
     matched_now = int((mentor >= 0).sum())
     if duals is not None:

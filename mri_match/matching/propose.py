@@ -53,6 +53,10 @@ RESERVE_BYTES = 320 * 2**20
 #: ... and for at most this share of the mentors: every pricing round reads the whole reserve,
 #: and a trainee's pairs beyond its best quarter are seldom near the prices (rescored instead).
 RESERVE_SHARE = 0.25
+#: When a pricing round adds at most this share of the candidates, the next solve runs first
+#: on the pairs within NEAR_SLACK score units of their old prices (the certificate decides).
+NEAR_SHARE = 0.01
+NEAR_SLACK = 0.05
 #: Score grid: 1e-7.
 SCALE = 1e7
 _BLOCK_ELEMENTS = 1 << 21
@@ -543,7 +547,7 @@ class _Engine:
         self.c_score = np.insert(self.c_score, at, score[first])
         return int(at.size)
 
-    def _solve(self, objective, warm=None):
+    def _solve(self, objective, warm=None, near=None):
         return solve_candidates(
             self.active.size,
             self.n_m,
@@ -555,6 +559,7 @@ class _Engine:
             scale=SCALE,
             score_bounds=(0.0, 1.0),
             warm=warm,
+            near=near,
         )
 
     def _scan(self, rows_local, predicate, per_row=5, slack=0.0):
@@ -648,10 +653,12 @@ class _Engine:
         # the total objective first: it certifies the maximum number of matched trainees
         phases = ["total"] if objective == "total" else ["total", "fair"]
         for phase in phases:
-            warm = None
+            warm, added = None, None
             for _ in range(50):
                 t0 = time.perf_counter()
-                res = self._solve(phase, warm)
+                # once pricing adds few pairs, prices move little: solve first near them
+                settled = added is not None and added <= NEAR_SHARE * self.c_rows.size
+                res = self._solve(phase, warm, NEAR_SLACK if settled else None)
                 if res.certified:
                     warm = (res.mentor, res.trainee_price, res.mentor_price)
                 t_assign += time.perf_counter() - t0

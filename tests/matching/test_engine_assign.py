@@ -257,3 +257,34 @@ def test_certificate_distances_equal_networkx_and_find_negative_cycles():
     # a negative cycle reachable from the source: 0 -> 1 -> 2 -> 1
     tail, head, wt = np.array([0, 1, 2]), np.array([1, 2, 1]), np.array([1, -3, 1])
     assert _shortest_distances(3, 0, tail, head, wt) is None
+
+
+@pytest.mark.parametrize("near", [0.0, 0.2, 2.0])
+def test_warm_solve_near_the_old_prices_equals_a_cold_solve(near):
+    """Pricing's later rounds solve first on the pairs near the earlier prices: whether those
+    suffice (the certificate proves it) or not (it solves again on all), the answer is the
+    cold solve's."""
+    from mri_match.matching.assign import solve_candidates
+
+    rng = np.random.default_rng(17)
+    missed = spared = 0
+    for _ in range(12):
+        scores, cap, allowed = _instance(rng, 40, 15, 3)
+        rows, cols = np.nonzero(allowed)
+        vals = scores[rows, cols]
+        first = rng.random(rows.size) < 0.5  # an earlier round's candidates
+        kw = {"scale": 1e3, "score_bounds": (0.0, 1.0)}
+        old = solve_candidates(40, 15, rows[first], cols[first], vals[first], cap, **kw)
+        assert old.certified
+        warm = (old.mentor, old.trainee_price, old.mentor_price)
+        cold = solve_candidates(40, 15, rows, cols, vals, cap, **kw)
+        hot = solve_candidates(40, 15, rows, cols, vals, cap, warm=warm, near=near, **kw)
+        assert hot.certified and cold.certified
+        assert np.array_equal(hot.mentor, cold.mentor)
+        assert hot.total_score == pytest.approx(cold.total_score, abs=1e-9)
+        missed += int(hot.timings.get("near_missed", 0))
+        spared += int(hot.timings["near_pairs"] < rows.size and "near_missed" not in hot.timings)
+    if near == 0.0:
+        assert missed > 0  # the fallback ran: only the tight pairs were not enough
+    if near == 0.2:
+        assert spared > 0  # ... and some solves left pairs out and were still proven optimal
