@@ -127,19 +127,23 @@ def _blas_threads() -> ThreadpoolController:
     return ThreadpoolController()
 
 
-def _map_blocks(fn, blocks):
-    """Yield ``fn(b)`` for each block, in order, computed in WORKERS threads a few blocks
-    ahead of the consumer (so that large results, such as the diagnoses' rule masks, never
-    pile up)."""
+def _map_blocks(fn, blocks, ahead: int | None = None):
+    """Yield ``fn(b)`` for each block, in order, computed in WORKERS threads; with ``ahead``,
+    at most that many blocks beyond the one being consumed (so that large results, such as
+    the diagnoses' rule masks, never pile up; small ones had better not wait on the consumer).
+    """
     blocks = list(blocks)
     if WORKERS == 1 or len(blocks) < 2:
         yield from map(fn, blocks)
         return
     with _blas_threads().limit(limits=1), ThreadPoolExecutor(WORKERS) as pool:
+        if ahead is None:
+            yield from pool.map(fn, blocks)
+            return
         pending: deque = deque()
         for block in blocks:
             pending.append(pool.submit(fn, block))
-            if len(pending) > WORKERS:
+            if len(pending) > ahead:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
@@ -1112,7 +1116,8 @@ def _diagnose(eng: _Engine, mentor, scores, results) -> None:
             excluded |= m
         return rows, masks, s, excluded
 
-    for rows, masks, s, excluded in _map_blocks(score_block, _blocks(unmatched, eng.n_m)):
+    blocks = _blocks(unmatched, eng.n_m)
+    for rows, masks, s, excluded in _map_blocks(score_block, blocks, ahead=WORKERS):
         full_rows: list[tuple[int, np.ndarray, int]] = []
         for r, i in enumerate(rows.tolist()):
             res = results[i]

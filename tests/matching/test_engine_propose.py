@@ -532,3 +532,21 @@ def test_mask_out_sets_minus_infinity_where_not_ok_and_leaves_the_rest(dtype):
     assert a.dtype == dtype
     assert np.array_equal(a, want)
     assert np.signbit(a[0, 1])  # bits kept exactly where ok (-0.0 stays -0.0)
+
+
+@pytest.mark.parametrize("ahead", [None, 1, 3])
+def test_map_blocks_yields_every_result_in_order_and_runs_at_most_ahead(ahead, monkeypatch):
+    engine = importlib.import_module("mri_match.matching.propose")
+    monkeypatch.setattr(engine, "WORKERS", 2)
+    started: list[int] = []
+
+    def fn(block):
+        started.append(block)
+        return block * block
+
+    out = []
+    for value in engine._map_blocks(fn, range(20), ahead=ahead):
+        out.append(value)
+        if ahead is not None:  # never more than `ahead` blocks beyond the one consumed
+            assert len(started) <= len(out) + ahead
+    assert out == [b * b for b in range(20)]
