@@ -528,8 +528,9 @@ def solve_candidates(
         s_rows, s_cols, s_q = _prune(n_t, rows, cols, bonus_max + (q - qmin), cap, q, warm)
         timings["pruned_pairs"] = float(rows.size - s_rows.size)
     restricted = False
-    if warm is not None and objective == "total" and near is not None:
-        _, u_old, v_old = (np.asarray(a, np.int64) for a in warm)
+    u_old, v_old = (np.asarray(a, np.int64) for a in warm[1:]) if warm else (None, None)
+    fits = u_old is not None and u_old.shape == (n_t,) and v_old.shape == (n_m,)
+    if near is not None and objective == "total" and fits:
         close = u_old[s_rows] + v_old[s_cols] - (bonus_max + s_q - qmin) <= round(near * scale)
         restricted = not close.all()
         s_rows, s_cols, s_q = s_rows[close], s_cols[close], s_q[close]
