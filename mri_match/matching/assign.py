@@ -308,6 +308,15 @@ def _prune(n_t, rows, cols, w, cap, q, warm):
     return rows[keep], cols[keep], q[keep]
 
 
+def _near_old_prices(n_t, rows, cols, w, cap, warm, slack) -> np.ndarray:
+    """The pairs whose reduced cost under an earlier optimum's prices is at most ``slack`` grid
+    units (all of them when those prices do not fit the problem, as in :func:`_prune`)."""
+    _, u, v = (np.asarray(a, np.int64) for a in warm)
+    if u.shape != (n_t,) or v.shape != cap.shape:
+        return np.ones(rows.size, bool)
+    return u[rows] + v[cols] - w <= round(slack)
+
+
 def _tie_break(n_t, n_m, rows, cols, w, cap, mentor, u, v) -> np.ndarray:
     """Lexicographically smallest optimal assignment (unmatched counts as worst).
 
@@ -528,10 +537,10 @@ def solve_candidates(
         s_rows, s_cols, s_q = _prune(n_t, rows, cols, bonus_max + (q - qmin), cap, q, warm)
         timings["pruned_pairs"] = float(rows.size - s_rows.size)
     restricted = False
-    u_old, v_old = (np.asarray(a, np.int64) for a in warm[1:]) if warm else (None, None)
-    fits = u_old is not None and u_old.shape == (n_t,) and v_old.shape == (n_m,)
-    if near is not None and objective == "total" and fits:
-        close = u_old[s_rows] + v_old[s_cols] - (bonus_max + s_q - qmin) <= round(near * scale)
+    if warm is not None and objective == "total" and near is not None:
+        close = _near_old_prices(
+            n_t, s_rows, s_cols, bonus_max + (s_q - qmin), cap, warm, near * scale
+        )
         restricted = not close.all()
         s_rows, s_cols, s_q = s_rows[close], s_cols[close], s_q[close]
         timings["near_pairs"] = float(s_rows.size)
