@@ -167,6 +167,29 @@ def _best_first_per_row(rows: np.ndarray, margins: np.ndarray):
     return order, rank
 
 
+def _row_tops(a: np.ndarray, k: int, above: float):
+    """Per row of ``a``, the (row, column) positions of its entries above ``above``, at most
+    its ``k`` largest (ties: the lower column first).
+
+    Rows with more than ``k`` such entries are first cut at the k-th largest of a strided
+    sample of their columns (at most their k-th largest, so their k largest all pass): a
+    few dozen entries per row are then ranked, not the whole row partitioned."""
+    hit = a > above
+    cut = np.full(a.shape[0], -np.inf)
+    many = np.flatnonzero(np.count_nonzero(hit, axis=1) > k)
+    stride = a.shape[1] // (32 * k)
+    if many.size and stride > 1:
+        sample = a[many[:, None], np.arange(0, a.shape[1], stride)[None, :]]
+        cut[many] = np.partition(sample, sample.shape[1] - k, axis=1)[:, sample.shape[1] - k]
+        hit &= a >= cut[:, None]
+    r, c = _nonzero_2d(hit)
+    if not many.size:
+        return r, c
+    order, rank = _best_first_per_row(r, a[r, c])
+    take = order[rank < k]
+    return r[take], c[take]
+
+
 class _ColumnTops:
     """Each mentor's ``keep`` best trainees over a stream of score blocks (ties: lower row).
 
@@ -878,34 +901,39 @@ class _Engine:
         def one_block(block):
             rb, n_cols = block
             empty = np.zeros(0, np.int64)
+            positive = np.zeros(rb.size, np.int64)
             if n_cols == 0:
-                return empty, empty, np.zeros(0), rb, np.zeros(rb.size, np.int64)
+                return empty, empty, np.zeros(0), rb, positive
             cols = by_price[:n_cols]
-            s, ok = self._block(self.active[rb], cols)
-            margin = np.subtract(s, t_row[rb, None], dtype=np.float64)
-            margin -= w_col[cols][None, :]
-            _mask_out(margin, ok)
-            if floor > -np.inf:
-                margin[s + BLOCK_ERROR < floor] = -np.inf
+            # The rules first: only the rows and mentors with an eligible pair that neither
+            # the candidates nor the reserve hold are scored (in late rounds, few)
+            ok = self.sc.eligible(self.active[rb], cols) & (self.cap[cols] > 0)[None, :]
             at = np.full(n_m, -1, np.int64)
             at[cols] = np.arange(n_cols)
             taken = cand[rb]  # candidates and the reserve's pairs were looked at already
             tr = np.repeat(np.arange(rb.size), np.diff(taken.indptr))
             tc = at[taken.indices]
-            margin[tr[tc >= 0], tc[tc >= 0]] = -np.inf
+            ok[tr[tc >= 0], tc[tc >= 0]] = False
             rc = np.where(res.level[rb] > 0, at[res.col[rb]], -1)  # level 0: an empty place
             rr = np.broadcast_to(np.arange(rb.size)[:, None], rc.shape)
-            margin[rr[rc >= 0], rc[rc >= 0]] = -np.inf
-            positive = np.count_nonzero(margin > 0, axis=1)
-            hit = margin > -slack
-            many = np.count_nonzero(hit, axis=1) > per_row
-            hr, hc = _nonzero_2d(hit & ~many[:, None])
-            if many.any():  # those rows' k best
-                d = np.flatnonzero(many)
-                top = np.argpartition(margin[d], -per_row, axis=1)[:, -per_row:]
-                hr = np.concatenate([hr, np.repeat(d, per_row)])
-                hc = np.concatenate([hc, top.ravel()])
-            return rb[hr], cols[hc], margin[hr, hc], rb, positive
+            ok[rr[rc >= 0], rc[rc >= 0]] = False
+            live_r = np.flatnonzero(ok.any(axis=1))
+            live_c = np.flatnonzero(ok.any(axis=0))
+            if live_r.size == 0 or live_c.size == 0:
+                return empty, empty, np.zeros(0), rb, positive
+            if live_r.size < rb.size or live_c.size < n_cols:
+                ok = ok[np.ix_(live_r, live_c)]
+            rows, cols = rb[live_r], cols[live_c]
+            s = self.sc.block(self.active[rows], cols)
+            low = max(self.settings.min_score, floor)
+            if s.min() + BLOCK_ERROR < low:  # one pass when no score is below it
+                ok &= s + BLOCK_ERROR >= low
+            _mask_out(s, ok)  # in float32, before the margins widen it
+            margin = np.subtract(s, t_row[rows, None], dtype=np.float64)
+            margin -= w_col[cols][None, :]
+            positive[live_r] = np.count_nonzero(margin > 0, axis=1)
+            hr, hc = _row_tops(margin, per_row, -slack)
+            return rows[hr], cols[hc], margin[hr, hc], rb, positive
 
         out = list(_map_blocks(one_block, blocks))
         # each trainee's k best margins among the reserve's and the rescored pairs

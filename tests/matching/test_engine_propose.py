@@ -550,3 +550,29 @@ def test_map_blocks_yields_every_result_in_order_and_runs_at_most_ahead(ahead, m
         if ahead is not None:  # never more than `ahead` blocks beyond the one consumed
             assert len(started) <= len(out) + ahead
     assert out == [b * b for b in range(20)]
+
+
+@pytest.mark.parametrize("k", [1, 3, 10])
+def test_row_tops_are_each_rows_k_largest_above_the_threshold(k):
+    """Against a sort of every row: rows with no, few and many entries above the threshold,
+    ties (the lower column first) and -inf, wide enough for the sampled cut to be used."""
+    engine = importlib.import_module("mri_match.matching.propose")
+    rng = np.random.default_rng(k)
+    a = rng.integers(-20, 40, size=(60, 32 * k * 5)).astype(np.float64) / 4  # many ties
+    a[rng.random(a.shape) < 0.6] = -np.inf
+    a[0] = -np.inf  # nothing eligible
+    a[1, :] = -1.0  # nothing above the threshold
+    a[2] = np.minimum(a[2], 4.0)
+    a[2, : k + 3] = 5.0  # ties at the top
+    a[3, :] = -np.inf
+    a[3, -k:] = 1.0  # exactly k, at the end (none of them in the sample)
+    r, c = engine._row_tops(a, k, -0.5)
+    got: dict[int, list[int]] = {}
+    for i, j in zip(r.tolist(), c.tolist(), strict=True):
+        got.setdefault(i, []).append(j)
+    for i in range(a.shape[0]):
+        above = [j for j in range(a.shape[1]) if a[i, j] > -0.5]
+        want = sorted(above, key=lambda j: (-a[i, j], j))[:k]
+        assert sorted(got.get(i, [])) == sorted(want), i
+    assert 0 not in got and 1 not in got
+    assert sorted(got[2]) == list(range(k))
