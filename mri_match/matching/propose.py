@@ -43,6 +43,12 @@ K_CANDIDATES = 10
 RECIPROCAL = 3
 #: Pricing also adds pairs within this many score units of being profitable.
 PRICING_SLACK = 0.01
+#: Pricing adds up to this many pairs per trainee and round for each candidate it started
+#: with. With as many as the candidates (10 each) the first rounds could move most of the
+#: cardinality bonus onto the mentors' prices, and then rescore most trainees twice more:
+#: at 50,000 x 20,000, seeds 1-4 took 17-22 s to assign and price, against 12-13 s with twice
+#: as many (seed 0 was 12.6 s either way).
+PRICING_PER_CANDIDATE = 2
 #: Pricing rescans every trainee several times; when the cycle's (approximate, float32) score
 #: matrix fits in this many bytes it is kept from the candidate pass instead of recomputed.
 SCORE_CACHE_BYTES = 256 * 2**20
@@ -440,6 +446,7 @@ class _Engine:
         self.settings = settings
         self.n_t, self.n_m = len(trainees), len(mentors)
         self.k = k
+        self.price_k = PRICING_PER_CANDIDATE * k  # pairs a pricing round adds per trainee
         self.dense_limit = dense_limit
         sc = self.sc
         self.locked: dict[int, int] = {}
@@ -749,7 +756,7 @@ class _Engine:
         if rows.size:
             # near-violators (within the slack) are added too: prices move when violators
             # join, and pairs that are almost profitable now are the likeliest to be next
-            r, c, left = self._scan(rows, predicate, per_row=self.k, slack=PRICING_SLACK)
+            r, c, left = self._scan(rows, predicate, per_row=self.price_k, slack=PRICING_SLACK)
             found_r.append(r)
             found_c.append(c)
             unresolved += left
@@ -759,16 +766,16 @@ class _Engine:
         return self._add_violators(r, c, res, floor) + unresolved
 
     def _scan_reserve(self, t_row, w_col, w_live, floor):
-        """Pricing from the reserve: the same pairs a full rescan would add (the ``k`` largest
-        margins above ``-PRICING_SLACK`` per trainee, candidates left out), found among each
-        trainee's reserve where that is enough to know them.
+        """Pricing from the reserve: the same pairs a full rescan would add (the ``price_k``
+        largest margins above ``-PRICING_SLACK`` per trainee, candidates left out), found among
+        each trainee's reserve where that is enough to know them.
 
         A trainee is rescored (see :meth:`_scan_beyond_reserve`) only when a pair beyond its
-        reserve could beat the ``k``-th best margin the reserve offers. Returns the pairs found,
-        the count of trainees that may hold more violators than were added, and the trainees
-        to rescore with what their reserve offered (a :class:`_Rescore`).
+        reserve could beat the ``price_k``-th best margin the reserve offers. Returns the pairs
+        found, the count of trainees that may hold more violators than were added, and the
+        trainees to rescore with what their reserve offered (a :class:`_Rescore`).
         """
-        res, per_row, slack, n_m = self.reserve, self.k, PRICING_SLACK, self.n_m
+        res, per_row, slack, n_m = self.reserve, self.price_k, PRICING_SLACK, self.n_m
         outside = self._rows_to_price(t_row, w_live, bound=res.bound)
         outside[res.bound + BLOCK_ERROR < floor] = -np.inf
         cand_keys = self.c_rows * n_m + self.c_cols  # sorted: candidates are kept in row order
@@ -874,13 +881,13 @@ class _Engine:
 
     def _scan_beyond_reserve(self, job: _Rescore, t_row, w_col, w_live, floor):
         """Rescore trainees against the mentors beyond their reserve that could still offer a
-        pair within the slack, and pick each trainee's ``k`` best margins from those and the
-        reserve's. Such a pair scores at most the reserve's bound, so only mentors priced below
+        pair within the slack, and pick each trainee's ``price_k`` best margins from those and
+        the reserve's. Such a pair scores at most the reserve's bound, so only mentors priced below
         bound - t_row + slack are scored: the cheapest mentors, a prefix in price order.
 
         Returns the pairs found and the count of trainees that may hold more violators than
         were added."""
-        res, per_row, slack, n_m = self.reserve, self.k, PRICING_SLACK, self.n_m
+        res, per_row, slack, n_m = self.reserve, self.price_k, PRICING_SLACK, self.n_m
         rows = job.rows
         by_price = np.argsort(w_live, kind="stable")  # mentors without places (inf) last
         room = res.bound[rows] + BLOCK_ERROR - t_row[rows] + slack
