@@ -48,6 +48,8 @@ _LABEL = {c.name: c.label for c in CRITERIA}
 _TZ_ZERO_HOURS = 8.0  # time-zone criterion reaches 0 at this distance
 #: Trainees whose text scores are computed together (see Scorer._add_text).
 _TEXT_ROWS = 16
+#: Set bits in each byte value (NumPy's bitwise_count needs NumPy 2).
+_POPCOUNT = np.array([bin(b).count("1") for b in range(256)], np.uint8)
 
 
 def _key(s: str) -> str:
@@ -164,6 +166,12 @@ class Scorer:
             ),
         }
         set_sizes = {k: v[0].sum(axis=1) for k, v in self._sets.items()}
+        # Explicit pairs count shared items on bit-packed sets: a few bytes a pair to gather
+        # instead of a float row on each side (a third of the exact rescoring's time)
+        self._set_bits = {
+            k: (np.packbits(lt > 0, axis=1), np.packbits(rt > 0, axis=1), np.maximum(n, 1))
+            for (k, (lt, rt)), n in zip(self._sets.items(), set_sizes.values(), strict=True)
+        }
 
         # ---- categorical: meeting format
         fmt_code = {"in_person": 0, "virtual": 1, "either": 2}
@@ -540,9 +548,9 @@ class Scorer:
         vals = np.zeros((n, len(CRITERION_NAMES)))
         col = {c: k for k, c in enumerate(CRITERION_NAMES)}
         vals[:, col["text"]] = self.text.pair_similarity(rows, cols)
-        for name, (lt, rt) in self._sets.items():
-            size = np.maximum(lt[rows].sum(axis=1), 1)
-            vals[:, col[name]] = np.einsum("ij,ij->i", lt[rows], rt[cols]) / size
+        for name, (t_bits, m_bits, t_size) in self._set_bits.items():
+            shared = _POPCOUNT[t_bits[rows] & m_bits[cols]].sum(axis=1, dtype=np.int64)
+            vals[:, col[name]] = shared / t_size[rows]
         vals[:, col["meeting"]] = self.m_offers[cols, self.t_format[rows]]
         share = self.inst_share[rows]
         g = (self.geo_t["inst"][rows] == self.geo_m["inst"][cols]) * share

@@ -576,3 +576,21 @@ def test_row_tops_are_each_rows_k_largest_above_the_threshold(k):
         assert sorted(got.get(i, [])) == sorted(want), i
     assert 0 not in got and 1 not in got
     assert sorted(got[2]) == list(range(k))
+
+
+def test_pair_set_criteria_from_packed_bits_equal_the_multi_hot_overlap():
+    """Shared topics, needs, languages and background of explicit pairs are counted on
+    bit-packed sets: exactly the overlap of the multi-hot rows over the trainee's count."""
+    from mri_match.matching.criteria import CRITERION_NAMES, Scorer
+
+    trainees, mentors = make_cohort(400, 150, seed=8)
+    sc = Scorer(trainees, mentors, MatchSettings())
+    rng = np.random.default_rng(8)
+    rows, cols = rng.integers(0, 400, 5000), rng.integers(0, 150, 5000)
+    values = sc.pairs(rows, cols).values
+    column = {name: k for k, name in enumerate(CRITERION_NAMES)}
+    assert len(sc._sets) == 4 and max(lt.shape[1] for lt, _ in sc._sets.values()) > 8
+    for name, (lt, rt) in sc._sets.items():
+        want = np.einsum("ij,ij->i", lt[rows], rt[cols]) / np.maximum(lt[rows].sum(axis=1), 1)
+        assert np.array_equal(values[:, column[name]], want), name
+        assert 0 < want.mean() < 1, name  # neither empty nor trivial
