@@ -594,3 +594,16 @@ def test_pair_set_criteria_from_packed_bits_equal_the_multi_hot_overlap():
         want = np.einsum("ij,ij->i", lt[rows], rt[cols]) / np.maximum(lt[rows].sum(axis=1), 1)
         assert np.array_equal(values[:, column[name]], want), name
         assert 0 < want.mean() < 1, name  # neither empty nor trivial
+
+
+def test_exact_scores_in_many_chunks_equal_one_pass(monkeypatch):
+    engine = importlib.import_module("mri_match.matching.propose")
+    from mri_match.matching.criteria import Scorer
+
+    trainees, mentors = make_cohort(120, 50, seed=5)
+    sc = Scorer(trainees, mentors, MatchSettings())
+    rng = np.random.default_rng(5)
+    rows, cols = rng.integers(0, 120, 1001), rng.integers(0, 50, 1001)
+    monkeypatch.setattr(engine, "WORKERS", 2)
+    monkeypatch.setattr(engine, "_EXACT_CHUNK", 64)  # 16 chunks, the last one shorter
+    assert np.array_equal(engine._exact_scores(sc, rows, cols), sc.pairs(rows, cols).score)
