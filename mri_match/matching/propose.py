@@ -47,7 +47,7 @@ PRICING_SLACK = 0.01
 #: with. With as many as the candidates (10 each) the first rounds could move most of the
 #: cardinality bonus onto the mentors' prices, and then rescore most trainees twice more:
 #: at 50,000 x 20,000, seeds 1-4 took 17-22 s to assign and price, against 12-13 s with twice
-#: as many (seed 0 was 12.6 s either way).
+#: as many (seed 0: 12.6 s against 13.4 s).
 PRICING_PER_CANDIDATE = 2
 #: Pricing rescans every trainee several times; when the cycle's (approximate, float32) score
 #: matrix fits in this many bytes it is kept from the candidate pass instead of recomputed.
@@ -161,7 +161,7 @@ def _map_blocks(fn, blocks, ahead: int | None = None):
 
 def _exact_scores(scorer: Scorer, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Exact scores of explicit pairs, in chunks spread over the worker threads."""
-    n_chunks = max(1, min(WORKERS, rows.size // 20_000), -(-rows.size // _EXACT_CHUNK))
+    n_chunks = max(1, -(-rows.size // _EXACT_CHUNK))
     bounds = np.linspace(0, rows.size, n_chunks + 1).astype(np.int64)
     chunks = [(rows[lo:hi], cols[lo:hi]) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
     parts = list(_map_blocks(lambda rc: scorer.pairs(*rc).score, chunks))
