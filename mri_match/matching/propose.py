@@ -235,7 +235,7 @@ class _ColumnTops:
         entries = vals[live], rows[live], cols[live]
         self._pending.append(entries)
         self._pending_size += entries[0].size
-        if self._pending_size > self.val.size:
+        if self._pending_size > 4 * self.val.size:  # each merge sorts the kept ones again
             self.merge()
 
     def merge(self) -> None:
