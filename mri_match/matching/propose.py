@@ -624,34 +624,19 @@ class _Engine:
             taken = cand[rows]  # existing candidates are no longer "outside"
             s[np.repeat(np.arange(rows.size), np.diff(taken.indptr)), taken.indices] = -np.inf
             margin = predicate(rows, s)
-            hit = margin > -slack
-            counts = np.count_nonzero(hit, axis=1)
-            few = counts <= per_row
-            found_r, found_c = [], []
-            if few.any():  # rows with few hits: take them all
-                rr, cc = _nonzero_2d(hit[few])
-                fr = np.flatnonzero(few)[rr]
-                found_r.append(rows[fr])
-                found_c.append(cc)
-                s[fr, cc] = -np.inf
-            many = np.flatnonzero(~few)
-            unresolved = 0
-            if many.size:  # otherwise the per_row largest margins
-                # a row with more possible violators (margin > 0) than it may add is not done:
-                # the ones left out are still candidates for improvement next round
-                unresolved = int((np.count_nonzero(margin[many] > 0, axis=1) > per_row).sum())
-                part = np.argpartition(margin[many], -per_row, axis=1)[:, -per_row:]
-                found_r.append(np.repeat(rows[many], per_row))
-                found_c.append(part.ravel())
-                s[many[:, None], part] = -np.inf
+            # a row with more possible violators (margin > 0) than it may add is not done: the
+            # ones left out are still candidates for improvement next round
+            unresolved = int((np.count_nonzero(margin > 0, axis=1) > per_row).sum())
+            fr, fc = _row_tops(margin, per_row, -slack)
+            s[fr, fc] = -np.inf  # found: no longer outside
             self.bound[rows] = s.max(axis=1, initial=-np.inf)
-            return found_r, found_c, unresolved
+            return rows[fr], fc, unresolved
 
         blocks = _blocks(np.asarray(rows_local, np.int64), self.n_m)
         unresolved = 0
         for found_r, found_c, left in _map_blocks(one_block, blocks):
-            out_r += found_r
-            out_c += found_c
+            out_r.append(found_r)
+            out_c.append(found_c)
             unresolved += left
         if not out_r:
             return np.zeros(0, np.int64), np.zeros(0, np.int64), unresolved
