@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from sqlalchemy import event
 from test_authorization_matrix import World, _client_as
 
+from mri_match.engine.inputs import CRITERIA
 from mri_match.extensions import db
-from mri_match.matching.profiles import CRITERIA
 
 FUZZ = settings(
     max_examples=25,

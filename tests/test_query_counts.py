@@ -11,9 +11,9 @@ from mri_match.demo import (
     make_plan,
     write_plan,
 )
+from mri_match.engine.inputs import DEFAULT_WEIGHTS
 from mri_match.extensions import db
 from mri_match.matches import runs
-from mri_match.matching.profiles import DEFAULT_WEIGHTS
 from mri_match.models import Application, Match, MatchRun, MentorProfile, Proposal, User
 
 SETTINGS = {

@@ -3,8 +3,8 @@
 import click
 from flask.cli import with_appcontext
 
+from ..engine.inputs import CRITERIA, DEFAULT_WEIGHTS, MUST_HAVE_RULES
 from ..extensions import db
-from ..matching.profiles import CRITERIA, DEFAULT_WEIGHTS, MUST_HAVE_RULES
 from ..models import Cycle, User
 from . import runs
 

@@ -14,8 +14,8 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from ..engine.inputs import CRITERIA, MUST_HAVE_RULES
 from ..forms import MultiCheckboxField, strip_filter
-from ..matching.profiles import CRITERIA, MUST_HAVE_RULES
 from ..vocabulary import CAREER_STAGES, topic_choices
 
 OBJECTIVE_CHOICES = {

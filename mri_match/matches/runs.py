@@ -10,9 +10,9 @@ import time
 
 from sqlalchemy.orm import selectinload
 
+from ..engine import inputs as engine
+from ..engine.propose import cyclic_gc_paused, propose
 from ..extensions import db
-from ..matching import profiles as engine
-from ..matching.propose import cyclic_gc_paused, propose
 from ..models import (
     Application,
     Match,
@@ -82,8 +82,8 @@ def load_mentors(cycle) -> list[tuple[MentorOffer, int]]:
     return [(offer, places.get(offer.mentor_id, 0)) for offer in offers]
 
 
-def trainee_profile(application: Application, background) -> engine.TraineeProfile:
-    return engine.TraineeProfile(
+def trainee_input(application: Application, background) -> engine.TraineeInput:
+    return engine.TraineeInput(
         id=application.id,
         name=application.full_name or "",
         email=application.trainee.email,
@@ -105,10 +105,10 @@ def trainee_profile(application: Application, background) -> engine.TraineeProfi
     )
 
 
-def mentor_profile(offer: MentorOffer, places: int, background) -> engine.MentorProfile:
+def mentor_input(offer: MentorOffer, places: int, background) -> engine.MentorInput:
     mentor = offer.mentor
     people, institutions = _conflicts(mentor.conflict_list())
-    return engine.MentorProfile(
+    return engine.MentorInput(
         id=mentor.id,
         name=mentor.full_name,
         email=mentor.user.email,
@@ -150,8 +150,8 @@ def build_inputs(cycle, settings: dict):
         [a.trainee_id for a in applications] + [o.mentor.user_id for o, _ in mentors],
         detail=f"matching input: cycle {cycle.slug}, {role} role",
     )
-    trainees = [trainee_profile(a, backgrounds.get(a.trainee_id)) for a in applications]
-    mentor_profiles = [mentor_profile(o, n, backgrounds.get(o.mentor.user_id)) for o, n in mentors]
+    trainees = [trainee_input(a, backgrounds.get(a.trainee_id)) for a in applications]
+    mentor_inputs = [mentor_input(o, n, backgrounds.get(o.mentor.user_id)) for o, n in mentors]
     rejected, locked = pair_rules(role, {a.id for a in applications})
     engine_settings = engine.MatchSettings(
         role=role,
@@ -163,7 +163,7 @@ def build_inputs(cycle, settings: dict):
         rejected_pairs=rejected,
         locked_pairs=locked,
     )
-    return applications, trainees, mentor_profiles, engine_settings
+    return applications, trainees, mentor_inputs, engine_settings
 
 
 def start_run(cycle, settings: dict, *, actor) -> MatchRun:

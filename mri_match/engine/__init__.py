@@ -2,8 +2,8 @@
 
 Public API::
 
-    from mri_match.matching import (
-        TraineeProfile, MentorProfile, MatchSettings,   # inputs
+    from mri_match.engine import (
+        TraineeInput, MentorInput, MatchSettings,   # inputs
         propose, MatchResult, TraineeResult,            # end to end
         assign, solve, AssignmentResult,                # the exact assignment alone
         text_similarity,                                # the text model alone
@@ -12,7 +12,7 @@ Public API::
 """
 
 from .assign import AssignmentResult, assign, solve
-from .profiles import (
+from .inputs import (
     ALWAYS_RULES,
     CAREER_STAGES,
     CRITERIA,
@@ -28,8 +28,8 @@ from .profiles import (
     SAME_INSTITUTION_POLICIES,
     Criterion,
     MatchSettings,
-    MentorProfile,
-    TraineeProfile,
+    MentorInput,
+    TraineeInput,
 )
 from .propose import Alternative, MatchResult, TraineeResult, propose
 from .text import text_similarity
@@ -53,8 +53,8 @@ __all__ = [
     "Criterion",
     "MatchResult",
     "MatchSettings",
-    "MentorProfile",
-    "TraineeProfile",
+    "MentorInput",
+    "TraineeInput",
     "TraineeResult",
     "assign",
     "propose",

@@ -133,7 +133,7 @@ ALWAYS_RULES: dict[str, str] = {
 
 
 @dataclass(frozen=True)
-class TraineeProfile:
+class TraineeInput:
     id: int
     name: str = ""
     email: str = ""
@@ -160,7 +160,7 @@ class TraineeProfile:
 
 
 @dataclass(frozen=True)
-class MentorProfile:
+class MentorInput:
     id: int
     name: str = ""
     email: str = ""

@@ -25,7 +25,7 @@ from functools import cache
 
 import numpy as np
 
-from .profiles import (
+from .inputs import (
     ALWAYS_RULES,
     CAREER_STAGES,
     CRITERIA,
@@ -34,8 +34,8 @@ from .profiles import (
     MENTORING_NEEDS,
     MUST_HAVE_RULES,
     MatchSettings,
-    MentorProfile,
-    TraineeProfile,
+    MentorInput,
+    TraineeInput,
     topics,
 )
 from .text import TextModel
@@ -118,8 +118,8 @@ class Scorer:
 
     def __init__(
         self,
-        trainees: list[TraineeProfile],
-        mentors: list[MentorProfile],
+        trainees: list[TraineeInput],
+        mentors: list[MentorInput],
         settings: MatchSettings,
         text: TextModel | None = None,
     ):

@@ -6,17 +6,17 @@ import importlib
 import numpy as np
 import pytest
 
-from mri_match.matching import (
+from mri_match.engine import (
     CRITERIA,
     DEFAULT_WEIGHTS,
     MODEL_VERSION,
     MUST_HAVE_RULES,
     MatchSettings,
-    MentorProfile,
-    TraineeProfile,
+    MentorInput,
+    TraineeInput,
     propose,
 )
-from mri_match.matching.synth import make_cohort
+from mri_match.engine.synth import make_cohort
 
 
 def T(i, **kw):
@@ -37,7 +37,7 @@ def T(i, **kw):
         languages=("en",),
     )
     base.update(kw)
-    return TraineeProfile(**base)
+    return TraineeInput(**base)
 
 
 def M(j, **kw):
@@ -56,7 +56,7 @@ def M(j, **kw):
         capacity=1,
     )
     base.update(kw)
-    return MentorProfile(**base)
+    return MentorInput(**base)
 
 
 def one(trainees, mentors, **settings):
@@ -248,7 +248,7 @@ def test_alternatives_are_the_next_best_mentors():
 @pytest.mark.parametrize("objective", ["total", "fair"])
 @pytest.mark.parametrize("scores", ["cached", "rescored", "reserve"])
 def test_sparse_path_with_pricing_equals_all_pairs(objective, scores, monkeypatch):
-    engine = importlib.import_module("mri_match.matching.propose")  # the module, not the function
+    engine = importlib.import_module("mri_match.engine.propose")  # the module, not the function
     if scores != "cached":  # no score cache; many small blocks spread over two threads
         monkeypatch.setattr(engine, "SCORE_CACHE_BYTES", 0)
         monkeypatch.setattr(engine, "_BLOCK_ELEMENTS", 110 * 16)
@@ -293,7 +293,7 @@ def test_fair_objective_raises_the_minimum():
 
 def test_block_scores_agree_with_exact_pair_scores_and_rules():
     """Pricing relies on block scores being within BLOCK_ERROR of the exact scores."""
-    from mri_match.matching.criteria import BLOCK_ERROR, Scorer
+    from mri_match.engine.criteria import BLOCK_ERROR, Scorer
 
     trainees, mentors = make_cohort(120, 50, seed=2)
     settings = MatchSettings(
@@ -318,7 +318,7 @@ def test_sparse_path_with_one_candidate_per_trainee_equals_all_pairs(seed, reser
     """One candidate per trainee and one addition per row per round: pricing does nearly all
     the work, over many rounds, and must still end at the optimum (with pricing rescoring
     every trainee, or first looking at a reserve of each trainee's 8 best pairs)."""
-    engine = importlib.import_module("mri_match.matching.propose")
+    engine = importlib.import_module("mri_match.engine.propose")
     monkeypatch.setattr(engine, "SCORE_CACHE_BYTES", 0)
     monkeypatch.setattr(engine, "RESERVE_BYTES", 300 * 3 * reserve)
     trainees, mentors = make_cohort(300, 110, seed=seed)
@@ -331,7 +331,7 @@ def test_sparse_path_with_one_candidate_per_trainee_equals_all_pairs(seed, reser
 
 
 def test_column_tops_keep_each_mentors_best_trainees_with_ties_to_the_lower_row():
-    engine = importlib.import_module("mri_match.matching.propose")
+    engine = importlib.import_module("mri_match.engine.propose")
     rng = np.random.default_rng(3)
     n_t, n_m, keep = 300, 40, 4
     s = rng.integers(0, 5, size=(n_t, n_m)).astype(np.float32)  # few values: many ties
@@ -368,7 +368,7 @@ def _assert_best_kept(s_row, kept_cols, bound, size, least):
 
 
 def test_reserve_keeps_each_rows_best_pairs_with_scores_rounded_up():
-    engine = importlib.import_module("mri_match.matching.propose")
+    engine = importlib.import_module("mri_match.engine.propose")
     rng = np.random.default_rng(5)
     s = rng.random((40, 90)).astype(np.float32)
     s[rng.random(s.shape) < 0.2] = -np.inf
@@ -401,7 +401,7 @@ def test_best_packed_keeps_each_rows_best_without_sorting_rows(size):
     """The sampled cut must not lose a row's best entries: rows where the sample misleads
     (best values on the columns it skips, on the columns it reads, wide ties) are cut again,
     and the best ``least`` are always there for the candidates."""
-    engine = importlib.import_module("mri_match.matching.propose")
+    engine = importlib.import_module("mri_match.engine.propose")
     rng = np.random.default_rng(size)
     n = 4_000
     least = min(size, 11)
@@ -441,7 +441,7 @@ def test_best_packed_keeps_each_rows_best_without_sorting_rows(size):
 
 
 def test_text_order_groups_trainees_by_their_costliest_term():
-    from mri_match.matching.criteria import Scorer
+    from mri_match.engine.criteria import Scorer
 
     trainees, mentors = make_cohort(300, 80, seed=8)
     trainees[5] = dataclasses.replace(trainees[5], statement="")
@@ -463,7 +463,7 @@ def test_text_order_groups_trainees_by_their_costliest_term():
 def test_block_and_rules_for_some_mentors_equal_those_columns_of_the_full_block(policy):
     """Pricing rescores a trainee against only the mentors whose price leaves room: the scores
     and the rules for a subset of mentors must be those columns of the full block."""
-    from mri_match.matching.criteria import Scorer
+    from mri_match.engine.criteria import Scorer
 
     trainees, mentors = make_cohort(80, 40, seed=7)
     trainees[0] = dataclasses.replace(trainees[0], preferred_mentor_ids=(mentors[3].id,))
@@ -504,7 +504,7 @@ def test_block_and_rules_for_some_mentors_equal_those_columns_of_the_full_block(
 def test_pricing_from_a_small_reserve_ends_at_the_optimum_under_every_rule(rules, monkeypatch):
     """The reserve's rounding, its partial rows and the rescoring beyond it, with hard rules
     that leave some trainees few or no mentors: the same answer as all pairs."""
-    engine = importlib.import_module("mri_match.matching.propose")
+    engine = importlib.import_module("mri_match.engine.propose")
     monkeypatch.setattr(engine, "SCORE_CACHE_BYTES", 0)
     monkeypatch.setattr(engine, "RESERVE_BYTES", 300 * 3 * 12)  # 12 of 110 mentors a trainee
     monkeypatch.setattr(engine, "_BLOCK_ELEMENTS", 110 * 32)
@@ -521,7 +521,7 @@ def test_pricing_from_a_small_reserve_ends_at_the_optimum_under_every_rule(rules
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_mask_out_sets_minus_infinity_where_not_ok_and_leaves_the_rest(dtype):
-    engine = importlib.import_module("mri_match.matching.propose")
+    engine = importlib.import_module("mri_match.engine.propose")
     rng = np.random.default_rng(9)
     a = (rng.random((7, 300)) * 4 - 2).astype(dtype)  # negative and positive values
     a[0, :5] = [0.0, -0.0, np.inf, -np.inf, 1e-30]
@@ -536,7 +536,7 @@ def test_mask_out_sets_minus_infinity_where_not_ok_and_leaves_the_rest(dtype):
 
 @pytest.mark.parametrize("ahead", [None, 1, 3])
 def test_map_blocks_yields_every_result_in_order_and_runs_at_most_ahead(ahead, monkeypatch):
-    engine = importlib.import_module("mri_match.matching.propose")
+    engine = importlib.import_module("mri_match.engine.propose")
     monkeypatch.setattr(engine, "WORKERS", 2)
     started: list[int] = []
 
@@ -556,7 +556,7 @@ def test_map_blocks_yields_every_result_in_order_and_runs_at_most_ahead(ahead, m
 def test_row_tops_are_each_rows_k_largest_above_the_threshold(k):
     """Against a sort of every row: rows with no, few and many entries above the threshold,
     ties (the lower column first) and -inf, wide enough for the sampled cut to be used."""
-    engine = importlib.import_module("mri_match.matching.propose")
+    engine = importlib.import_module("mri_match.engine.propose")
     rng = np.random.default_rng(k)
     a = rng.integers(-20, 40, size=(60, 32 * k * 5)).astype(np.float64) / 4  # many ties
     a[rng.random(a.shape) < 0.6] = -np.inf
@@ -581,7 +581,7 @@ def test_row_tops_are_each_rows_k_largest_above_the_threshold(k):
 def test_pair_set_criteria_from_packed_bits_equal_the_multi_hot_overlap():
     """Shared topics, needs, languages and background of explicit pairs are counted on
     bit-packed sets: exactly the overlap of the multi-hot rows over the trainee's count."""
-    from mri_match.matching.criteria import CRITERION_NAMES, Scorer
+    from mri_match.engine.criteria import CRITERION_NAMES, Scorer
 
     trainees, mentors = make_cohort(400, 150, seed=8)
     sc = Scorer(trainees, mentors, MatchSettings())
@@ -597,8 +597,8 @@ def test_pair_set_criteria_from_packed_bits_equal_the_multi_hot_overlap():
 
 
 def test_exact_scores_in_many_chunks_equal_one_pass(monkeypatch):
-    engine = importlib.import_module("mri_match.matching.propose")
-    from mri_match.matching.criteria import Scorer
+    engine = importlib.import_module("mri_match.engine.propose")
+    from mri_match.engine.criteria import Scorer
 
     trainees, mentors = make_cohort(120, 50, seed=5)
     sc = Scorer(trainees, mentors, MatchSettings())

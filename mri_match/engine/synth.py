@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .profiles import CAREER_STAGES, MENTORING_NEEDS, MentorProfile, TraineeProfile, topics
+from .inputs import CAREER_STAGES, MENTORING_NEEDS, MentorInput, TraineeInput, topics
 
 #: Field vocabulary per topic code: phrases a trainee or mentor in that field would write.
 FIELD_PHRASES: dict[str, tuple[str, ...]] = {
@@ -437,7 +437,7 @@ def _topic_sets(rng, n, weights, codes, areas, n_min, n_max):
 
 def make_cohort(
     n_trainees: int, n_mentors: int, seed: int = 0, skew: float = 1.1
-) -> tuple[list[TraineeProfile], list[MentorProfile]]:
+) -> tuple[list[TraineeInput], list[MentorInput]]:
     """A synthetic cycle. ``skew`` is the Zipf exponent of trainee demand over topics."""
     rng = np.random.default_rng(seed)
     vocab = topics()
@@ -475,7 +475,7 @@ def make_cohort(
             frozenset(b for b in _BACKGROUND if rng.random() < 0.15) if rng.random() < 0.7 else None
         )
         mentors.append(
-            MentorProfile(
+            MentorInput(
                 id=100_000 + j,
                 name=f"Mentor {j}",
                 email=f"mentor{j}@example.org",
@@ -523,7 +523,7 @@ def make_cohort(
         if rng.random() < 0.02:
             conflicts = (mentors[int(rng.integers(n_mentors))].email,)
         trainees.append(
-            TraineeProfile(
+            TraineeInput(
                 id=i + 1,
                 name=f"Trainee {i}",
                 email=f"trainee{i}@example.edu",

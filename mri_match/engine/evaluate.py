@@ -1,7 +1,7 @@
 """Offline evaluation of the text model: does a statement written for a known mentor's field rank
 that mentor near the top?
 
-Run ``python -m mri_match.matching.evaluate``. Two sets:
+Run ``python -m mri_match.engine.evaluate``. Two sets:
 
 * ``hand-written``: :mod:`.eval_data`, 28 mentors and 56 trainee statements written in other
   words than their mentor's (abbreviations, lay and British spellings); also with 500 synthetic

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from mri_match.matching import text_similarity
-from mri_match.matching.text import TextModel, expand, load_lexicon
+from mri_match.engine import text_similarity
+from mri_match.engine.text import TextModel, expand, load_lexicon
 
 
 def test_lexicon_covers_the_field_abbreviations():
@@ -93,7 +93,7 @@ def test_prefix_tree_patterns_expand_exactly_like_a_plain_alternation():
     import random
     import re
 
-    from mri_match.matching.text import _compile, load_lexicon
+    from mri_match.engine.text import _compile, load_lexicon
 
     lex = load_lexicon()
     rng = random.Random(7)

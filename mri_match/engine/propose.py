@@ -33,7 +33,7 @@ from threadpoolctl import ThreadpoolController
 
 from .assign import _max_flow, solve_candidates
 from .criteria import BLOCK_ERROR, RULE_TEXT, Scorer
-from .profiles import MODEL_VERSION, MatchSettings, MentorProfile, TraineeProfile
+from .inputs import MODEL_VERSION, MatchSettings, MentorInput, TraineeInput
 
 #: Up to this many trainee x mentor pairs, every eligible pair is a candidate.
 DENSE_LIMIT = 100_000
@@ -986,8 +986,8 @@ class _Engine:
 
 
 def propose(
-    trainees: list[TraineeProfile],
-    mentors: list[MentorProfile],
+    trainees: list[TraineeInput],
+    mentors: list[MentorInput],
     settings: MatchSettings | None = None,
     *,
     k: int = K_CANDIDATES,

@@ -1,7 +1,7 @@
-"""Benchmark: ``python -m mri_match.matching.bench [--sizes small|medium|all|TxM,...]``.
+"""Benchmark: ``python -m mri_match.engine.bench [--sizes small|medium|all|TxM,...]``.
 
 For each size, a synthetic cohort with skewed demand (see :mod:`.synth`) is built, then
-:func:`~mri_match.matching.propose.propose`'s stages are run and timed one by one:
+:func:`~mri_match.engine.propose.propose`'s stages are run and timed one by one:
 
 * vectorise: TF-IDF fit (with the lexicon) and encoding of every criterion and rule;
 * candidates: blocks of trainees scored against all mentors, top-k kept, exact rescoring;
@@ -97,7 +97,7 @@ def _baseline(eng) -> tuple[int, float] | None:
 def run_one(
     n_t: int, n_m: int, seed: int, k: int, baseline_max: int, objective: str = "total"
 ) -> dict:
-    from .profiles import MatchSettings
+    from .inputs import MatchSettings
     from .propose import DENSE_LIMIT, _Engine, _report, cyclic_gc_paused
     from .synth import make_cohort
 
@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> None:
     ]
     results = []
     for n_t, n_m in sizes:
-        cmd = [sys.executable, "-m", "mri_match.matching.bench", "--one", f"{n_t}x{n_m}"]
+        cmd = [sys.executable, "-m", "mri_match.engine.bench", "--one", f"{n_t}x{n_m}"]
         cmd += ["--seed", str(args.seed), "--k", str(args.k)]
         cmd += ["--baseline-max", str(args.baseline_max), "--objective", args.objective]
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=True)

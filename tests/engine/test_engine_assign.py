@@ -9,7 +9,7 @@ import pytest
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from mri_match.matching import assign, solve
+from mri_match.engine import assign, solve
 
 
 def _milp(scores, cap, allowed, objective):
@@ -234,7 +234,7 @@ def test_solve_reports_certificate_and_prices():
 def test_certificate_distances_equal_networkx_and_find_negative_cycles():
     """The duals are shortest distances over a graph with negative edges: the frontier
     Bellman-Ford must give networkx's distances, and report a reachable negative cycle."""
-    from mri_match.matching.assign import _shortest_distances
+    from mri_match.engine.assign import _shortest_distances
 
     rng = np.random.default_rng(11)
     for _ in range(40):
@@ -264,7 +264,7 @@ def test_warm_solve_near_the_old_prices_equals_a_cold_solve(near):
     """Pricing's later rounds solve first on the pairs near the earlier prices: whether those
     suffice (the certificate proves it) or not (it solves again on all), the answer is the
     cold solve's."""
-    from mri_match.matching.assign import solve_candidates
+    from mri_match.engine.assign import solve_candidates
 
     rng = np.random.default_rng(17)
     missed = spared = 0

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from mri_match.matching import evaluate
+from mri_match.engine import evaluate
 
 
 def test_recall_at_k_counts_ties_by_index():
