@@ -53,6 +53,7 @@ def people(factory):
         mentor=mentor,
         role="research",
         confirmed_by_id=admin.id,
+        status="active",
     )
     db.session.add(match)
     db.session.flush()

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import (
+    LIVE_MATCH_STATES,
     Application,
     Match,
     MentorOffer,
@@ -42,13 +43,14 @@ class Pairing:
 
 
 def active_match_counts(cycle_id: int, mentor_ids=None) -> dict[int, int]:
-    """Active matches per mentor in a cycle, all roles together (capacity is per cycle).
+    """Live (offered or active) matches per mentor in a cycle, all roles together (capacity is
+    per cycle, and an offer holds its place).
 
     ``mentor_ids`` limits the answer to those mentors (a page of proposals needs only its own).
     """
     stmt = (
         db.select(Match.mentor_id, func.count(Match.id))
-        .where(Match.cycle_id == cycle_id, Match.status == "active")
+        .where(Match.cycle_id == cycle_id, Match.status.in_(LIVE_MATCH_STATES))
         .group_by(Match.mentor_id)
     )
     if mentor_ids is not None:
@@ -93,7 +95,9 @@ def _lock_offer(cycle_id: int, mentor_id: int) -> MentorOffer | None:
 def _active_match(application_id: int, role: str) -> Match | None:
     return db.session.scalar(
         db.select(Match).where(
-            Match.application_id == application_id, Match.role == role, Match.status == "active"
+            Match.application_id == application_id,
+            Match.role == role,
+            Match.status.in_(LIVE_MATCH_STATES),
         )
     )
 
@@ -113,7 +117,9 @@ def create_match(pairing: Pairing, *, actor, proposal: Proposal | None = None) -
         )
     used = db.session.scalar(
         db.select(func.count(Match.id)).where(
-            Match.cycle_id == cycle_id, Match.mentor_id == mentor.id, Match.status == "active"
+            Match.cycle_id == cycle_id,
+            Match.mentor_id == mentor.id,
+            Match.status.in_(LIVE_MATCH_STATES),
         )
     )
     if used >= offer.capacity:
@@ -134,6 +140,8 @@ def create_match(pairing: Pairing, *, actor, proposal: Proposal | None = None) -
         model_version=pairing.model_version,
         proposal_id=proposal.id if proposal else None,
         confirmed_by_id=actor.id,
+        status="active",
+        accepted_at=utcnow(),
     )
     db.session.add(match)
     try:

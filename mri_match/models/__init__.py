@@ -12,6 +12,8 @@ from .identity import (
     self_identifications_for,
 )
 from .matching import (
+    LIVE_MATCH_STATES,
+    MATCH_STATES,
     PROPOSAL_REVIEW_ORDER,
     Match,
     MatchRun,
@@ -20,6 +22,8 @@ from .matching import (
     RematchRequest,
     UnmatchedOutcome,
 )
+from .mentorship import CHECKIN_RATINGS, MEETING_FORMATS, CheckIn, Meeting
+from .notifications import SentReminder
 from .profiles import (
     APPLICATION_STATES,
     Application,
@@ -33,6 +37,13 @@ from .program import CYCLE_ACTIONS, CYCLE_STATES, Cycle
 from .types import utcnow
 
 __all__ = [
+    "CHECKIN_RATINGS",
+    "LIVE_MATCH_STATES",
+    "MATCH_STATES",
+    "MEETING_FORMATS",
+    "CheckIn",
+    "Meeting",
+    "SentReminder",
     "PROPOSAL_REVIEW_ORDER",
     "APPLICATION_STATES",
     "CYCLE_ACTIONS",

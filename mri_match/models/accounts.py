@@ -37,6 +37,8 @@ class User(UserMixin, db.Model):
     # Registration (issue 5): None until the person proves the mailbox by following the
     # confirmation link, a reset link or an invitation. Unconfirmed accounts cannot log in.
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Reminders one at a time (False) or gathered into one daily digest (True).
+    email_digest: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"

@@ -12,7 +12,17 @@ from .types import UTCDateTime, utcnow
 RUN_TRANSITIONS = {"running": {"done", "failed"}, "done": set(), "failed": set()}
 # A proposal is decided once; "swapped" marks the original when an admin picks another mentor.
 PROPOSAL_TRANSITIONS = {"open": {"confirmed", "rejected", "swapped"}}
-MATCH_TRANSITIONS = {"active": {"ended"}, "ended": set()}
+# A confirmed match is *offered* to the mentor, who accepts (*active*) or declines; an offer
+# nobody answers *expires*. Ending (an admin, a withdrawal, a deleted account) closes either.
+MATCH_STATES = ("offered", "active", "declined", "expired", "ended")
+LIVE_MATCH_STATES = ("offered", "active")  # these hold a mentor's place
+MATCH_TRANSITIONS = {
+    "offered": {"active", "declined", "expired", "ended"},
+    "active": {"ended"},
+    "declined": set(),
+    "expired": set(),
+    "ended": set(),
+}
 REMATCH_TRANSITIONS = {"open": {"resolved", "declined"}}
 OUTCOME_KINDS = ("widen", "recruit", "closed")
 
@@ -95,20 +105,20 @@ Index("ix_proposal_run_review_order", Proposal.run_id, *PROPOSAL_REVIEW_ORDER)
 
 
 class Match(db.Model):
-    """A confirmed pairing, seen by both people.
+    """A confirmed pairing: offered to the mentor, then active once they accept.
 
-    The partial unique index lets a trainee hold one active match per role, whatever races
-    between admins; capacity is re-checked under a lock when confirming (see matching service).
+    The partial unique index lets a trainee hold one live (offered or active) match per role,
+    whatever races between admins; capacity is re-checked under a lock when confirming.
     """
 
     __table_args__ = (
         Index(
-            "uq_match_active_application_role",
+            "uq_match_live_application_role",
             "application_id",
             "role",
             unique=True,
-            sqlite_where=db.text("status = 'active'"),
-            postgresql_where=db.text("status = 'active'"),
+            sqlite_where=db.text("status IN ('offered', 'active')"),
+            postgresql_where=db.text("status IN ('offered', 'active')"),
         ),
     )
 
@@ -121,13 +131,19 @@ class Match(db.Model):
         ForeignKey("mentor_profile.id", ondelete="CASCADE"), index=True
     )
     role: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[str] = mapped_column(String(16), default="offered")
     score: Mapped[float | None] = mapped_column(Float)
     explanation: Mapped[dict] = mapped_column(JSON, default=dict)
     model_version: Mapped[str | None] = mapped_column(String(120))
     proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id", ondelete="SET NULL"))
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The mentor answers by then, or the offer expires (None: no answer needed).
+    respond_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A first meeting the mentor proposes on accepting; the introduction email invites to it.
+    first_meeting_proposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the match left the live states, and why (a decline's reason, an expiry, an end).
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_reason: Mapped[str | None] = mapped_column(Text)
 
@@ -139,10 +155,23 @@ class Match(db.Model):
     def percent(self) -> int | None:
         return None if self.score is None else round(self.score * 100)
 
-    def end(self, *, actor, reason: str) -> None:
-        transition(self, "ended", MATCH_TRANSITIONS, actor=actor, reason=reason)
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_MATCH_STATES
+
+    def accept(self, *, actor, first_meeting_at: datetime | None = None) -> None:
+        transition(self, "active", MATCH_TRANSITIONS, actor=actor)
+        self.accepted_at = utcnow()
+        self.first_meeting_proposed_at = first_meeting_at
+
+    def close(self, status: str, *, actor, reason: str) -> None:
+        """Leave the live states: declined, expired or ended."""
+        transition(self, status, MATCH_TRANSITIONS, actor=actor, reason=reason)
         self.ended_at = utcnow()
         self.end_reason = reason
+
+    def end(self, *, actor, reason: str) -> None:
+        self.close("ended", actor=actor, reason=reason)
 
 
 class PairRule(db.Model):

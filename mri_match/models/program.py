@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -38,6 +38,17 @@ class Cycle(db.Model):
     # When the cycle was marked completed: the retention period for its data counts from here.
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # After the match. A confirmed match waits for the mentor's acceptance (ASH releases a
+    # mentor's contact details only with their approval) unless the cycle turns that off.
+    mentor_acceptance_required: Mapped[bool] = mapped_column(default=True, server_default=true())
+    offer_response_days: Mapped[int] = mapped_column(default=7, server_default="7")
+    first_meeting_days: Mapped[int] = mapped_column(default=21, server_default="21")
+    research_cadence_days: Mapped[int] = mapped_column(default=28, server_default="28")
+    career_cadence_days: Mapped[int] = mapped_column(default=56, server_default="56")
+    # A pair is quiet once no meeting was held for its cadence plus this many days.
+    meeting_grace_days: Mapped[int] = mapped_column(default=14, server_default="14")
+    checkin_interval_days: Mapped[int] = mapped_column(default=60, server_default="60")
+
     def __repr__(self) -> str:
         return f"<Cycle {self.slug} {self.status}>"
 
@@ -55,6 +66,10 @@ class Cycle(db.Model):
         transition(self, state, CYCLE_TRANSITIONS, actor=actor, reason=reason)
         if state == "completed":
             self.completed_at = utcnow()
+
+    def cadence_days(self, role: str) -> int:
+        """How often a pair in ``role`` is expected to meet."""
+        return self.research_cadence_days if role == "research" else self.career_cadence_days
 
     @classmethod
     def visible_to_people(cls):
