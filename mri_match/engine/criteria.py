@@ -695,6 +695,9 @@ class Scorer:
             out = []
             for i, j in pairs:
                 a, b = self.t_offset[i], self.m_offset[j]
+                if a is None:  # the criterion does not apply: this sentence is not shown
+                    out.append(_NOT_APPLIED[c])
+                    continue
                 if b is None:
                     out.append("mentor's time zone unknown (neutral)")
                     continue

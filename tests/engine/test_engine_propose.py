@@ -235,6 +235,28 @@ def test_explanation_adds_up_and_respects_consent():
     assert "1 of the trainee's 1 topics" in crit["topics"]["detail"]
 
 
+@pytest.mark.parametrize(
+    "trainee_zone, mentor_zone, detail",
+    [
+        ("", "America/New_York", "trainee's time zone unknown"),
+        ("", "", "trainee's time zone unknown"),
+        ("America/New_York", "", "mentor's time zone unknown (neutral)"),
+        ("Not/AZone", "Europe/London", "trainee's time zone unknown"),
+    ],
+)
+def test_a_missing_time_zone_on_either_side_is_explained_not_fatal(
+    trainee_zone, mentor_zone, detail
+):
+    res = one([T(1, timezone=trainee_zone)], [M(1, timezone=mentor_zone)])[1]
+    assert res.mentor_id == 101
+    crit = {c["criterion"]: c for c in res.explanation["criteria"]}["timezone"]
+    assert crit["applies"] == bool(trainee_zone == "America/New_York")
+    assert crit["detail"] == detail
+    assert sum(c["points"] for c in res.explanation["criteria"]) == pytest.approx(
+        res.score, abs=1e-3
+    )
+
+
 def test_alternatives_are_the_next_best_mentors():
     trainees = [T(1, statement="AML venetoclax FLT3")]
     mentors = [M(j, statement=s) for j, s in enumerate(["AML", "AML venetoclax", "x", "FLT3"] * 2)]
