@@ -74,7 +74,7 @@ def _baseline(eng) -> tuple[int, float] | None:
     """Dense exact baseline on the full matrix: (matched, total exact score)."""
     from scipy.optimize import linear_sum_assignment
 
-    from .criteria import BLOCK_ERROR
+    from .scorer import BLOCK_ERROR
 
     sc, cap = eng.sc, eng.cap
     rows = eng.active

@@ -32,8 +32,10 @@ import scipy.sparse as sp
 from threadpoolctl import ThreadpoolController
 
 from .assign import _max_flow, solve_candidates
-from .criteria import BLOCK_ERROR, RULE_TEXT, Scorer
+from .explanations import explain_pairs
 from .inputs import MODEL_VERSION, MatchSettings, MentorInput, TraineeInput
+from .rules import RULE_TEXT
+from .scorer import BLOCK_ERROR, Scorer
 
 #: Up to this many trainee x mentor pairs, every eligible pair is a candidate.
 DENSE_LIMIT = 100_000
@@ -1043,7 +1045,7 @@ def _report(eng: _Engine, explain: bool) -> MatchResult:
     load = np.bincount(mentor[matched], minlength=n_m)
     full = load >= sc.m_capacity
 
-    explanations = sc.explain_many(matched, mentor[matched]) if explain else {}
+    explanations = explain_pairs(sc, matched, mentor[matched]) if explain else {}
     mentor_ids = [m.id for m in sc.mentors]
     results = [
         TraineeResult(

@@ -315,7 +315,7 @@ def test_fair_objective_raises_the_minimum():
 
 def test_block_scores_agree_with_exact_pair_scores_and_rules():
     """Pricing relies on block scores being within BLOCK_ERROR of the exact scores."""
-    from mri_match.engine.criteria import BLOCK_ERROR, Scorer
+    from mri_match.engine.scorer import BLOCK_ERROR, Scorer
 
     trainees, mentors = make_cohort(120, 50, seed=2)
     settings = MatchSettings(
@@ -463,7 +463,7 @@ def test_best_packed_keeps_each_rows_best_without_sorting_rows(size):
 
 
 def test_text_order_groups_trainees_by_their_costliest_term():
-    from mri_match.engine.criteria import Scorer
+    from mri_match.engine.scorer import Scorer
 
     trainees, mentors = make_cohort(300, 80, seed=8)
     trainees[5] = dataclasses.replace(trainees[5], statement="")
@@ -485,7 +485,7 @@ def test_text_order_groups_trainees_by_their_costliest_term():
 def test_block_and_rules_for_some_mentors_equal_those_columns_of_the_full_block(policy):
     """Pricing rescores a trainee against only the mentors whose price leaves room: the scores
     and the rules for a subset of mentors must be those columns of the full block."""
-    from mri_match.engine.criteria import Scorer
+    from mri_match.engine.scorer import Scorer
 
     trainees, mentors = make_cohort(80, 40, seed=7)
     trainees[0] = dataclasses.replace(trainees[0], preferred_mentor_ids=(mentors[3].id,))
@@ -603,7 +603,8 @@ def test_row_tops_are_each_rows_k_largest_above_the_threshold(k):
 def test_pair_set_criteria_from_packed_bits_equal_the_multi_hot_overlap():
     """Shared topics, needs, languages and background of explicit pairs are counted on
     bit-packed sets: exactly the overlap of the multi-hot rows over the trainee's count."""
-    from mri_match.engine.criteria import CRITERION_NAMES, Scorer
+    from mri_match.engine.inputs import CRITERION_NAMES
+    from mri_match.engine.scorer import Scorer
 
     trainees, mentors = make_cohort(400, 150, seed=8)
     sc = Scorer(trainees, mentors, MatchSettings())
@@ -620,7 +621,7 @@ def test_pair_set_criteria_from_packed_bits_equal_the_multi_hot_overlap():
 
 def test_exact_scores_in_many_chunks_equal_one_pass(monkeypatch):
     engine = importlib.import_module("mri_match.engine.propose")
-    from mri_match.engine.criteria import Scorer
+    from mri_match.engine.scorer import Scorer
 
     trainees, mentors = make_cohort(120, 50, seed=5)
     sc = Scorer(trainees, mentors, MatchSettings())
