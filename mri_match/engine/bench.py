@@ -98,7 +98,9 @@ def run_one(
     n_t: int, n_m: int, seed: int, k: int, baseline_max: int, objective: str = "total"
 ) -> dict:
     from .inputs import MatchSettings
-    from .propose import DENSE_LIMIT, _Engine, _report, cyclic_gc_paused
+    from .propose import DENSE_LIMIT, cyclic_gc_paused
+    from .report import build_report
+    from .rounds import Engine
     from .synth import make_cohort
 
     t0 = time.perf_counter()
@@ -127,10 +129,10 @@ def run_one(
 
     t_run = time.perf_counter()
     with cyclic_gc_paused():  # as propose() runs
-        eng = stage("vectorise", lambda: _Engine(trainees, mentors, settings, k, DENSE_LIMIT))
+        eng = stage("vectorise", lambda: Engine(trainees, mentors, settings, k, DENSE_LIMIT))
         stage("candidates", eng.candidates)
         stage("assign+pricing", eng.assign)
-        result = stage("report", lambda: _report(eng, True))
+        result = stage("report", lambda: build_report(eng, True))
     total = time.perf_counter() - t_run
     run_mb = (rss.overall - start) / 2**20
     rss.stop()

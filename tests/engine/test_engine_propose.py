@@ -1,7 +1,6 @@
 """propose(): every hard constraint, every diagnosis, explanations, and the sparse path."""
 
 import dataclasses
-import importlib
 
 import numpy as np
 import pytest
@@ -14,8 +13,12 @@ from mri_match.engine import (
     MatchSettings,
     MentorInput,
     TraineeInput,
+    candidates,
+    kernels,
+    parallel,
     propose,
 )
+from mri_match.engine import reserve as reserve_module
 from mri_match.engine.synth import make_cohort
 
 
@@ -270,13 +273,14 @@ def test_alternatives_are_the_next_best_mentors():
 @pytest.mark.parametrize("objective", ["total", "fair"])
 @pytest.mark.parametrize("scores", ["cached", "rescored", "reserve"])
 def test_sparse_path_with_pricing_equals_all_pairs(objective, scores, monkeypatch):
-    engine = importlib.import_module("mri_match.engine.propose")  # the module, not the function
     if scores != "cached":  # no score cache; many small blocks spread over two threads
-        monkeypatch.setattr(engine, "SCORE_CACHE_BYTES", 0)
-        monkeypatch.setattr(engine, "_BLOCK_ELEMENTS", 110 * 16)
-        monkeypatch.setattr(engine, "WORKERS", 2)
+        monkeypatch.setattr(candidates, "SCORE_CACHE_BYTES", 0)
+        monkeypatch.setattr(parallel, "BLOCK_ELEMENTS", 110 * 16)
+        monkeypatch.setattr(parallel, "WORKERS", 2)
         # "reserve": each trainee keeps its 20 best pairs of the 110 (3 bytes a pair)
-        monkeypatch.setattr(engine, "RESERVE_BYTES", 299 * 3 * 20 if scores == "reserve" else 0)
+        monkeypatch.setattr(
+            reserve_module, "RESERVE_BYTES", 299 * 3 * 20 if scores == "reserve" else 0
+        )
     trainees, mentors = make_cohort(300, 110, seed=4)
     settings = MatchSettings(
         objective=objective,
@@ -340,9 +344,8 @@ def test_sparse_path_with_one_candidate_per_trainee_equals_all_pairs(seed, reser
     """One candidate per trainee and one addition per row per round: pricing does nearly all
     the work, over many rounds, and must still end at the optimum (with pricing rescoring
     every trainee, or first looking at a reserve of each trainee's 8 best pairs)."""
-    engine = importlib.import_module("mri_match.engine.propose")
-    monkeypatch.setattr(engine, "SCORE_CACHE_BYTES", 0)
-    monkeypatch.setattr(engine, "RESERVE_BYTES", 300 * 3 * reserve)
+    monkeypatch.setattr(candidates, "SCORE_CACHE_BYTES", 0)
+    monkeypatch.setattr(reserve_module, "RESERVE_BYTES", 300 * 3 * reserve)
     trainees, mentors = make_cohort(300, 110, seed=seed)
     settings = MatchSettings(alternatives=0)
     dense = propose(trainees, mentors, settings)
@@ -353,14 +356,13 @@ def test_sparse_path_with_one_candidate_per_trainee_equals_all_pairs(seed, reser
 
 
 def test_column_tops_keep_each_mentors_best_trainees_with_ties_to_the_lower_row():
-    engine = importlib.import_module("mri_match.engine.propose")
     rng = np.random.default_rng(3)
     n_t, n_m, keep = 300, 40, 4
     s = rng.integers(0, 5, size=(n_t, n_m)).astype(np.float32)  # few values: many ties
     s[rng.random(s.shape) < 0.3] = -np.inf
     s[:, 0] = -np.inf  # a mentor nobody can take
     s[:2, 1], s[2:, 1] = 3.0, -np.inf  # one with fewer eligible trainees than kept places
-    tops = engine._ColumnTops(n_m, keep)
+    tops = kernels.ColumnTops(n_m, keep)
     order = rng.permutation(n_t)  # blocks come in any order of trainees (text order)
     for start in range(0, n_t, 37):
         rows = order[start : start + 37]
@@ -390,7 +392,6 @@ def _assert_best_kept(s_row, kept_cols, bound, size, least):
 
 
 def test_reserve_keeps_each_rows_best_pairs_with_scores_rounded_up():
-    engine = importlib.import_module("mri_match.engine.propose")
     rng = np.random.default_rng(5)
     s = rng.random((40, 90)).astype(np.float32)
     s[rng.random(s.shape) < 0.2] = -np.inf
@@ -398,7 +399,7 @@ def test_reserve_keeps_each_rows_best_pairs_with_scores_rounded_up():
     s[4, :] = 0.5  # all equal
     s[5, 10:] = -np.inf  # fewer eligible than kept places
     s[6] = np.round(s[6] * 4) / 4  # few distinct values: ties at the cut
-    reserve = engine._Reserve(40, 90, 30)
+    reserve = reserve_module.Reserve(40, 90, 30)
     top_cols, top_vals = reserve.keep(s, np.arange(40), 4)
     kept = reserve.scores(np.arange(40))
     for i in range(40):
@@ -423,7 +424,6 @@ def test_best_packed_keeps_each_rows_best_without_sorting_rows(size):
     """The sampled cut must not lose a row's best entries: rows where the sample misleads
     (best values on the columns it skips, on the columns it reads, wide ties) are cut again,
     and the best ``least`` are always there for the candidates."""
-    engine = importlib.import_module("mri_match.engine.propose")
     rng = np.random.default_rng(size)
     n = 4_000
     least = min(size, 11)
@@ -441,7 +441,7 @@ def test_best_packed_keeps_each_rows_best_without_sorting_rows(size):
     s[7, :] = -np.inf
     s[7, 5 * stride : 5 * stride + 3] = 0.9  # a few eligible, all off the sample ...
     s[7, ::stride] = -np.inf  # ... which sees none
-    val, col, bound = engine._best_packed(s, size, least)
+    val, col, bound = reserve_module.best_packed(s, size, least)
     assert val.shape == col.shape == (12, size)
     for i in range(s.shape[0]):
         finite = np.isfinite(val[i])
@@ -452,7 +452,7 @@ def test_best_packed_keeps_each_rows_best_without_sorting_rows(size):
         _assert_best_kept(s[i], col[i][:count], bound[i], size, least)
     assert (bound[2] == 0.25) and sorted(col[2].tolist()) == list(range(size))  # lower columns
     top = np.partition(val, size - least, axis=1)[:, size - least]
-    cols, vals = engine._take_best(val, col, top, least)
+    cols, vals = kernels.take_best(val, col, top, least)
     for i in range(s.shape[0]):
         order = np.sort(s[i])[::-1][:least]
         assert np.array_equal(np.sort(vals[i])[::-1], order), i
@@ -526,10 +526,10 @@ def test_block_and_rules_for_some_mentors_equal_those_columns_of_the_full_block(
 def test_pricing_from_a_small_reserve_ends_at_the_optimum_under_every_rule(rules, monkeypatch):
     """The reserve's rounding, its partial rows and the rescoring beyond it, with hard rules
     that leave some trainees few or no mentors: the same answer as all pairs."""
-    engine = importlib.import_module("mri_match.engine.propose")
-    monkeypatch.setattr(engine, "SCORE_CACHE_BYTES", 0)
-    monkeypatch.setattr(engine, "RESERVE_BYTES", 300 * 3 * 12)  # 12 of 110 mentors a trainee
-    monkeypatch.setattr(engine, "_BLOCK_ELEMENTS", 110 * 32)
+    monkeypatch.setattr(candidates, "SCORE_CACHE_BYTES", 0)
+    # 12 of 110 mentors a trainee
+    monkeypatch.setattr(reserve_module, "RESERVE_BYTES", 300 * 3 * 12)
+    monkeypatch.setattr(parallel, "BLOCK_ELEMENTS", 110 * 32)
     for seed in (11, 12):
         trainees, mentors = make_cohort(300, 110, seed=seed)
         settings = MatchSettings(alternatives=0, **rules)
@@ -543,14 +543,13 @@ def test_pricing_from_a_small_reserve_ends_at_the_optimum_under_every_rule(rules
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_mask_out_sets_minus_infinity_where_not_ok_and_leaves_the_rest(dtype):
-    engine = importlib.import_module("mri_match.engine.propose")
     rng = np.random.default_rng(9)
     a = (rng.random((7, 300)) * 4 - 2).astype(dtype)  # negative and positive values
     a[0, :5] = [0.0, -0.0, np.inf, -np.inf, 1e-30]
     ok = rng.random(a.shape) < 0.7
     ok[0, :5] = True
     want = np.where(ok, a, -np.inf).astype(dtype)
-    engine._mask_out(a, ok)
+    kernels.mask_out(a, ok)
     assert a.dtype == dtype
     assert np.array_equal(a, want)
     assert np.signbit(a[0, 1])  # bits kept exactly where ok (-0.0 stays -0.0)
@@ -558,8 +557,7 @@ def test_mask_out_sets_minus_infinity_where_not_ok_and_leaves_the_rest(dtype):
 
 @pytest.mark.parametrize("ahead", [None, 1, 3])
 def test_map_blocks_yields_every_result_in_order_and_runs_at_most_ahead(ahead, monkeypatch):
-    engine = importlib.import_module("mri_match.engine.propose")
-    monkeypatch.setattr(engine, "WORKERS", 2)
+    monkeypatch.setattr(parallel, "WORKERS", 2)
     started: list[int] = []
 
     def fn(block):
@@ -567,7 +565,7 @@ def test_map_blocks_yields_every_result_in_order_and_runs_at_most_ahead(ahead, m
         return block * block
 
     out = []
-    for value in engine._map_blocks(fn, range(20), ahead=ahead):
+    for value in parallel.map_blocks(fn, range(20), ahead=ahead):
         out.append(value)
         if ahead is not None:  # never more than `ahead` blocks beyond the one consumed
             assert len(started) <= len(out) + ahead
@@ -578,7 +576,6 @@ def test_map_blocks_yields_every_result_in_order_and_runs_at_most_ahead(ahead, m
 def test_row_tops_are_each_rows_k_largest_above_the_threshold(k):
     """Against a sort of every row: rows with no, few and many entries above the threshold,
     ties (the lower column first) and -inf, wide enough for the sampled cut to be used."""
-    engine = importlib.import_module("mri_match.engine.propose")
     rng = np.random.default_rng(k)
     a = rng.integers(-20, 40, size=(60, 32 * k * 5)).astype(np.float64) / 4  # many ties
     a[rng.random(a.shape) < 0.6] = -np.inf
@@ -588,7 +585,7 @@ def test_row_tops_are_each_rows_k_largest_above_the_threshold(k):
     a[2, : k + 3] = 5.0  # ties at the top
     a[3, :] = -np.inf
     a[3, -k:] = 1.0  # exactly k, at the end (none of them in the sample)
-    r, c = engine._row_tops(a, k, -0.5)
+    r, c = kernels.row_tops(a, k, -0.5)
     got: dict[int, list[int]] = {}
     for i, j in zip(r.tolist(), c.tolist(), strict=True):
         got.setdefault(i, []).append(j)
@@ -620,13 +617,12 @@ def test_pair_set_criteria_from_packed_bits_equal_the_multi_hot_overlap():
 
 
 def test_exact_scores_in_many_chunks_equal_one_pass(monkeypatch):
-    engine = importlib.import_module("mri_match.engine.propose")
     from mri_match.engine.scorer import Scorer
 
     trainees, mentors = make_cohort(120, 50, seed=5)
     sc = Scorer(trainees, mentors, MatchSettings())
     rng = np.random.default_rng(5)
     rows, cols = rng.integers(0, 120, 1001), rng.integers(0, 50, 1001)
-    monkeypatch.setattr(engine, "WORKERS", 2)
-    monkeypatch.setattr(engine, "_EXACT_CHUNK", 64)  # 16 chunks, the last one shorter
-    assert np.array_equal(engine._exact_scores(sc, rows, cols), sc.pairs(rows, cols).score)
+    monkeypatch.setattr(parallel, "WORKERS", 2)
+    monkeypatch.setattr(parallel, "EXACT_CHUNK", 64)  # 16 chunks, the last one shorter
+    assert np.array_equal(parallel.exact_scores(sc, rows, cols), sc.pairs(rows, cols).score)
