@@ -29,9 +29,11 @@ run: db
 	$(FLASK) demo-logins
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# mypy checks the matching engine (mri_match/engine; configured in pyproject.toml).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # bandit fails on any medium or high finding (low ones are reviewed, not blocking; a `# nosec`
 # needs its reason on the same line). pip-audit fails on a known vulnerability that is not

@@ -317,6 +317,11 @@ def _near_old_prices(n_t, rows, cols, w, cap, warm, slack) -> np.ndarray:
     return u[rows] + v[cols] - w <= round(slack)
 
 
+#: A state of the tie-break's exchange search: ("m", mentor, flag), ("t", trainee, flag), or
+#: ("R", -1, 0) for the root.
+_State = tuple[str, int, int]
+
+
 def _tie_break(n_t, n_m, rows, cols, w, cap, mentor, u, v) -> np.ndarray:
     """Lexicographically smallest optimal assignment (unmatched counts as worst).
 
@@ -367,16 +372,16 @@ def _tie_break(n_t, n_m, rows, cols, w, cap, mentor, u, v) -> np.ndarray:
     u_l = u.tolist()
     v_l = v.tolist()
 
-    def search(i: int, start: int, m0: int, dead: set) -> list[tuple[int, int]] | None:
+    def search(i: int, start: int, m0: int, dead: set[_State]) -> list[tuple[int, int]] | None:
         r_closes = m0 < 0 or v_l[m0] == 0
-        first = ("m", start, 0)
-        parent: dict[tuple, tuple | None] = {first: None}
+        first: _State = ("m", start, 0)
+        parent: dict[_State, _State | None] = {first: None}
         queue = deque([first])
-        found = None
+        found: _State | None = None
         while queue and found is None:
             state = queue.popleft()
             kind, x, flag = state
-            nxt: list[tuple] = []
+            nxt: list[_State] = []
             if kind == "m":
                 if x == m0:
                     found = state
@@ -403,13 +408,14 @@ def _tie_break(n_t, n_m, rows, cols, w, cap, mentor, u, v) -> np.ndarray:
             return None
         moves = [(i, start)]
         node = found
-        while parent[node] is not None:
-            prev = parent[node]
+        prev = parent[node]
+        while prev is not None:
             if prev[0] == "t" and node[0] == "m":
                 moves.append((prev[1], node[1]))
             elif prev[0] == "t" and node[0] == "R":
                 moves.append((prev[1], -1))
             node = prev
+            prev = parent[node]
         return moves
 
     r_unmatched = sorted({a for a in adj if ment[a] < 0})
@@ -417,7 +423,7 @@ def _tie_break(n_t, n_m, rows, cols, w, cap, mentor, u, v) -> np.ndarray:
     for i in sorted(adj):
         m0 = ment[i]
         options = sorted({b for b in adj[i] if b != m0 and (m0 < 0 or b < m0)})
-        dead: set = set()
+        dead: set[_State] = set()
         for b in options:
             if ("m", b, 0) in dead:
                 continue
@@ -510,7 +516,7 @@ def solve_candidates(
     timings["max_flow"] = time.perf_counter() - t0
 
     threshold = None
-    if objective == "fair" and k_max > 0:
+    if k_max is not None and k_max > 0:  # the fair objective (k_max is None otherwise)
         t1 = time.perf_counter()
         levels = np.unique(q)
         lo, hi = 0, levels.size - 1  # levels[lo] always achieves k_max

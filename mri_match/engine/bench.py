@@ -70,7 +70,7 @@ class _RSS:
         self._t.join()
 
 
-def _baseline(eng) -> tuple[int, float] | None:
+def _baseline(eng) -> tuple[int, float]:
     """Dense exact baseline on the full matrix: (matched, total exact score)."""
     from scipy.optimize import linear_sum_assignment
 
@@ -197,6 +197,12 @@ def _table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _size(text: str) -> tuple[int, int]:
+    """ "10000x4000" as (trainees, mentors)."""
+    n_t, n_m = (int(x) for x in text.split("x"))
+    return n_t, n_m
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Benchmark the matching engine.")
     parser.add_argument("--sizes", default="medium", help="small, medium, all, or e.g. 100x60")
@@ -212,13 +218,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
-        n_t, n_m = (int(x) for x in args.one.split("x"))
+        n_t, n_m = _size(args.one)
         result = run_one(n_t, n_m, args.seed, args.k, int(args.baseline_max), args.objective)
         print(json.dumps(result))
         return
-    sizes = SIZES.get(args.sizes) or [
-        tuple(int(x) for x in s.split("x")) for s in args.sizes.split(",")
-    ]
+    sizes = SIZES.get(args.sizes) or [_size(s) for s in args.sizes.split(",")]
     results = []
     for n_t, n_m in sizes:
         cmd = [sys.executable, "-m", "mri_match.engine.bench", "--one", f"{n_t}x{n_m}"]

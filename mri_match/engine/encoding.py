@@ -142,7 +142,8 @@ class ProfileEncoding:
         topic_vocab = {t.code: k for k, t in enumerate(topics())}
         self.topic_labels = {t.code: t.label for t in topics()}
         need_vocab = {n: k for k, n in enumerate(MENTORING_NEEDS)}
-        langs = sorted({x for p in [*trainees, *mentors] for x in p.languages})
+        people: list[TraineeInput | MentorInput] = [*trainees, *mentors]
+        langs = sorted({x for p in people for x in p.languages})
         lang_vocab = {x: k for k, x in enumerate(langs)}
         t_bg = [consented_background(t.background) for t in trainees]
         m_bg = [consented_background(m.background) for m in mentors]
@@ -191,8 +192,12 @@ class ProfileEncoding:
         the key tables and which trainees the same institution counts for."""
         tables: dict[str, dict[str, int]] = {name: {} for name in GEO_LEVELS}
         n_t, n_m = self.n_t, self.n_m
-        t_geo = list(zip(*[_geo_keys(t) for t in self.trainees], strict=True)) if n_t else [[]] * 4
-        m_geo = list(zip(*[_geo_keys(m) for m in self.mentors], strict=True)) if n_m else [[]] * 4
+        t_geo: list[tuple[str, ...]] = [()] * 4  # per level, each trainee's key
+        m_geo: list[tuple[str, ...]] = [()] * 4
+        if n_t:
+            t_geo = list(zip(*[_geo_keys(t) for t in self.trainees], strict=True))
+        if n_m:
+            m_geo = list(zip(*[_geo_keys(m) for m in self.mentors], strict=True))
         self.geo_t = {}
         self.geo_m = {}
         for k, name in enumerate(GEO_LEVELS):

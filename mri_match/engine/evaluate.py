@@ -16,6 +16,7 @@ For each, recall@1 and recall@5 of the full model, and of the same TF-IDF withou
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 import numpy as np
 
@@ -54,7 +55,9 @@ def hand_written(lexicon: bool = True, distractors: int = 0) -> dict[int, float]
     return recall_at(sim, relevant)
 
 
-def synthetic(n_mentors: int = 300, n_queries: int = 300, seed: int = 0, lexicon: bool = True):
+def synthetic(
+    n_mentors: int = 300, n_queries: int = 300, seed: int = 0, lexicon: bool = True
+) -> dict[int, float]:
     _, mentors = make_cohort(0, n_mentors, seed=seed)
     rng = np.random.default_rng(seed + 1)
     targets = rng.integers(n_mentors, size=n_queries)
@@ -71,7 +74,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.parse_args(argv)
     print("| set | queries | model | recall@1 | recall@5 |")
     print("|---|---|---|---|---|")
-    sets = (
+    sets: tuple[tuple[str, Callable[..., dict[int, float]], dict[str, int], int], ...] = (
         ("hand-written, 28 mentors", hand_written, {}, len(QUERIES)),
         ("hand-written + 500 distractors", hand_written, {"distractors": 500}, len(QUERIES)),
         ("synthetic, 300 mentors", synthetic, {}, 300),

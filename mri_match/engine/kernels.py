@@ -36,10 +36,10 @@ def mask_out(a: np.ndarray, ok: np.ndarray) -> None:
     bits = a.view(np.int32 if a.dtype == np.float32 else np.int64)
     keep = ok.view(np.uint8).astype(bits.dtype)
     np.negative(keep, out=keep)  # all ones where ok, zero elsewhere
-    bits &= keep
+    np.bitwise_and(bits, keep, out=bits)
     np.invert(keep, out=keep)
     keep &= np.array([-np.inf], a.dtype).view(bits.dtype)[0]
-    bits |= keep
+    np.bitwise_or(bits, keep, out=bits)
 
 
 def best_first_per_row(rows: np.ndarray, margins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -81,7 +81,9 @@ class MatchResult:
 
     def pairs(self) -> list[tuple[int, int, float]]:
         return [
-            (r.trainee_id, r.mentor_id, r.score) for r in self.results if r.mentor_id is not None
+            (r.trainee_id, r.mentor_id, r.score)
+            for r in self.results
+            if r.mentor_id is not None and r.score is not None  # both set for a matched trainee
         ]
 
     def by_trainee(self) -> dict[int, TraineeResult]:
