@@ -1,34 +1,69 @@
 """The program's controlled vocabularies: codes stored in the database and their labels.
 
-The topic vocabulary is data the package ships (``data/topics.csv``); the short lists are the
-program's fixed categories, shared with the matching engine by their codes.
+The codes the matching engine compares (career stages, mentoring needs, mentor roles, meeting
+formats and the topic list in ``data/topics.csv``) are defined once, in
+:mod:`mri_match.engine.codes`; this module gives them their labels, as (code, label) choices for
+forms, import files and pages. A code without a label here, or a label for a code the engine
+does not have, stops the app at import. Languages and the self-identification answers are the
+app's own lists.
 """
 
-import csv
-from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 
-CAREER_STAGES = [
-    ("undergraduate", "Undergraduate"),
-    ("medical_student", "Medical student"),
-    ("graduate_student", "Graduate student"),
-    ("resident", "Resident"),
-    ("fellow", "Fellow"),
-    ("postdoc_early_faculty", "Postdoc / early faculty"),
-]
+from .engine import codes
+from .engine.codes import topics as topics  # the engine reads the topic list; the app uses it
+
+
+def labelled(codes_: tuple[str, ...], labels: dict[str, str], what: str) -> list[tuple[str, str]]:
+    """(code, label) choices in the engine's order; every code must have exactly one label."""
+    missing = [code for code in codes_ if code not in labels]
+    unknown = sorted(set(labels) - set(codes_))
+    if missing or unknown:
+        raise RuntimeError(
+            f"vocabulary: the {what} labels do not match the engine's codes "
+            f"(no label: {missing}; no such code: {unknown})"
+        )
+    return [(code, labels[code]) for code in codes_]
+
+
+CAREER_STAGES = labelled(
+    codes.CAREER_STAGES,
+    {
+        "undergraduate": "Undergraduate",
+        "medical_student": "Medical student",
+        "graduate_student": "Graduate student",
+        "resident": "Resident",
+        "fellow": "Fellow",
+        "postdoc_early_faculty": "Postdoc / early faculty",
+    },
+    "career stage",
+)
 DEFAULT_TRACKS = ["Medical student", "Resident", "Graduate student", "Fellow"]
-MENTORING_NEEDS = [
-    ("research", "Research"),
-    ("career_development", "Career development"),
-    ("clinical", "Clinical"),
-    ("grant_writing", "Grant writing"),
-    ("work_life", "Work–life integration"),
-    ("identity", "Navigating identity in medicine"),
-]
-MENTOR_ROLES = [("research", "Research mentor"), ("career", "Career-development mentor")]
-MEETING_PREFERENCES = [("in_person", "In person"), ("virtual", "Virtual"), ("either", "Either")]
-MEETING_FORMATS = [("in_person", "In person"), ("virtual", "Virtual")]
+MENTORING_NEEDS = labelled(
+    codes.MENTORING_NEEDS,
+    {
+        "research": "Research",
+        "career_development": "Career development",
+        "clinical": "Clinical",
+        "grant_writing": "Grant writing",
+        "work_life": "Work–life integration",
+        "identity": "Navigating identity in medicine",
+    },
+    "mentoring need",
+)
+MENTOR_ROLES = labelled(
+    codes.MENTOR_ROLES,
+    {"research": "Research mentor", "career": "Career-development mentor"},
+    "mentor role",
+)
+MEETING_PREFERENCES = labelled(
+    codes.MEETING_PREFERENCES,
+    {"in_person": "In person", "virtual": "Virtual", "either": "Either"},
+    "meeting preference",
+)
+MEETING_FORMATS = labelled(
+    codes.MEETING_FORMATS, {"in_person": "In person", "virtual": "Virtual"}, "meeting format"
+)
 LANGUAGES = [
     ("en", "English"),
     ("es", "Spanish"),
@@ -67,19 +102,6 @@ GENDER_IDENTITY = [
     PREFER_NOT,
 ]
 YES_NO_PREFER_NOT = [("yes", "Yes"), ("no", "No"), PREFER_NOT]
-
-
-@dataclass(frozen=True)
-class Topic:
-    code: str
-    label: str
-    area: str
-
-
-@cache
-def topics() -> tuple[Topic, ...]:
-    with resources.files("mri_match.data").joinpath("topics.csv").open(encoding="utf-8") as fh:
-        return tuple(Topic(**row) for row in csv.DictReader(fh))
 
 
 def topic_choices() -> list[tuple[str, str]]:

@@ -48,9 +48,9 @@ import scipy.sparse as sp
 from ortools.graph.python import min_cost_flow
 from scipy.sparse.csgraph import breadth_first_order, connected_components, maximum_flow
 
-__all__ = ["AssignmentResult", "assign", "solve", "solve_candidates", "OBJECTIVES"]
+from .codes import OBJECTIVES
 
-OBJECTIVES = ("total", "fair")
+__all__ = ["AssignmentResult", "assign", "solve", "solve_candidates", "OBJECTIVES"]
 
 _INF = np.int64(1 << 62)
 #: Largest integer score magnitude on the grid (scores are scaled by a power of ten to fit).

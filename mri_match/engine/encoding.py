@@ -18,17 +18,8 @@ from functools import cache
 
 import numpy as np
 
-from .inputs import (
-    CAREER_STAGES,
-    CRITERION_NAMES,
-    MEETING_FORMATS,
-    MEETING_PREFERENCES,
-    MENTORING_NEEDS,
-    MatchSettings,
-    MentorInput,
-    TraineeInput,
-    topics,
-)
+from .codes import CAREER_STAGES, MEETING_FORMATS, MEETING_PREFERENCES, MENTORING_NEEDS, topics
+from .inputs import CRITERION_NAMES, MatchSettings, MentorInput, TraineeInput
 from .text import TextModel
 
 #: Geography levels, from the closest: their keys are compared for equality.

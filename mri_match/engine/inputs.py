@@ -1,40 +1,27 @@
-"""Inputs of the matching engine: profiles, settings and the admin-facing criterion table.
+"""Inputs of the matching engine: profiles, settings, and the tables an admin chooses from.
 
-Everything here is plain data. The app fills these dataclasses from its database; the engine
-never touches the database itself.
+Everything here is plain data. The app fills :class:`TraineeInput` and :class:`MentorInput` from
+its database and :class:`MatchSettings` from the run form; the engine never touches the database
+itself. :data:`CRITERIA` (the soft criteria with their default weights) and
+:data:`MUST_HAVE_RULES` are what the run form offers. The codes the profiles hold are defined in
+:mod:`.codes`.
 """
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
+
+from .codes import (
+    CAREER_STAGES,
+    MEETING_FORMATS,
+    MENTOR_ROLES,
+    MENTORING_NEEDS,
+    OBJECTIVES,
+    SAME_INSTITUTION_POLICIES,
+)
 
 #: Stored with every matching run; bump when scores or rules change meaning.
 MODEL_VERSION = "mri-match-engine/1.0 (tfidf-lexicon-1, criteria-1, exact-bmatching-1)"
-
-CAREER_STAGES = (
-    "undergraduate",
-    "medical_student",
-    "graduate_student",
-    "resident",
-    "fellow",
-    "postdoc_early_faculty",
-)
-MENTORING_NEEDS = (
-    "research",
-    "career_development",
-    "clinical",
-    "grant_writing",
-    "work_life",
-    "identity",
-)
-MENTOR_ROLES = ("research", "career")
-MEETING_PREFERENCES = ("in_person", "virtual", "either")  # the trainee's one preference
-MEETING_FORMATS = ("in_person", "virtual")  # what a mentor can offer
-SAME_INSTITUTION_POLICIES = ("require", "prefer", "avoid", "ignore")
-OBJECTIVES = ("total", "fair")
 
 
 @dataclass(frozen=True)
@@ -219,17 +206,3 @@ class MatchSettings:
 
     def weight(self, name: str) -> float:
         return float(self.weights.get(name, DEFAULT_WEIGHTS[name]))
-
-
-@dataclass(frozen=True)
-class Topic:
-    code: str
-    label: str
-    area: str
-
-
-@cache
-def topics() -> tuple[Topic, ...]:
-    """The controlled topic vocabulary (``mri_match/data/topics.csv``)."""
-    with resources.files("mri_match.data").joinpath("topics.csv").open(encoding="utf-8") as fh:
-        return tuple(Topic(**row) for row in csv.DictReader(fh))

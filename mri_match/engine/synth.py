@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .inputs import CAREER_STAGES, MENTORING_NEEDS, MentorInput, TraineeInput, topics
+from .codes import CAREER_STAGES, MENTORING_NEEDS, topics
+from .inputs import MentorInput, TraineeInput
 
 #: Field vocabulary per topic code: phrases a trainee or mentor in that field would write.
 FIELD_PHRASES: dict[str, tuple[str, ...]] = {
