@@ -1,5 +1,8 @@
 """Exact capacity-constrained assignment of trainees to mentors.
 
+One algorithm in one module (longer than most for that reason): the solve, its certificate and
+the tie-break share the score grid, the weights and the dual prices.
+
 The problem: each trainee gets at most one mentor, mentor ``j`` takes at most ``capacities[j]``
 trainees, and only candidate pairs may be used. Among all such assignments we want
 
@@ -26,7 +29,7 @@ How it is solved, and why the result is exact
   ``bonus > min(T, slots) * range``, so that one weighted problem encodes "cardinality first".
 * Optimality is then *certified independently*: exact integer dual prices (one per trainee,
   one per mentor) are computed by Bellman-Ford over the residual graph and every complementary-
-  slackness condition is checked. The duals also drive pricing in :mod:`.propose` (a pair
+  slackness condition is checked. The duals also drive pricing in :mod:`.pricing` (a pair
   outside the candidate set can improve the result only if its value exceeds the sum of the two
   prices) and the tie-breaking pass.
 * Tie-breaking: with optimal duals, the optimal assignments are exactly the assignments that use
@@ -475,7 +478,7 @@ def solve_candidates(
 
     ``scale`` fixes the score grid (grid units per score unit); by default it is chosen from the
     largest score magnitude. ``score_bounds`` (low, high) bounds every score that may ever be
-    priced; by default the range of the candidate scores. :mod:`.propose` fixes both so that
+    priced; by default the range of the candidate scores. :mod:`.rounds` fixes both so that
     the prices also certify pairs outside the candidate set (any score in [0, 1]).
 
     ``warm`` = (mentor, trainee_price, mentor_price) of an earlier optimum on a subset of these

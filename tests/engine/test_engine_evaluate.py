@@ -1,4 +1,4 @@
-"""Offline evaluation of the text model: floors well below the measured figures (README)."""
+"""Offline evaluation of the text model: floors well below its figures (docs/matching.md)."""
 
 import numpy as np
 
