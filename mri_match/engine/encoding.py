@@ -4,16 +4,16 @@
 multi-hot sets (topics, needs, languages, consented background) and their bit-packed copies,
 meeting formats, geography keys, time-zone offsets, named preferences, each criterion's weight
 per trainee, the two factors whose product gives most of a block's score, and the eligibility
-tables (career stages, roles, places). The hard rules (:mod:`.rules`) and the scores
-(:mod:`.scorer`) are computed from these arrays; nothing reads the profiles again except the
-explanations' sentences.
+tables (career stages, roles, places, declared conflicts, rejected pairs). The hard rules
+(:mod:`.rules`) and the scores (:mod:`.scorer`) are computed from these arrays; nothing reads
+the profiles again except the explanations' sentences.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
 
 import numpy as np
@@ -86,6 +86,50 @@ def _utc_offset_hours(tz: str, reference: str | None) -> float | None:
     return float(np.mean(hours))
 
 
+def conflict_pairs(
+    trainees: list[TraineeInput], mentors: list[MentorInput]
+) -> set[tuple[int, int]]:
+    """(trainee, mentor) index pairs ruled out by conflicts either side declared (people by
+    email or name, or institutions).
+
+    Only the names either side declared are looked up: a large cycle has tens of thousands of
+    people and few declarations."""
+    out: set[tuple[int, int]] = set()
+    sides: tuple[tuple[list, list, bool], ...] = (
+        (trainees, mentors, False),
+        (mentors, trainees, True),
+    )
+    for side, other, flip in sides:
+        people: dict[str, list[int]] = {
+            text_key(p): [] for person in side for p in person.conflict_people if text_key(p)
+        }
+        places: dict[str, list[int]] = {
+            text_key(x): [] for person in side for x in person.conflict_institutions if text_key(x)
+        }
+        if not people and not places:
+            continue
+        for k, person in enumerate(other):  # the other side's people named there
+            for name in {text_key(person.email), text_key(person.name)} & people.keys():
+                people[name].append(k)
+            if places and person.institution:
+                named = places.get(text_key(person.institution))
+                if named is not None:
+                    named.append(k)
+        for k, person in enumerate(side):
+            hits = [j for p in person.conflict_people for j in people.get(text_key(p), ())]
+            hits += [j for x in person.conflict_institutions for j in places.get(text_key(x), ())]
+            out.update((j, k) if flip else (k, j) for j in hits)
+    return out
+
+
+def _pairs_to_rows(pairs: Iterable[tuple[int, int]]) -> dict[int, np.ndarray]:
+    """Each trainee's excluded mentors, sorted."""
+    by_row: dict[int, list[int]] = {}
+    for i, j in pairs:
+        by_row.setdefault(i, []).append(j)
+    return {i: np.array(sorted(js), np.int64) for i, js in by_row.items()}
+
+
 def _geo_keys(p: TraineeInput | MentorInput) -> tuple[str, str, str, str]:
     """Institution, city, region and country keys; a city or region key names its country."""
     country = text_key(p.country)
@@ -125,6 +169,7 @@ class ProfileEncoding:
         self._encode_weights(set_sizes, wants_inst, n_off)
         self._encode_block_factors(set_sizes, geo_keys, n_off)
         self._encode_eligibility()
+        self._encode_excluded_pairs()
 
     def _encode_sets(self) -> dict[str, np.ndarray]:
         """Multi-hot sets (set overlaps: share of the trainee's items the mentor has); returns
@@ -314,3 +359,17 @@ class ProfileEncoding:
         self.t_role_ok = np.array([role in t.roles for t in self.trainees], bool)
         self.m_role_ok = np.array([role in m.roles for m in self.mentors], bool)
         self.m_capacity = np.array([max(int(m.capacity), 0) for m in self.mentors], np.int64)
+
+    def _encode_excluded_pairs(self) -> None:
+        """Pairs ruled out one by one: declared conflicts and pairs an admin rejected, each as
+        every trainee's excluded mentors."""
+        self._conflicts = conflict_pairs(self.trainees, self.mentors)
+        self._rejected = {
+            (self.trainee_index[a], self.mentor_index[b])
+            for a, b in self.settings.rejected_pairs
+            if a in self.trainee_index and b in self.mentor_index
+        }
+        self._pair_blocks = {
+            "conflict": _pairs_to_rows(self._conflicts),
+            "rejected": _pairs_to_rows(self._rejected),
+        }

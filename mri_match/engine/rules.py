@@ -13,13 +13,10 @@ block, for the candidate pass) and :meth:`HardRules.pair_eligible` (explicit pai
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import numpy as np
 
-from .encoding import ProfileEncoding, text_key
-from .inputs import ALWAYS_RULES, MUST_HAVE_RULES, MatchSettings, MentorInput, TraineeInput
-from .text import TextModel
+from .encoding import ProfileEncoding
+from .inputs import ALWAYS_RULES, MUST_HAVE_RULES
 
 #: Why a rule excludes a pair, in words (diagnoses of unmatched trainees use these).
 RULE_TEXT: dict[str, str] = {
@@ -35,71 +32,8 @@ RULE_TEXT: dict[str, str] = {
 assert set(MUST_HAVE_RULES) <= set(RULE_TEXT)
 
 
-def conflict_pairs(
-    trainees: list[TraineeInput], mentors: list[MentorInput]
-) -> set[tuple[int, int]]:
-    """(trainee, mentor) index pairs ruled out by conflicts either side declared (people by
-    email or name, or institutions).
-
-    Only the names either side declared are looked up: a large cycle has tens of thousands of
-    people and few declarations."""
-    out: set[tuple[int, int]] = set()
-    sides: tuple[tuple[list, list, bool], ...] = (
-        (trainees, mentors, False),
-        (mentors, trainees, True),
-    )
-    for side, other, flip in sides:
-        people: dict[str, list[int]] = {
-            text_key(p): [] for person in side for p in person.conflict_people if text_key(p)
-        }
-        places: dict[str, list[int]] = {
-            text_key(x): [] for person in side for x in person.conflict_institutions if text_key(x)
-        }
-        if not people and not places:
-            continue
-        for k, person in enumerate(other):  # the other side's people named there
-            for name in {text_key(person.email), text_key(person.name)} & people.keys():
-                people[name].append(k)
-            if places and person.institution:
-                named = places.get(text_key(person.institution))
-                if named is not None:
-                    named.append(k)
-        for k, person in enumerate(side):
-            hits = [j for p in person.conflict_people for j in people.get(text_key(p), ())]
-            hits += [j for x in person.conflict_institutions for j in places.get(text_key(x), ())]
-            out.update((j, k) if flip else (k, j) for j in hits)
-    return out
-
-
-def _pairs_to_rows(pairs: Iterable[tuple[int, int]]) -> dict[int, np.ndarray]:
-    """Each trainee's excluded mentors, sorted."""
-    by_row: dict[int, list[int]] = {}
-    for i, j in pairs:
-        by_row.setdefault(i, []).append(j)
-    return {i: np.array(sorted(js), np.int64) for i, js in by_row.items()}
-
-
 class HardRules(ProfileEncoding):
     """The encoded cycle with its hard rules (see the module docstring)."""
-
-    def __init__(
-        self,
-        trainees: list[TraineeInput],
-        mentors: list[MentorInput],
-        settings: MatchSettings,
-        text: TextModel | None = None,
-    ):
-        super().__init__(trainees, mentors, settings, text)
-        self._conflicts = conflict_pairs(trainees, mentors)
-        self._rejected = {
-            (self.trainee_index[a], self.mentor_index[b])
-            for a, b in settings.rejected_pairs
-            if a in self.trainee_index and b in self.mentor_index
-        }
-        self._pair_blocks = {
-            "conflict": _pairs_to_rows(self._conflicts),
-            "rejected": _pairs_to_rows(self._rejected),
-        }
 
     def rule_masks(self, rows: np.ndarray, cols: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """For a block of trainees: per hard rule, True where the rule EXCLUDES the pair.
