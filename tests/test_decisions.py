@@ -107,3 +107,21 @@ def test_two_admins_confirming_at_once_never_exceed_capacity(app, cohort, monkey
     assert outcomes.count("confirmed") == 1
     (refusal,) = [o for o in outcomes if o != "confirmed"]
     assert "no places left" in refusal
+
+
+def test_a_pair_the_unique_index_refuses_leaves_the_transaction_usable(
+    factory, cohort, monkeypatch
+):
+    """Another admin's confirmation can land between the check and the insert: the admin gets
+    the plain message, and the same transaction goes on (a bulk confirmation's other pairs)."""
+    cycle, admin, mentor, (first, second) = cohort
+    other = factory.mentor(cycle=cycle, capacity=3)
+    create_match(_pairing(first.id, other.id), actor=admin)
+    db.session.commit()
+    monkeypatch.setattr(decisions, "_active_match", lambda application_id, role: None)
+    with pytest.raises(DecisionError, match="already has a confirmed research mentor"):
+        create_match(_pairing(first.id, mentor.id), actor=admin)
+    create_match(_pairing(second.id, mentor.id), actor=admin)
+    db.session.commit()
+    pairs = db.session.execute(db.select(Match.application_id, Match.mentor_id)).all()
+    assert sorted(pairs) == sorted([(first.id, other.id), (second.id, mentor.id)])

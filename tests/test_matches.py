@@ -3,11 +3,13 @@
 import csv
 import io
 import threading
+import time
 
 import pytest
+from conftest import PASSWORD
 
 from mri_match.extensions import db
-from mri_match.matches import runs
+from mri_match.matches import decisions, runs
 from mri_match.models import (
     AuditEvent,
     Match,
@@ -75,6 +77,19 @@ def _proposal(run, application) -> Proposal:
     return db.session.scalar(
         db.select(Proposal).filter_by(run_id=run.id, application_id=application.id)
     )
+
+
+def _signed_in_clients(app, users) -> list:
+    """A test client per user, each signed in. Each signs in within an app context of its own:
+    the test's context would keep the first user's sign-in in ``g`` and turn the next away."""
+    clients = []
+    for user in users:
+        client = app.test_client()
+        with app.app_context():
+            client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+        assert client.get_cookie("session") is not None, user.email
+        clients.append(client)
+    return clients
 
 
 def test_admin_runs_matching_from_the_web(client, auth, program):
@@ -347,16 +362,13 @@ def test_capacity_holds_when_two_admins_confirm_at_once(app, make_app, factory):
     a, b = factory.application(cycle=cycle), factory.application(cycle=cycle)
     run = _run(cycle, admins[0])
     proposals = [_proposal(run, a).id, _proposal(run, b).id]
-    clients = [app.test_client(), app.test_client()]
-    for client, admin in zip(clients, admins, strict=True):
-        client.post(
-            "/auth/login", data={"email": admin.email, "password": "correct horse battery staple"}
-        )
+    clients = _signed_in_clients(app, admins)
     barrier = threading.Barrier(2)
+    responses = []
 
     def confirm(client, proposal_id):
         barrier.wait()
-        client.post(f"/admin/proposals/{proposal_id}/confirm")
+        responses.append(client.post(f"/admin/proposals/{proposal_id}/confirm"))
 
     threads = [
         threading.Thread(target=confirm, args=(c, p))
@@ -370,6 +382,53 @@ def test_capacity_holds_when_two_admins_confirm_at_once(app, make_app, factory):
     assert db.session.scalar(db.select(db.func.count(Match.id))) == 1
     statuses = sorted(db.session.scalars(db.select(Proposal.status)).all())
     assert statuses == ["confirmed", "open"]
+    # both admins were signed in and answered (the loser is told there is no place left)
+    assert all(r.status_code == 302 for r in responses)
+    assert all(r.location.startswith("/admin/proposals/") for r in responses)
+
+
+def test_two_admins_swapping_one_trainee_to_different_mentors_at_once(app, factory, monkeypatch):
+    """Both swaps pass the checks before either inserts: one match, and the other admin is told
+    the trainee already has a mentor (PostgreSQL refuses the second row at the unique index)."""
+    cycle = factory.cycle(status="closed", closes_in_days=-1)
+    admins = [factory.user("admin"), factory.user("admin")]
+    mentors = [factory.mentor(cycle=cycle, capacity=2) for _ in range(3)]
+    trainee = factory.application(cycle=cycle)
+    run = _run(cycle, admins[0])
+    proposal = _proposal(run, trainee)
+    url = f"/admin/proposals/{proposal.id}/swap"
+    others = [m.id for m in mentors if m.id != proposal.mentor_id][:2]
+    real_active_match = decisions._active_match
+
+    def slow_active_match(application_id, role):
+        time.sleep(0.3)  # both requests are past their checks before either inserts
+        return real_active_match(application_id, role)
+
+    monkeypatch.setattr(decisions, "_active_match", slow_active_match)
+    clients = _signed_in_clients(app, admins)
+    barrier = threading.Barrier(2)
+    pages = {}
+
+    def swap(client, mentor_id):
+        barrier.wait()
+        response = client.post(url, data={"mentor_id": mentor_id, "reason": "Asked for"})
+        pages[mentor_id] = (response.status_code, client.get(response.location).text)
+
+    threads = [
+        threading.Thread(target=swap, args=(c, m)) for c, m in zip(clients, others, strict=True)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    db.session.expire_all()
+    (match,) = db.session.scalars(db.select(Match)).all()
+    assert match.mentor_id in others and match.application_id == trainee.id
+    assert sorted(status for status, _ in pages.values()) == [302, 302]
+    loser = next(m for m in others if m != match.mentor_id)
+    assert "already has a confirmed research mentor" in pages[loser][1]
+    assert "Swapped:" in pages[match.mentor_id][1]
+    assert _proposal(run, trainee).status == "swapped"
 
 
 def test_rematch_request_reaches_the_admin_queue(client, auth, program):

@@ -126,10 +126,9 @@ def create_match(pairing: Pairing, *, actor, proposal: Proposal | None = None) -
         raise DecisionError(
             f"{mentor.full_name} has no places left ({used} of {offer.capacity} taken)."
         )
+    taken = f"{application.full_name} already has a confirmed {label(MENTOR_ROLES, role).lower()}."
     if _active_match(application.id, role) is not None:
-        raise DecisionError(
-            f"{application.full_name} already has a confirmed {label(MENTOR_ROLES, role).lower()}."
-        )
+        raise DecisionError(taken)
     match = Match(
         cycle_id=cycle_id,
         application_id=application.id,
@@ -143,13 +142,14 @@ def create_match(pairing: Pairing, *, actor, proposal: Proposal | None = None) -
         status="active",
         accepted_at=utcnow(),
     )
-    db.session.add(match)
+    # The insert runs in a savepoint: when another admin confirmed this trainee a moment ago,
+    # the unique index refuses the row and only the savepoint is rolled back, so the session
+    # stays usable (for the message, and for the other pairs of a bulk confirmation).
     try:
-        db.session.flush()
-    except IntegrityError as exc:  # another admin confirmed this trainee a moment ago
-        raise DecisionError(
-            f"{application.full_name} already has a confirmed {label(MENTOR_ROLES, role).lower()}."
-        ) from exc
+        with db.session.begin_nested():
+            db.session.add(match)
+    except IntegrityError as exc:
+        raise DecisionError(taken) from exc
     record(
         match,
         "confirmed",
