@@ -38,6 +38,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)  # before the routes: it bounds the <int:...> URL converter
     _init_extensions(app)
     _register_blueprints(app)
+    from .web import vocabulary_context
+
+    app.context_processor(vocabulary_context)
     from .models.types import as_utc_text
 
     app.add_template_global(as_utc_text, "utc")

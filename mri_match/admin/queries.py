@@ -53,19 +53,9 @@ def _counts(cycle_ids: list[int]) -> list[tuple[dict[str, int], int]]:
     return [(dict(by_status[i]), offering.get(i, 0)) for i in cycle_ids]
 
 
-def cycle_by_slug(slug: str) -> Cycle | None:
-    return db.session.scalar(db.select(Cycle).filter_by(slug=slug))
-
-
-def _contains(column, text: str):
-    """Case-insensitive substring match on SQLite and PostgreSQL, with LIKE wildcards escaped."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return column.ilike(f"%{escaped}%", escape="\\")
-
-
 def _json_list_has(column, code: str):
     """A JSON list of codes contains ``code`` (codes are plain words, stored quoted)."""
-    return cast(column, String).like(f'%"{code}"%')
+    return cast(column, String).contains(f'"{code}"', autoescape=True)
 
 
 def applications_select(cycle: Cycle, filters: dict[str, str]):
@@ -79,9 +69,9 @@ def applications_select(cycle: Cycle, filters: dict[str, str]):
     if q := filters.get("q"):
         stmt = stmt.where(
             or_(
-                _contains(Application.full_name, q),
-                _contains(User.email, q),
-                _contains(Application.institution, q),
+                Application.full_name.icontains(q, autoescape=True),
+                User.email.icontains(q, autoescape=True),
+                Application.institution.icontains(q, autoescape=True),
             )
         )
     if stage := filters.get("stage"):
@@ -107,9 +97,9 @@ def offers_select(cycle: Cycle, filters: dict[str, str]):
     if q := filters.get("q"):
         stmt = stmt.where(
             or_(
-                _contains(MentorProfile.full_name, q),
-                _contains(User.email, q),
-                _contains(MentorProfile.institution, q),
+                MentorProfile.full_name.icontains(q, autoescape=True),
+                User.email.icontains(q, autoescape=True),
+                MentorProfile.institution.icontains(q, autoescape=True),
             )
         )
     if topic := filters.get("topic"):

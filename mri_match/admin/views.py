@@ -1,6 +1,6 @@
 """Admins run the program: cycles and their states, applications, mentors, verification."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -9,6 +9,7 @@ from ..access import admin_required
 from ..extensions import db, read_only
 from ..forms import EmptyForm
 from ..models import CYCLE_ACTIONS, Application, Cycle, MentorProfile, TransitionError
+from ..web import get_cycle, paginate
 from . import queries
 from .forms import (
     ApplicationFilterForm,
@@ -22,8 +23,6 @@ from .services import create_cycle, update_cycle
 
 bp = Blueprint("admin", __name__)
 
-MAX_PAGE = 10_000  # beyond this an offset only risks overflowing the database's integers
-
 
 @bp.before_request
 @admin_required
@@ -32,31 +31,8 @@ def _admins_only():
 
 
 @bp.context_processor
-def _helpers():
-    return {
-        "vocab": vocabulary,
-        "label": vocabulary.label,
-        "topic_labels": vocabulary.topic_labels(),
-        "CYCLE_ACTIONS": CYCLE_ACTIONS,
-    }
-
-
-def _cycle_or_404(slug: str) -> Cycle:
-    cycle = queries.cycle_by_slug(slug)
-    if cycle is None:
-        abort(404)
-    return cycle
-
-
-def _page_number() -> int:
-    page = request.args.get("page", 1, type=int) or 1
-    return min(max(page, 1), MAX_PAGE)
-
-
-def _paginate(stmt):
-    return db.paginate(
-        stmt, page=_page_number(), per_page=current_app.config["PER_PAGE"], error_out=False
-    )
+def _cycle_actions():
+    return {"CYCLE_ACTIONS": CYCLE_ACTIONS}
 
 
 # --- cycles -------------------------------------------------------------------------------
@@ -98,7 +74,7 @@ def new_cycle():
 @bp.route("/cycles/<slug>/edit", methods=["GET", "POST"])
 @admin_required
 def edit_cycle(slug: str):
-    cycle = _cycle_or_404(slug)
+    cycle = get_cycle(slug)
     if not queries.can_edit(cycle):
         flash("A completed cycle can no longer be edited.", "warning")
         return redirect(url_for("admin.cycle", slug=cycle.slug))
@@ -149,14 +125,14 @@ def _render_cycle(cycle: Cycle, forms: dict, status: int = 200):
 @read_only
 @admin_required
 def cycle(slug: str):
-    cycle = _cycle_or_404(slug)
+    cycle = get_cycle(slug)
     return _render_cycle(cycle, _transition_forms(cycle))
 
 
 @bp.route("/cycles/<slug>/move/<state>", methods=["POST"])
 @admin_required
 def move_cycle(slug: str, state: str):
-    cycle = _cycle_or_404(slug)
+    cycle = get_cycle(slug)
     form = TransitionForm(prefix=state, reason_required=queries.reopening(cycle, state))
     if not form.validate_on_submit():
         if state in cycle.next_states():
@@ -182,10 +158,10 @@ def move_cycle(slug: str, state: str):
 @read_only
 @admin_required
 def applications(slug: str):
-    cycle = _cycle_or_404(slug)
+    cycle = get_cycle(slug)
     form = ApplicationFilterForm(request.args, tracks=cycle.tracks or [])
     filters = form.cleaned()
-    page = _paginate(queries.applications_select(cycle, filters))
+    page = paginate(queries.applications_select(cycle, filters))
     return render_template(
         "admin/applications.html", cycle=cycle, form=form, page=page, filtered=bool(filters)
     )
@@ -257,10 +233,10 @@ def verify_nominee(application_id: int):
 @bp.route("/cycles/<slug>/mentors")
 @admin_required
 def mentors(slug: str):
-    cycle = _cycle_or_404(slug)
+    cycle = get_cycle(slug)
     form = MentorFilterForm(request.args)
     filters = form.cleaned()
-    page = _paginate(queries.offers_select(cycle, filters))
+    page = paginate(queries.offers_select(cycle, filters))
     return render_template(
         "admin/mentors.html", cycle=cycle, form=form, page=page, filtered=bool(filters)
     )

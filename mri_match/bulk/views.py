@@ -2,7 +2,6 @@
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -14,8 +13,8 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from ..access import admin_required
-from ..admin import queries
 from ..extensions import db
+from ..web import download, get_cycle
 from .columns import KINDS, columns_for
 from .export import applications_csv, mentors_csv, template_csv, template_xlsx
 from .forms import ImportForm
@@ -34,21 +33,6 @@ def _admins_only():
     """Every page here needs an admin."""
 
 
-def _cycle_or_404(slug: str):
-    cycle = queries.cycle_by_slug(slug)
-    if cycle is None:
-        abort(404)
-    return cycle
-
-
-def _download(body: bytes, filename: str, mimetype: str) -> Response:
-    return Response(
-        body,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
 def _render(cycle, form, checked: Checked | None = None, imported=None, status=200):
     return render_template(
         "bulk/import.html",
@@ -65,7 +49,7 @@ def _render(cycle, form, checked: Checked | None = None, imported=None, status=2
 @bp.route("/cycles/<slug>/import", methods=["GET", "POST"])
 @admin_required
 def import_people_page(slug: str):
-    cycle = _cycle_or_404(slug)
+    cycle = get_cycle(slug)
     form = ImportForm()
     if not form.validate_on_submit():
         return _render(cycle, form, status=400 if form.is_submitted() else 200)
@@ -131,21 +115,19 @@ def import_template(kind: str, fmt: str):
         abort(404)
     name = f"mri-match-{kind}s-template.{fmt}"
     if fmt == "csv":
-        return _download(template_csv(kind).encode("utf-8"), name, "text/csv")
-    return _download(template_xlsx(kind), name, XLSX)
+        return download(template_csv(kind), name)
+    return download(template_xlsx(kind), name, XLSX)
 
 
 @bp.route("/cycles/<slug>/export/applications.csv")
 @admin_required
 def export_applications(slug: str):
-    cycle = _cycle_or_404(slug)
-    return _download(
-        applications_csv(cycle).encode("utf-8"), f"{cycle.slug}-applications.csv", "text/csv"
-    )
+    cycle = get_cycle(slug)
+    return download(applications_csv(cycle), f"{cycle.slug}-applications.csv")
 
 
 @bp.route("/cycles/<slug>/export/mentors.csv")
 @admin_required
 def export_mentors(slug: str):
-    cycle = _cycle_or_404(slug)
-    return _download(mentors_csv(cycle).encode("utf-8"), f"{cycle.slug}-mentors.csv", "text/csv")
+    cycle = get_cycle(slug)
+    return download(mentors_csv(cycle), f"{cycle.slug}-mentors.csv")

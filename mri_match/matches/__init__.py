@@ -1,5 +1,14 @@
-"""Matching in the app: running the engine, reviewing proposals, confirmed matches."""
+"""Matching in the app: running the engine, reviewing proposals, confirmed matches.
 
-from .views import bp
+One blueprint, ``matches``; its pages are in three modules by job: :mod:`.run_views` (starting
+runs), :mod:`.proposal_views` (reviewing and deciding proposals) and :mod:`.match_views`
+(confirmed matches, re-match requests, the audit log).
+"""
 
-__all__ = ["bp"]
+from flask import Blueprint
+
+bp = Blueprint("matches", __name__)
+
+from . import match_views, proposal_views, run_views  # noqa: E402  (they add their routes to bp)
+
+__all__ = ["bp", "match_views", "proposal_views", "run_views"]

@@ -18,6 +18,7 @@ from ..vocabulary import (
     MENTOR_ROLES,
     topic_labels,
 )
+from ..web import get_cycle
 from .forms import MentorProfileForm, OfferForm, PauseForm
 
 bp = Blueprint("mentor", __name__)
@@ -115,9 +116,7 @@ def profile():
 
 
 def _volunteer_cycle(slug: str) -> Cycle | None:
-    cycle = db.session.scalar(db.select(Cycle).filter_by(slug=slug))
-    if cycle is None or cycle.status == "draft":
-        abort(404)
+    cycle = get_cycle(slug, drafts=False)
     if not cycle.accepts_volunteers():
         flash(f"{cycle.name} is no longer taking volunteers.", "info")
         return None

@@ -2,20 +2,9 @@
 
 import json
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 from flask_login import current_user, logout_user
 
-from .. import vocabulary
 from ..access import admin_required, role_required
 from ..extensions import db
 from ..models import (
@@ -26,11 +15,14 @@ from ..models import (
     self_identification_of,
     utcnow,
 )
+from ..web import download, paginate
 from .deletion import DeletionError, delete_account
 from .forms import DeleteAccountForm
 from .personal_data import personal_data
 
 bp = Blueprint("privacy", __name__)
+
+ACCESS_LOG_PER_PAGE = 50
 
 
 # --- a person's own data ---------------------------------------------------------------------
@@ -50,11 +42,7 @@ def download_my_data():
         indent=2,
         ensure_ascii=False,
     )
-    return Response(
-        body.encode("utf-8"),
-        mimetype="application/json",
-        headers={"Content-Disposition": 'attachment; filename="mri-match-my-data.json"'},
-    )
+    return download(body, "mri-match-my-data.json", "application/json")
 
 
 @bp.route("/account/delete", methods=["POST"])
@@ -107,8 +95,6 @@ def admin_self_identification(user_id: int):
         record=record,
         application=application,
         profile=profile,
-        vocab=vocabulary,
-        label=vocabulary.label,
     )
 
 
@@ -118,12 +104,7 @@ def access_log():
     stmt = db.select(SelfIdentificationAccess).order_by(
         SelfIdentificationAccess.viewed_at.desc(), SelfIdentificationAccess.id.desc()
     )
-    page = db.paginate(
-        stmt,
-        page=min(max(request.args.get("page", 1, type=int) or 1, 1), 10_000),
-        per_page=50,
-        error_out=False,
-    )
+    page = paginate(stmt, per_page=ACCESS_LOG_PER_PAGE)
     holders = db.session.scalars(
         db.select(User)
         .where(User.role == "admin", User.can_view_self_identification.is_(True))

@@ -1,33 +1,22 @@
 """Report pages for admins: a cycle's charts and tables, and a proposal set's equity audit."""
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
 from ..access import admin_required
 from ..extensions import db
-from ..models import Cycle, MatchRun
+from ..models import MatchRun
 from ..spreadsheet import to_csv
+from ..web import download, get_cycle
 from . import aggregates, cycle_reports
 
 bp = Blueprint("reports", __name__)
 
 
-def _cycle_or_404(slug: str) -> Cycle:
-    return db.first_or_404(db.select(Cycle).filter_by(slug=slug))
-
-
-def _csv(text: str, filename: str) -> Response:
-    return Response(
-        text.encode("utf-8"),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
 @bp.route("/admin/cycles/<slug>/reports")
 @admin_required
 def cycle_reports_page(slug: str):
-    cycle = _cycle_or_404(slug)
+    cycle = get_cycle(slug)
     reports = [build(cycle) for build in cycle_reports.REPORTS.values()]
     return render_template("reports/cycle.html", cycle=cycle, reports=reports)
 
@@ -38,8 +27,8 @@ def cycle_report_csv(slug: str, name: str):
     build = cycle_reports.REPORTS.get(name)
     if build is None:
         abort(404)
-    report = build(_cycle_or_404(slug))
-    return _csv(to_csv(report.header, report.rows), f"{slug}-{name}.csv")
+    report = build(get_cycle(slug))
+    return download(to_csv(report.header, report.rows), f"{slug}-{name}.csv")
 
 
 def _run_or_404(run_id: int) -> MatchRun:
@@ -94,4 +83,4 @@ def equity_csv(run_id: int):
     run = _run_or_404(run_id)
     audit = aggregates.equity_audit(run, actor=current_user)
     db.session.commit()  # the access log entry
-    return _csv(to_csv(EQUITY_HEADER, _equity_rows(audit)), f"run-{run.id}-equity.csv")
+    return download(to_csv(EQUITY_HEADER, _equity_rows(audit)), f"run-{run.id}-equity.csv")

@@ -85,11 +85,6 @@ def dashboard_cycles(trainee) -> tuple[list[Application], list[Cycle], bool]:
     return applications, open_cycles, any(matched for _, _, matched in rows)
 
 
-def visible_cycle(slug: str) -> Cycle:
-    """A cycle trainees may see, by its slug; 404 for drafts and unknown slugs."""
-    return db.first_or_404(Cycle.visible_to_people().filter_by(slug=slug))
-
-
 def own_application(trainee, application_id: int) -> Application:
     """The trainee's own application; another person's id answers 404, like a missing one."""
     return db.first_or_404(

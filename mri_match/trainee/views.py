@@ -13,6 +13,7 @@ from ..forms import EmptyForm
 from ..matches.queries import matches_of
 from ..models import Application, SelfIdentification, TransitionError, history
 from ..models import self_identification_of as read_self_identification
+from ..web import get_cycle
 from . import applications as service
 from .forms import (
     STATEMENT_MAX,
@@ -73,7 +74,7 @@ def dashboard():
 @trainee_required
 def apply(slug: str):
     """Start an application: one per cycle, so a second visit goes to the existing one."""
-    cycle = service.visible_cycle(slug)
+    cycle = get_cycle(slug, drafts=False)
     existing = service.application_for(current_user, cycle)
     if existing is not None:
         return redirect(url_for(".edit_application", application_id=existing.id))
@@ -139,7 +140,6 @@ def view_application(application_id: int):
     return render_template(
         "trainee/application.html",
         application=application,
-        vocabulary=vocabulary,
         events=history(application),
         action_form=EmptyForm(),
         withdraw_form=WithdrawForm(),

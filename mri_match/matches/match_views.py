@@ -1,0 +1,120 @@
+"""Confirmed matches: a cycle's list and its CSV export, ending a match, the re-match queue,
+the audit log, and the page where each of the two people sees their match."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..access import admin_required, role_required
+from ..extensions import db, read_only
+from ..models import Match, RematchRequest, history
+from ..web import download, get_cycle, paginate
+from . import bp, decisions, queries
+from .export import matches_csv
+from .forms import ReasonForm
+from .view_helpers import decide
+
+AUDIT_PER_PAGE = 50
+
+
+@bp.route("/admin/cycles/<slug>/matches")
+@read_only
+@admin_required
+def cycle_matches(slug: str):
+    cycle = get_cycle(slug)
+    page = paginate(queries.matches_in(cycle))
+    return render_template("matches/cycle_matches.html", cycle=cycle, page=page)
+
+
+@bp.route("/admin/cycles/<slug>/matches.csv")
+@admin_required
+def export_matches(slug: str):
+    cycle = get_cycle(slug)
+    return download(matches_csv(cycle), f"{cycle.slug}-matches.csv")
+
+
+@bp.route("/admin/matches/<int:match_id>", methods=["GET", "POST"])
+@admin_required
+def admin_match(match_id: int):
+    match = db.get_or_404(Match, match_id)
+    form = ReasonForm()
+    if form.validate_on_submit() and decide(
+        lambda: decisions.end_match(match, actor=current_user, reason=form.reason.data),
+        "Match ended.",
+        notify=False,
+    ):
+        return redirect(url_for("matches.admin_match", match_id=match_id))
+    return render_template(
+        "matches/admin_match.html", match=match, form=form, history=history(match)
+    )
+
+
+@bp.route("/admin/rematch-requests")
+@read_only
+@admin_required
+def rematch_queue():
+    return render_template(
+        "matches/rematch_queue.html", requests=queries.rematch_requests(), form=ReasonForm()
+    )
+
+
+@bp.route("/admin/rematch-requests/<int:request_id>/<action>", methods=["POST"])
+@admin_required
+def resolve_rematch(request_id: int, action: str):
+    item = db.get_or_404(RematchRequest, request_id)
+    if action not in ("end", "decline"):
+        abort(404)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        decide(
+            lambda: decisions.resolve_rematch(
+                item, actor=current_user, end=action == "end", resolution=form.reason.data
+            ),
+            "Request resolved.",
+            notify=False,
+        )
+    else:
+        flash("Say how the request was resolved.", "danger")
+    return redirect(url_for("matches.rematch_queue"))
+
+
+@bp.route("/admin/audit")
+@read_only
+@admin_required
+def audit():
+    entity = request.args.get("entity") or None
+    page = paginate(queries.audit_events(entity), per_page=AUDIT_PER_PAGE)
+    return render_template("matches/audit.html", page=page, entity=entity)
+
+
+# --- what the two people see --------------------------------------------------------------------
+
+
+def _my_match_or_404(match_id: int) -> Match:
+    match = db.get_or_404(Match, match_id)
+    mine = (
+        match.application.trainee_id == current_user.id
+        if current_user.role == "trainee"
+        else match.mentor.user_id == current_user.id
+    )
+    if not mine:
+        abort(404)
+    return match
+
+
+@bp.route("/matches/<int:match_id>", methods=["GET", "POST"])
+@role_required("trainee", "mentor")
+def my_match(match_id: int):
+    match = _my_match_or_404(match_id)
+    form = ReasonForm()
+    if form.validate_on_submit() and decide(
+        lambda: decisions.request_rematch(match, person=current_user, reason=form.reason.data),
+        "Your request has been sent to the program team.",
+        notify=False,
+    ):
+        return redirect(url_for("matches.my_match", match_id=match_id))
+    return render_template(
+        "matches/my_match.html",
+        match=match,
+        form=form,
+        open_request=queries.open_rematch_request(match),
+    )

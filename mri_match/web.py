@@ -1,0 +1,57 @@
+"""What the feature views share: the cycle lookup, pagination, file downloads, and the
+vocabulary every template can use."""
+
+from flask import Response, current_app, request
+
+from . import vocabulary
+from .extensions import db
+from .models import Cycle
+
+#: Pages beyond this are not served: a larger OFFSET only risks overflowing PostgreSQL's bigint.
+MAX_PAGE = 10_000
+
+
+def get_cycle(slug: str, *, drafts: bool = True) -> Cycle:
+    """The cycle with this slug, or 404. ``drafts=False`` for trainees and mentors, who never
+    see a cycle before it opens."""
+    stmt = db.select(Cycle).filter_by(slug=slug)
+    if not drafts:
+        stmt = stmt.where(Cycle.status != "draft")
+    return db.first_or_404(stmt)
+
+
+def page_number() -> int:
+    """The ``?page=`` asked for, kept within 1 to :data:`MAX_PAGE` (a non-number reads as 1)."""
+    return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
+
+
+def paginate(stmt, per_page: int | None = None, **kwargs):
+    """One page of ``stmt`` at the asked page number; ``PER_PAGE`` rows unless told."""
+    return db.paginate(
+        stmt,
+        page=page_number(),
+        per_page=per_page or current_app.config["PER_PAGE"],
+        error_out=False,
+        **kwargs,
+    )
+
+
+def download(body: str | bytes, filename: str, mimetype: str = "text/csv") -> Response:
+    """A file for the browser to save as ``filename`` (text is sent as UTF-8)."""
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def vocabulary_context() -> dict:
+    """Template globals: ``vocab`` (the code lists), ``label(choices, code)`` and
+    ``topic_labels`` (topic code to label)."""
+    return {
+        "vocab": vocabulary,
+        "label": vocabulary.label,
+        "topic_labels": vocabulary.topic_labels(),
+    }
