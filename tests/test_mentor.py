@@ -398,3 +398,19 @@ def test_profile_shows_verified_state_on_dashboard(client, mentor, factory):
     db.session.commit()
     page = client.get("/mentor/").get_data(as_text=True)
     assert f"{mentor.ash_member_number}: verified by an admin" in page
+
+
+def test_every_field_a_mentor_enters_is_asked_imported_and_downloadable(app):
+    """MentorProfile.ENTERED_FIELDS is the one list: the form saves them, an import file has a
+    column for each, and the person's data download shows them."""
+    from mri_match.bulk.columns import mentor_columns
+    from mri_match.mentor.forms import MentorProfileForm
+    from mri_match.privacy.personal_data import PROFILE_FIELDS
+
+    entered = set(MentorProfile.ENTERED_FIELDS)
+    own_rules = {"topics", "conflicts", "ash_member_number"}
+    with app.test_request_context():
+        asked = set(MentorProfileForm()._fields) - {"submit", "csrf_token"}
+    assert asked == entered | own_rules
+    assert entered | own_rules <= {c.name for c in mentor_columns()}
+    assert entered | {"conflicts", "ash_member_number"} <= set(PROFILE_FIELDS)

@@ -8,22 +8,6 @@ from ..models import Application, MentorOffer, MentorProfile, NominatedMentor, U
 
 IMPORTABLE_CYCLE_STATES = ("draft", "open", "closed")
 
-PROFILE_FIELDS = (
-    "full_name",
-    "degrees",
-    "position",
-    "institution",
-    "city",
-    "region",
-    "country",
-    "timezone",
-    "expertise_statement",
-    "publications",
-    "stages_accepted",
-    "meeting_formats",
-    "languages",
-)
-
 
 class ImportRefused(ValueError):
     """The import cannot run; the message is for the admin."""
@@ -61,7 +45,9 @@ def import_people(kind: str, cycle, records: list[tuple[int, dict]], *, actor, s
                 )
             db.session.add(application)
         else:
-            profile = MentorProfile(user=user, **{name: v[name] for name in PROFILE_FIELDS})
+            profile = MentorProfile(
+                user=user, **{name: v[name] for name in MentorProfile.ENTERED_FIELDS}
+            )
             profile.topics = v["topics"]
             profile.conflicts = v["conflicts"]
             profile.ash_member_number = v["ash_member_number"]

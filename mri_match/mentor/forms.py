@@ -185,21 +185,7 @@ class MentorProfileForm(FlaskForm):
 
     def populate(self, profile) -> None:
         """Copy the validated answers onto ``profile`` (the membership number resets checks)."""
-        for name in (
-            "full_name",
-            "degrees",
-            "position",
-            "institution",
-            "city",
-            "region",
-            "country",
-            "timezone",
-            "expertise_statement",
-            "publications",
-            "stages_accepted",
-            "meeting_formats",
-            "languages",
-        ):
+        for name in profile.ENTERED_FIELDS:
             setattr(profile, name, getattr(self, name).data)
         profile.topics = self.topics.data
         profile.conflicts = "\n".join(_lines(self.conflicts.data)) or None

@@ -173,6 +173,25 @@ class MentorProfile(_TopicsMixin, db.Model):
     __tablename__ = "mentor_profile"
     _topic_link = MentorTopic
 
+    #: What the mentor fills in, besides topics, conflicts and the membership number (each
+    #: set by its own rule): the profile form and a bulk import set exactly these, and the
+    #: personal-data download shows them all.
+    ENTERED_FIELDS = (
+        "full_name",
+        "degrees",
+        "position",
+        "institution",
+        "city",
+        "region",
+        "country",
+        "timezone",
+        "expertise_statement",
+        "publications",
+        "stages_accepted",
+        "meeting_formats",
+        "languages",
+    )
+
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), unique=True)
     full_name: Mapped[str] = mapped_column(String(120))
