@@ -14,8 +14,16 @@ from mri_match.models import (
     SelfIdentification,
     User,
 )
-from mri_match.reports import aggregates
-from mri_match.reports.aggregates import Cell, suppress
+from mri_match.reports.equity import (
+    Cell,
+    equity_audit,
+    read_consented_self_identification_for_run,
+    suppress,
+)
+from mri_match.reports.funnel import funnel
+from mri_match.reports.pairs import geography, meeting_formats
+from mri_match.reports.scores import score_distribution
+from mri_match.reports.topics import topic_balance
 
 # --- a small hand-made cohort -------------------------------------------------------------------
 
@@ -135,7 +143,7 @@ def cohort(factory):
 
 
 def test_funnel_counts_each_stage_by_its_definition(cohort):
-    stages = aggregates.funnel(cohort["cycle"])
+    stages = funnel(cohort["cycle"])
     assert [(s.key, s.count) for s in stages] == [
         ("registered", 8),
         ("submitted", 6),
@@ -147,7 +155,7 @@ def test_funnel_counts_each_stage_by_its_definition(cohort):
 
 
 def test_topic_balance_sets_demand_against_active_places_shortage_first(cohort):
-    rows = aggregates.topic_balance(cohort["cycle"])
+    rows = topic_balance(cohort["cycle"])
     assert [(r.topic, r.demand, r.places, r.gap) for r in rows] == [
         ("mds", 1, 0, -1),
         ("sickle-cell-disease", 2, 2, 0),
@@ -158,9 +166,7 @@ def test_topic_balance_sets_demand_against_active_places_shortage_first(cohort):
 
 
 def test_score_distribution_uses_latest_done_runs_and_confirmed_matches(cohort):
-    bins = {
-        b.label: (b.proposals, b.confirmed) for b in aggregates.score_distribution(cohort["cycle"])
-    }
+    bins = {b.label: (b.proposals, b.confirmed) for b in score_distribution(cohort["cycle"])}
     assert list(bins)[0] == "0–9" and list(bins)[-1] == "90–100" and len(bins) == 10
     assert bins["90–100"] == (1, 2)  # 95 | 95 and 100
     assert bins["80–89"] == (1, 1)  # 82
@@ -171,7 +177,7 @@ def test_score_distribution_uses_latest_done_runs_and_confirmed_matches(cohort):
 
 
 def test_meeting_format_share_of_confirmed_pairs(cohort):
-    shares = {s.key: (s.count, s.percent) for s in aggregates.meeting_formats(cohort["cycle"])}
+    shares = {s.key: (s.count, s.percent) for s in meeting_formats(cohort["cycle"])}
     assert shares == {
         "in_person": (1, 25.0),
         "virtual": (2, 50.0),
@@ -181,7 +187,7 @@ def test_meeting_format_share_of_confirmed_pairs(cohort):
 
 
 def test_geography_takes_the_closest_level_per_pair(cohort):
-    shares = {s.key: s.count for s in aggregates.geography(cohort["cycle"])}
+    shares = {s.key: s.count for s in geography(cohort["cycle"])}
     assert shares == {
         "institution": 1,  # Howard and " howard UNIVERSITY "
         "city": 1,  # Georgetown and Howard, both Washington DC
@@ -352,7 +358,7 @@ def _cells(audit, key) -> dict[str, dict]:
 
 
 def test_overall_run_figures_count_everyone(audited):
-    audit = aggregates.equity_audit(audited["run"])
+    audit = equity_audit(audited["run"])
     overall = audit.overall.public()
     # 13 trainees, 8 matched: 60, 70, 80, 90, 100 and three at 20.
     assert overall["people"] == 13
@@ -366,7 +372,7 @@ def test_overall_run_figures_count_everyone(audited):
 
 
 def test_group_of_five_is_shown_and_group_of_four_suppressed(audited):
-    gender = _cells(aggregates.equity_audit(audited["run"]), "gender_identity")
+    gender = _cells(equity_audit(audited["run"]), "gender_identity")
     assert gender["Woman"] == {
         "label": "Woman",
         "suppressed": False,
@@ -385,18 +391,18 @@ def test_group_of_five_is_shown_and_group_of_four_suppressed(audited):
 
 
 def test_only_consenting_people_are_counted(audited):
-    audit = aggregates.equity_audit(audited["run"])
+    audit = equity_audit(audited["run"])
     gender = _cells(audit, "gender_identity")
     assert gender["Woman"]["people"] == 5 and gender["Woman"]["minimum"] == 60.0
     race = _cells(audit, "race_ethnicity")
     assert race["Black or African American"]["people"] == 10
     assert race["White"]["suppressed"]
-    people = aggregates.read_consented_self_identification_for_run(audited["run"].id)
+    people = read_consented_self_identification_for_run(audited["run"].id)
     assert len(people) == 10 and all("white" not in p.race_ethnicity for p in people)
 
 
 def test_scores_are_hidden_when_fewer_than_five_were_matched(audited):
-    first_gen = _cells(aggregates.equity_audit(audited["run"]), "first_generation")
+    first_gen = _cells(equity_audit(audited["run"]), "first_generation")
     assert first_gen["Yes"]["people"] == 5 and first_gen["Yes"]["mean"] == 80.0
     # Five people, none matched: the rate shows, score figures cannot.
     assert first_gen["No"]["people"] == 5 and first_gen["No"]["rate"] == 0.0

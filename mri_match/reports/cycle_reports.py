@@ -6,7 +6,7 @@ The same table feeds the page (beside the chart) and the CSV download, so they n
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import aggregates
+from . import funnel, pairs, scores, topics
 from .charts import Chart, Series, bar_chart
 
 
@@ -22,7 +22,7 @@ class Report:
 
 
 def funnel_report(cycle) -> Report:
-    stages = aggregates.funnel(cycle)
+    stages = funnel.funnel(cycle)
     first = stages[0].count
     rows = [
         [s.label, s.count, round(100 * s.count / first, 1) if first else 0.0, s.definition]
@@ -48,7 +48,7 @@ def funnel_report(cycle) -> Report:
 
 
 def topics_report(cycle) -> Report:
-    balance = aggregates.topic_balance(cycle)
+    balance = topics.topic_balance(cycle)
     short = [b for b in balance if b.gap < 0]
     if short:
         desc = "Biggest shortages: " + "; ".join(
@@ -83,7 +83,7 @@ def topics_report(cycle) -> Report:
 
 
 def scores_report(cycle) -> Report:
-    bins = aggregates.score_distribution(cycle)
+    bins = scores.score_distribution(cycle)
     chart = bar_chart(
         "chart-scores",
         f"Match score distribution, {cycle.name}",
@@ -139,7 +139,7 @@ def meeting_report(cycle) -> Report:
         "Meeting format",
         "Confirmed pairs by the trainee's preferred meeting format",
         "Trainee preference",
-        aggregates.meeting_formats(cycle),
+        pairs.meeting_formats(cycle),
         "chart-meeting",
         ["Confirmed pairs (active or ended), by the meeting format the trainee asked for."],
     )
@@ -151,7 +151,7 @@ def geography_report(cycle) -> Report:
         "Geography",
         "Confirmed pairs by how close trainee and mentor are",
         "Distance",
-        aggregates.geography(cycle),
+        pairs.geography(cycle),
         "chart-geography",
         [
             "Each pair counts once, at the closest level that applies: same institution, then "

@@ -8,7 +8,8 @@ from ..extensions import db
 from ..models import MatchRun
 from ..spreadsheet import to_csv
 from ..web import download, get_cycle
-from . import aggregates, cycle_reports
+from . import cycle_reports
+from .equity import SUPPRESSED, TABLE_HEADER, equity_audit, table_rows
 
 bp = Blueprint("reports", __name__)
 
@@ -35,44 +36,11 @@ def _run_or_404(run_id: int) -> MatchRun:
     return db.get_or_404(MatchRun, run_id)
 
 
-EQUITY_HEADER = [
-    "Dimension",
-    "Group",
-    "People",
-    "Match rate (%)",
-    "Mean score",
-    "Median score",
-    "Lowest score",
-]
-SUPPRESSED = "fewer than 5"
-
-
-def _equity_rows(audit: aggregates.EquityAudit) -> list[list]:
-    def row(dimension: str, cell: aggregates.Cell) -> list:
-        shown = cell.public()
-        hidden = SUPPRESSED if shown["suppressed"] else None
-        score_hidden = SUPPRESSED if shown["scores_suppressed"] else None
-        return [
-            dimension,
-            shown["label"],
-            hidden or shown["people"],
-            hidden or shown["rate"],
-            score_hidden or shown["mean"],
-            score_hidden or shown["median"],
-            score_hidden or shown["minimum"],
-        ]
-
-    rows = [row("Overall", audit.overall), row("Overall", audit.consenting)]
-    for dimension in audit.dimensions:
-        rows.extend(row(dimension.label, cell) for cell in dimension.cells)
-    return rows
-
-
 @bp.route("/admin/runs/<int:run_id>/equity")
 @admin_required
 def equity(run_id: int):
     run = _run_or_404(run_id)
-    audit = aggregates.equity_audit(run, actor=current_user)
+    audit = equity_audit(run, actor=current_user)
     db.session.commit()  # the access log entry
     return render_template("reports/equity.html", run=run, audit=audit, suppressed=SUPPRESSED)
 
@@ -81,6 +49,6 @@ def equity(run_id: int):
 @admin_required
 def equity_csv(run_id: int):
     run = _run_or_404(run_id)
-    audit = aggregates.equity_audit(run, actor=current_user)
+    audit = equity_audit(run, actor=current_user)
     db.session.commit()  # the access log entry
-    return download(to_csv(EQUITY_HEADER, _equity_rows(audit)), f"run-{run.id}-equity.csv")
+    return download(to_csv(TABLE_HEADER, table_rows(audit)), f"run-{run.id}-equity.csv")
