@@ -7,12 +7,12 @@ import pytest
 from werkzeug.datastructures import MultiDict
 
 from mri_match.demo import (
-    ACADEMIC_CENTERS,
     ADMIN_EMAIL,
     DEMO_PASSWORD,
     DEMO_SLUG,
     make_plan,
     mentor_email,
+    tables,
     trainee_email,
 )
 from mri_match.extensions import db
@@ -118,7 +118,9 @@ def test_plan_is_varied_and_realistic():
     assert capacities[1] + capacities[2] + capacities[3] > 0.7 * len(mentors)
     assert len({m["profile"]["ash_member_number"] for m in mentors}) == len(mentors)
     assert len({t["application"]["institution"] for t in trainees}) > 20
-    assert {m["profile"]["country"] for m in mentors} == {c[3] for c in ACADEMIC_CENTERS}
+    assert {m["profile"]["country"] for m in mentors} == {
+        c[3] for c in tables()["academic_centers"]
+    }
     # statements are written from the vocabulary, so text matching has words to use
     text = " ".join(t["application"]["research_statement"] for t in trainees).lower()
     assert "sickle cell disease" in text and "acute myeloid leukemia" in text
@@ -226,3 +228,14 @@ def test_seed_demo_refuses_to_run_in_production(make_app):
         assert result.exit_code == 1
         assert "APP_ENV=production" in result.output
         assert count(User) == 0
+
+
+def test_demo_and_engine_write_from_one_phrase_bank():
+    """data/topic_phrases.csv covers every topic, and the demo's statements use its phrases."""
+    from mri_match.engine.synth import field_phrases
+
+    bank = field_phrases()
+    assert set(bank) == set(topic_labels())
+    for mentor in make_plan(0, 20, seed=4)["mentors"]:
+        statement = mentor["profile"]["expertise_statement"]
+        assert any(phrase in statement for phrase in bank[mentor["topics"][0]])

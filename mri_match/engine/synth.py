@@ -8,311 +8,27 @@ roles offered, conflicts). Deterministic for a given seed.
 
 from __future__ import annotations
 
+import csv
+from functools import cache
+from importlib import resources
+
 import numpy as np
 
 from .codes import CAREER_STAGES, MENTORING_NEEDS, topics
 from .inputs import MentorInput, TraineeInput
 
-#: Field vocabulary per topic code: phrases a trainee or mentor in that field would write.
-FIELD_PHRASES: dict[str, tuple[str, ...]] = {
-    "sickle-cell-disease": (
-        "sickle cell disease",
-        "SCD",
-        "vaso-occlusive pain crises",
-        "hydroxyurea adherence",
-        "fetal hemoglobin induction",
-        "acute chest syndrome",
-        "sickle cell anemia in adolescents",
-    ),
-    "thalassemia": (
-        "thalassemia",
-        "beta thalassemia major",
-        "iron overload from chronic transfusion",
-        "ineffective erythropoiesis",
-        "luspatercept",
-        "globin chain imbalance",
-    ),
-    "anemia-iron": (
-        "iron deficiency anemia",
-        "IDA",
-        "hepcidin regulation",
-        "intravenous iron",
-        "anemia of inflammation",
-        "erythropoietin signaling",
-    ),
-    "bone-marrow-failure": (
-        "aplastic anemia",
-        "bone marrow failure syndromes",
-        "telomere biology disorders",
-        "Fanconi anemia",
-        "immunosuppressive therapy with ATG",
-        "PNH clones",
-    ),
-    "transfusion-medicine": (
-        "transfusion medicine",
-        "red cell alloimmunization",
-        "patient blood management",
-        "platelet transfusion refractoriness",
-        "blood donor safety",
-        "massive transfusion protocols",
-    ),
-    "hemostasis": (
-        "hemostasis",
-        "bleeding disorders",
-        "coagulation factor assays",
-        "fibrinolysis",
-        "heavy menstrual bleeding",
-        "rare bleeding disorders",
-    ),
-    "hemophilia": (
-        "hemophilia A",
-        "hemophilia B",
-        "von Willebrand disease",
-        "VWD",
-        "factor VIII inhibitors",
-        "emicizumab prophylaxis",
-    ),
-    "thrombosis": (
-        "venous thromboembolism",
-        "VTE",
-        "deep vein thrombosis",
-        "pulmonary embolism",
-        "cancer-associated thrombosis",
-        "thrombosis risk prediction",
-    ),
-    "platelet-disorders": (
-        "immune thrombocytopenia",
-        "ITP",
-        "platelet function disorders",
-        "thrombopoietin receptor agonists",
-        "inherited thrombocytopenias",
-        "megakaryocyte biology",
-    ),
-    "ttp-tma": (
-        "thrombotic thrombocytopenic purpura",
-        "TTP",
-        "ADAMTS13",
-        "caplacizumab",
-        "thrombotic microangiopathy",
-        "atypical hemolytic uremic syndrome",
-    ),
-    "anticoagulation": (
-        "anticoagulation management",
-        "direct oral anticoagulants",
-        "DOAC",
-        "warfarin dosing",
-        "anticoagulant reversal",
-        "heparin-induced thrombocytopenia",
-    ),
-    "aml": (
-        "acute myeloid leukemia",
-        "AML",
-        "FLT3 inhibitors",
-        "venetoclax combinations",
-        "measurable residual disease in AML",
-        "leukemic stem cells",
-    ),
-    "mds": (
-        "myelodysplastic syndromes",
-        "MDS",
-        "hypomethylating agents",
-        "SF3B1 mutations",
-        "lower-risk MDS anemia",
-        "ineffective hematopoiesis",
-    ),
-    "mpn": (
-        "myeloproliferative neoplasms",
-        "MPN",
-        "JAK2 V617F",
-        "polycythemia vera",
-        "essential thrombocythemia",
-        "myelofibrosis and ruxolitinib",
-    ),
-    "cml": (
-        "chronic myeloid leukemia",
-        "CML",
-        "BCR-ABL1",
-        "tyrosine kinase inhibitor discontinuation",
-        "treatment-free remission",
-        "TKI resistance",
-    ),
-    "all": (
-        "acute lymphoblastic leukemia",
-        "ALL",
-        "Philadelphia chromosome-positive ALL",
-        "blinatumomab",
-        "pediatric ALL relapse",
-        "asparaginase toxicity",
-    ),
-    "cll": (
-        "chronic lymphocytic leukemia",
-        "CLL",
-        "BTK inhibitors",
-        "ibrutinib",
-        "Richter transformation",
-        "IGHV mutation status",
-    ),
-    "lymphoma": (
-        "diffuse large B-cell lymphoma",
-        "DLBCL",
-        "Hodgkin lymphoma",
-        "follicular lymphoma",
-        "lymphoma immunotherapy",
-        "bispecific antibodies in lymphoma",
-    ),
-    "myeloma": (
-        "multiple myeloma",
-        "MGUS",
-        "plasma cell disorders",
-        "proteasome inhibitors",
-        "smoldering myeloma",
-        "myeloma bone disease",
-    ),
-    "hsct": (
-        "hematopoietic stem cell transplantation",
-        "HSCT",
-        "allogeneic transplant outcomes",
-        "bone marrow transplant donor selection",
-        "conditioning regimens",
-        "haploidentical transplant",
-    ),
-    "car-t": (
-        "CAR-T cell therapy",
-        "chimeric antigen receptor T cells",
-        "cytokine release syndrome",
-        "neurotoxicity after CAR-T",
-        "CAR T manufacturing",
-        "cellular immunotherapy",
-    ),
-    "gvhd": (
-        "graft-versus-host disease",
-        "GVHD",
-        "chronic GVHD",
-        "GVHD prophylaxis",
-        "post-transplant cyclophosphamide",
-        "steroid-refractory GVHD",
-    ),
-    "gene-therapy": (
-        "gene therapy",
-        "CRISPR gene editing",
-        "lentiviral vectors",
-        "base editing of hematopoietic stem cells",
-        "AAV gene transfer",
-        "gene editing for hemoglobinopathies",
-    ),
-    "hematopoiesis": (
-        "hematopoiesis",
-        "hematopoietic stem cells",
-        "HSC niche",
-        "lineage tracing",
-        "hematopoietic stem cell aging",
-        "bone marrow microenvironment",
-    ),
-    "clonal-hematopoiesis": (
-        "clonal hematopoiesis",
-        "CHIP",
-        "TET2 and DNMT3A mutations",
-        "clonal hematopoiesis and cardiovascular risk",
-        "somatic mutations in aging blood",
-        "clonal expansion",
-    ),
-    "immunology": (
-        "immunology",
-        "innate immunity",
-        "inflammation and hematopoiesis",
-        "T cell exhaustion",
-        "autoimmune cytopenias",
-        "neutrophil biology",
-    ),
-    "vascular-biology": (
-        "vascular biology",
-        "endothelial cells",
-        "angiogenesis",
-        "endothelial activation",
-        "vascular inflammation",
-        "blood vessel formation",
-    ),
-    "genomics": (
-        "genomics",
-        "next-generation sequencing",
-        "NGS panels",
-        "single-cell RNA sequencing",
-        "precision medicine",
-        "germline predisposition",
-    ),
-    "pediatric-hematology": (
-        "pediatric hematology",
-        "children with blood disorders",
-        "pediatric oncology",
-        "newborn screening",
-        "adolescent transition of care",
-        "paediatric haematology",
-    ),
-    "hematology-in-pregnancy": (
-        "hematology in pregnancy",
-        "anemia in pregnancy",
-        "thrombosis in pregnancy",
-        "postpartum hemorrhage",
-        "gestational thrombocytopenia",
-        "obstetric hematology",
-    ),
-    "geriatric-hematology": (
-        "geriatric hematology",
-        "older adults with leukemia",
-        "frailty assessment",
-        "geriatric assessment in blood cancers",
-        "unexplained anemia in the elderly",
-        "treatment tolerance in older patients",
-    ),
-    "health-equity": (
-        "health equity",
-        "racial disparities",
-        "structural racism in health care",
-        "access to care",
-        "social determinants of health",
-        "disparities in clinical trial enrollment",
-    ),
-    "health-services": (
-        "health services research",
-        "outcomes research",
-        "cost-effectiveness analysis",
-        "health care utilization",
-        "patient-reported outcomes",
-        "value-based care",
-    ),
-    "clinical-trials": (
-        "clinical trials design",
-        "randomized controlled trials",
-        "adaptive trial designs",
-        "trial endpoints",
-        "early-phase trials",
-        "RCT methodology",
-    ),
-    "epidemiology": (
-        "epidemiology",
-        "population health",
-        "cohort studies",
-        "registry data",
-        "incidence and survival trends",
-        "pharmacoepidemiology",
-    ),
-    "quality-improvement": (
-        "quality improvement",
-        "patient safety",
-        "QI methodology",
-        "reducing unnecessary transfusions",
-        "clinical decision support",
-        "improving care delivery",
-    ),
-    "medical-education": (
-        "medical education",
-        "curriculum development",
-        "hematology fellowship training",
-        "assessment of learners",
-        "pipeline programs",
-        "educational research",
-    ),
-}
+
+@cache
+def field_phrases() -> dict[str, tuple[str, ...]]:
+    """Phrases a trainee or mentor in each field would write, by topic code, in file order
+    (``mri_match/data/topic_phrases.csv``; the demo data writes its statements from them too)."""
+    bank: dict[str, list[str]] = {}
+    path = resources.files("mri_match.data").joinpath("topic_phrases.csv")
+    with path.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            bank.setdefault(row["topic"], []).append(row["phrase"])
+    return {code: tuple(phrases) for code, phrases in bank.items()}
+
 
 _TRAINEE_TEMPLATES = (
     "I am interested in {a} and {b}.",
@@ -391,9 +107,10 @@ _BACKGROUND = (
 
 def _phrases(rng: np.random.Generator, codes: tuple[str, ...], n: int) -> list[str]:
     out = []
+    phrases = field_phrases()
     for k in range(n):
         code = codes[0] if k == 0 or len(codes) == 1 else codes[rng.integers(len(codes))]
-        bank = FIELD_PHRASES[code]
+        bank = phrases[code]
         out.append(bank[rng.integers(len(bank))])
     return out
 
