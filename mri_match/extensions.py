@@ -50,9 +50,9 @@ def view_called_to_read():
 def read_only(view):
     """Mark a view that only reads the database. On GET and HEAD its statements run on a
     connection in autocommit mode: no BEGIN before the first one and no ROLLBACK after the
-    last, two of the four round trips a dashboard made. Under PostgreSQL's READ COMMITTED
-    each statement saw its own snapshot anyway, so the page reads the same. A write in such a
-    request raises :class:`ReadOnlyViolation` instead of committing piecemeal."""
+    last, two round trips fewer per page. Under PostgreSQL's READ COMMITTED each statement sees
+    its own snapshot in a transaction too, so the page reads the same. A write in such a
+    request raises :class:`ReadOnlyViolation` rather than committing piecemeal."""
     view.read_only = True
     return view
 

@@ -1,3 +1,5 @@
+"""The import form: which kind of people, the file, and whether to check or import."""
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import RadioField, SubmitField

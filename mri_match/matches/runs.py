@@ -37,7 +37,7 @@ class RunError(ValueError):
 
 def _backgrounds(user_ids: list[int], detail: str) -> dict[int, frozenset[str] | None]:
     """Consented self-identification attributes by user; this is matching's only read of it,
-    logged as one system access in the self-identification access log (issue 6)."""
+    logged as one system access in the self-identification access log."""
     if not user_ids:
         return {}
     rows = self_identifications_for(user_ids, purpose="matching", detail=detail)
@@ -187,8 +187,8 @@ def start_run(cycle, settings: dict, *, actor) -> MatchRun:
 def execute_run(run: MatchRun, *, actor) -> MatchRun:
     """Run the engine and store the proposals; the caller commits (or rolls back on error)."""
     started = time.perf_counter()
-    # tens of thousands of ORM objects in, as many results out: the collector would walk them
-    # all again and again (loading the inputs took twice as long with it on)
+    # tens of thousands of ORM objects in, as many results out: the cyclic collector would walk
+    # them all again and again, about doubling the time it takes to load the inputs
     with cyclic_gc_paused():
         applications, trainees, mentors, settings = build_inputs(run.cycle, run.settings)
         result = propose(trainees, mentors, settings)

@@ -1,3 +1,5 @@
+"""Mentors: a standing profile, volunteering per cycle, pausing and resuming."""
+
 from .views import bp
 
 __all__ = ["bp"]

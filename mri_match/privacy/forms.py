@@ -1,3 +1,5 @@
+"""The form for deleting one's own account (password and an explicit confirmation)."""
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SubmitField
 from wtforms.validators import DataRequired
