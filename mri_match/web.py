@@ -1,11 +1,13 @@
-"""What the feature views share: the cycle lookup, pagination, file downloads, and the
-vocabulary every template can use."""
+"""What the feature views share: the cycle lookup, pagination, one state change as its own
+transaction, file downloads, and the vocabulary every template can use."""
 
-from flask import Response, current_app, request
+from collections.abc import Callable
+
+from flask import Response, current_app, flash, request
 
 from . import vocabulary
 from .extensions import db
-from .models import Cycle
+from .models import Cycle, TransitionError
 
 #: Pages beyond this are not served: a larger OFFSET only risks overflowing PostgreSQL's bigint.
 MAX_PAGE = 10_000
@@ -34,6 +36,29 @@ def paginate(stmt, per_page: int | None = None, **kwargs):
         error_out=False,
         **kwargs,
     )
+
+
+def commit_change(
+    change: Callable,
+    success: str,
+    *,
+    refused: str | Callable[[Exception], str] | None = None,
+    refused_category: str = "danger",
+    errors: tuple[type[Exception], ...] = (TransitionError,),
+) -> bool:
+    """Make one state change and commit it, saying so with ``success``. A change the model
+    refuses (one of ``errors``) is rolled back and explained: ``refused`` (text, or a function
+    of the error), else the error's own message. True when the change was committed."""
+    try:
+        change()
+    except errors as error:
+        db.session.rollback()
+        message = refused(error) if callable(refused) else refused
+        flash(message or str(error), refused_category)
+        return False
+    db.session.commit()
+    flash(success, "success")
+    return True
 
 
 def download(body: str | bytes, filename: str, mimetype: str = "text/csv") -> Response:

@@ -17,6 +17,7 @@ from ..models import (
     User,
 )
 from ..models.profiles import APPLICATION_TRANSITIONS
+from ..search import contains_text
 
 
 def cycles_with_counts() -> list[tuple[Cycle, dict[str, int], int]]:
@@ -68,11 +69,7 @@ def applications_select(cycle: Cycle, filters: dict[str, str]):
     )
     if q := filters.get("q"):
         stmt = stmt.where(
-            or_(
-                Application.full_name.icontains(q, autoescape=True),
-                User.email.icontains(q, autoescape=True),
-                Application.institution.icontains(q, autoescape=True),
-            )
+            contains_text(q, Application.full_name, User.email, Application.institution)
         )
     if stage := filters.get("stage"):
         stmt = stmt.where(Application.career_stage == stage)
@@ -96,11 +93,7 @@ def offers_select(cycle: Cycle, filters: dict[str, str]):
     )
     if q := filters.get("q"):
         stmt = stmt.where(
-            or_(
-                MentorProfile.full_name.icontains(q, autoescape=True),
-                User.email.icontains(q, autoescape=True),
-                MentorProfile.institution.icontains(q, autoescape=True),
-            )
+            contains_text(q, MentorProfile.full_name, User.email, MentorProfile.institution)
         )
     if topic := filters.get("topic"):
         stmt = stmt.where(MentorProfile.topic_links.any(MentorTopic.topic == topic))
@@ -114,17 +107,6 @@ def offers_select(cycle: Cycle, filters: dict[str, str]):
         column = MentorProfile.ash_verified_at
         stmt = stmt.where(column.is_not(None) if verified == "yes" else column.is_(None))
     return stmt
-
-
-def mentor_offers(profile: MentorProfile) -> list[MentorOffer]:
-    return list(
-        db.session.scalars(
-            db.select(MentorOffer)
-            .filter_by(mentor_id=profile.id)
-            .join(MentorOffer.cycle)
-            .order_by(Cycle.opens_at.desc())
-        )
-    )
 
 
 def combined_history(*entities) -> list[AuditEvent]:

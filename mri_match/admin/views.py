@@ -8,8 +8,8 @@ from .. import vocabulary
 from ..access import admin_required
 from ..extensions import db, read_only
 from ..forms import EmptyForm
-from ..models import CYCLE_ACTIONS, Application, Cycle, MentorProfile, TransitionError
-from ..web import get_cycle, paginate
+from ..models import CYCLE_ACTIONS, Application, Cycle, MentorProfile
+from ..web import commit_change, get_cycle, paginate
 from . import queries
 from .forms import (
     ApplicationFilterForm,
@@ -140,14 +140,11 @@ def move_cycle(slug: str, state: str):
         flash("That change could not be made. Reload the page and try again.", "danger")
         return redirect(url_for("admin.cycle", slug=cycle.slug))
     before = cycle.status
-    try:
-        cycle.move_to(state, actor=current_user, reason=form.reason.data)
-    except TransitionError as error:
-        db.session.rollback()
-        flash(f"{error} The cycle is still “{before}”.", "danger")
-    else:
-        db.session.commit()
-        flash(f"Cycle “{cycle.name}” is now {state}.", "success")
+    commit_change(
+        lambda: cycle.move_to(state, actor=current_user, reason=form.reason.data),
+        f"Cycle “{cycle.name}” is now {state}.",
+        refused=lambda error: f"{error} The cycle is still “{before}”.",
+    )
     return redirect(url_for("admin.cycle", slug=cycle.slug))
 
 
@@ -199,14 +196,12 @@ def decide_eligibility(application_id: int):
     if not form.validate_on_submit():
         return _render_application(application, form, 400)
     eligible = form.decision.data == "eligible"
-    try:
-        application.decide_eligibility(eligible, actor=current_user, reason=form.reason.data)
-    except TransitionError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        db.session.commit()
-        flash(f"Application marked {form.decision.data}.", "success")
+    commit_change(
+        lambda: application.decide_eligibility(
+            eligible, actor=current_user, reason=form.reason.data
+        ),
+        f"Application marked {form.decision.data}.",
+    )
     return redirect(url_for("admin.application", application_id=application.id))
 
 
@@ -246,7 +241,7 @@ def mentors(slug: str):
 @admin_required
 def mentor(mentor_id: int):
     profile = db.get_or_404(MentorProfile, mentor_id)
-    offers = queries.mentor_offers(profile)
+    offers = profile.offers_newest_first()
     return render_template(
         "admin/mentor.html",
         profile=profile,

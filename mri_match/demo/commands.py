@@ -55,24 +55,19 @@ def _refuse_in_production() -> None:
         )
 
 
-People = click.IntRange(min=0, max=MAX_PEOPLE)
+def _how_many(name: str, default: int, who: str):
+    return click.option(
+        f"--{name}",
+        type=click.IntRange(min=0, max=MAX_PEOPLE),
+        default=default,
+        show_default=True,
+        help=f"How many {who} (0 to {MAX_PEOPLE:,}).",
+    )
 
 
 @click.command("seed-demo")
-@click.option(
-    "--trainees",
-    type=People,
-    default=60,
-    show_default=True,
-    help=f"How many trainees with submitted applications (0 to {MAX_PEOPLE:,}).",
-)
-@click.option(
-    "--mentors",
-    type=People,
-    default=30,
-    show_default=True,
-    help=f"How many volunteer mentors with profiles and offers (0 to {MAX_PEOPLE:,}).",
-)
+@_how_many("trainees", 60, "trainees with submitted applications")
+@_how_many("mentors", 30, "volunteer mentors with profiles and offers")
 @click.option(
     "--seed",
     type=int,

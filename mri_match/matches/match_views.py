@@ -40,7 +40,7 @@ def admin_match(match_id: int):
     if form.validate_on_submit() and decide(
         lambda: decisions.end_match(match, actor=current_user, reason=form.reason.data),
         "Match ended.",
-        notify=False,
+        notify_people=False,
     ):
         return redirect(url_for("matches.admin_match", match_id=match_id))
     return render_template(
@@ -70,7 +70,7 @@ def resolve_rematch(request_id: int, action: str):
                 item, actor=current_user, end=action == "end", resolution=form.reason.data
             ),
             "Request resolved.",
-            notify=False,
+            notify_people=False,
         )
     else:
         flash("Say how the request was resolved.", "danger")
@@ -109,7 +109,7 @@ def my_match(match_id: int):
     if form.validate_on_submit() and decide(
         lambda: decisions.request_rematch(match, person=current_user, reason=form.reason.data),
         "Your request has been sent to the program team.",
-        notify=False,
+        notify_people=False,
     ):
         return redirect(url_for("matches.my_match", match_id=match_id))
     return render_template(

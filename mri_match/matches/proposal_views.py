@@ -20,7 +20,7 @@ from .forms import (
     ReasonForm,
     SwapForm,
 )
-from .view_helpers import commit_and_notify, decide
+from .view_helpers import decide, notify
 
 PROPOSALS_PER_PAGE = 50
 
@@ -90,7 +90,8 @@ def bulk_confirm(run_id: int):
         flash("Select rows to confirm, or enter a minimum score.", "danger")
         return back
     matches, problems = decisions.confirm_many(proposals, actor=current_user)
-    commit_and_notify(matches)
+    db.session.commit()
+    notify(matches)
     flash(f"Confirmed {len(matches)} match{'es' if len(matches) != 1 else ''}.", "success")
     for problem in problems[:10]:
         flash(f"Not confirmed: {problem}", "warning")
@@ -153,7 +154,7 @@ def reject(proposal_id: int):
         decide(
             lambda: decisions.reject_proposal(item, actor=current_user, reason=form.reason.data),
             "Pair rejected; later runs will not propose it.",
-            notify=False,
+            notify_people=False,
         )
     else:
         flash("Give a reason for rejecting this pair (up to 1,000 characters).", "danger")
@@ -191,13 +192,13 @@ def lock(proposal_id: int):
             decide(
                 lambda: decisions.unlock_proposal(item, actor=current_user),
                 "Unlocked.",
-                notify=False,
+                notify_people=False,
             )
         else:
             decide(
                 lambda: decisions.lock_proposal(item, actor=current_user, reason=form.reason.data),
                 "Locked: a re-solve keeps this pair.",
-                notify=False,
+                notify_people=False,
             )
     return redirect(request.referrer or url_for("matches.proposal", proposal_id=proposal_id))
 
@@ -217,7 +218,7 @@ def outcome(proposal_id: int):
                 reason=form.reason.data,
             ),
             "Decision recorded.",
-            notify=False,
+            notify_people=False,
         )
     else:
         flash("Choose what to do and give a note.", "danger")

@@ -1,7 +1,6 @@
 """What the match pages read: runs, proposals filtered and sorted for review, mentors with room,
 confirmed matches, re-match requests and the audit log; and each person's own matches."""
 
-from sqlalchemy import or_
 from sqlalchemy.orm import defer, joinedload, selectinload
 
 from .. import vocabulary
@@ -19,6 +18,7 @@ from ..models import (
     RematchRequest,
     UnmatchedOutcome,
 )
+from ..search import contains_text
 
 #: The review list's filters that narrow it (the sort only orders it).
 PROPOSAL_FILTERS = ("q", "stage", "topic", "status")
@@ -94,10 +94,7 @@ def filtered_proposals(run: MatchRun, filters: dict):
         stmt = stmt.join(Application, Proposal.application_id == Application.id)
     if q:
         stmt = stmt.outerjoin(MentorProfile, Proposal.mentor_id == MentorProfile.id).where(
-            or_(
-                Application.full_name.icontains(q, autoescape=True),
-                MentorProfile.full_name.icontains(q, autoescape=True),
-            )
+            contains_text(q, Application.full_name, MentorProfile.full_name)
         )
     if stage in dict(vocabulary.CAREER_STAGES):
         stmt = stmt.where(Application.career_stage == stage)
@@ -156,12 +153,7 @@ def mentors_with_room(
         .order_by(MentorProfile.full_name)
     )
     if query:
-        stmt = stmt.where(
-            or_(
-                MentorProfile.full_name.icontains(query, autoescape=True),
-                MentorProfile.institution.icontains(query, autoescape=True),
-            )
-        )
+        stmt = stmt.where(contains_text(query, MentorProfile.full_name, MentorProfile.institution))
     offers = {
         o.mentor_id: o
         for o in db.session.scalars(db.select(MentorOffer).filter_by(cycle_id=cycle_id))

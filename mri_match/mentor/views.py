@@ -10,7 +10,7 @@ from ..access import mentor_required
 from ..extensions import db, read_only
 from ..forms import EmptyForm
 from ..matches.queries import matches_of
-from ..models import Cycle, MentorOffer, MentorProfile, TransitionError
+from ..models import Cycle, MentorOffer, MentorProfile
 from ..vocabulary import (
     CAREER_STAGES,
     LANGUAGES,
@@ -18,7 +18,7 @@ from ..vocabulary import (
     MENTOR_ROLES,
     topic_labels,
 )
-from ..web import get_cycle
+from ..web import commit_change, get_cycle
 from .forms import MentorProfileForm, OfferForm, PauseForm
 
 bp = Blueprint("mentor", __name__)
@@ -44,17 +44,6 @@ def _cycles_accepting_volunteers() -> list[Cycle]:
     )
 
 
-def _offers_of(profile: MentorProfile) -> list[MentorOffer]:
-    return list(
-        db.session.scalars(
-            db.select(MentorOffer)
-            .filter_by(mentor_id=profile.id)
-            .join(MentorOffer.cycle)
-            .order_by(Cycle.opens_at.desc(), MentorOffer.id.desc())
-        ).unique()
-    )
-
-
 def _own_offer(offer_id: int) -> MentorOffer:
     """The signed-in mentor's offer; anyone else's (or none) answers 404."""
     profile = MentorProfile.of_user(current_user)
@@ -76,7 +65,7 @@ def _profile_for_volunteering():
 @mentor_required
 def dashboard():
     profile = MentorProfile.of_user(current_user)
-    offers = _offers_of(profile) if profile else []
+    offers = profile.offers_newest_first() if profile else []
     offered = {offer.cycle_id for offer in offers}
     open_cycles = [c for c in _cycles_accepting_volunteers() if c.id not in offered]
     return render_template(
@@ -165,18 +154,11 @@ def pause(offer_id: int):
         return redirect(url_for("mentor.dashboard"))
     form = PauseForm()
     if form.validate_on_submit():
-        try:
-            offer.pause(actor=current_user, reason=form.reason.data)
-        except TransitionError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            db.session.commit()
-            flash(
-                f"Your volunteering for {offer.cycle.name} is paused. "
-                "You will not be matched until you resume.",
-                "success",
-            )
+        commit_change(
+            lambda: offer.pause(actor=current_user, reason=form.reason.data),
+            f"Your volunteering for {offer.cycle.name} is paused. "
+            "You will not be matched until you resume.",
+        )
         return redirect(url_for("mentor.dashboard"))
     return render_template("mentor/pause.html", form=form, offer=offer)
 
@@ -191,12 +173,10 @@ def resume(offer_id: int):
     if not offer.cycle.accepts_volunteers():
         flash(f"{offer.cycle.name} is past volunteering; contact the program team.", "info")
         return redirect(url_for("mentor.dashboard"))
-    try:
-        offer.resume(actor=current_user)
-    except TransitionError:
-        db.session.rollback()
-        flash(f"Your volunteering for {offer.cycle.name} is already active.", "info")
-    else:
-        db.session.commit()
-        flash(f"Welcome back: your volunteering for {offer.cycle.name} is active again.", "success")
+    commit_change(
+        lambda: offer.resume(actor=current_user),
+        f"Welcome back: your volunteering for {offer.cycle.name} is active again.",
+        refused=f"Your volunteering for {offer.cycle.name} is already active.",
+        refused_category="info",
+    )
     return redirect(url_for("mentor.dashboard"))

@@ -246,6 +246,19 @@ class MentorProfile(_TopicsMixin, db.Model):
     def conflict_list(self) -> list[str]:
         return [line.strip() for line in (self.conflicts or "").splitlines() if line.strip()]
 
+    def offers_newest_first(self) -> list["MentorOffer"]:
+        """The mentor's offers, the newest cycle first."""
+        from .program import Cycle
+
+        return list(
+            db.session.scalars(
+                db.select(MentorOffer)
+                .filter_by(mentor_id=self.id)
+                .join(MentorOffer.cycle)
+                .order_by(Cycle.opens_at.desc(), MentorOffer.id.desc())
+            ).unique()
+        )
+
     @classmethod
     def of_user(cls, user) -> "MentorProfile | None":
         return db.session.scalar(db.select(cls).filter_by(user_id=user.id))

@@ -18,15 +18,20 @@ def _admin(email: str) -> User:
     return user
 
 
+def _set_permission(email: str, allowed: bool) -> str:
+    user = _admin(email)
+    user.can_view_self_identification = allowed
+    db.session.commit()
+    return user.email
+
+
 @click.command("grant-permission")
 @click.argument("email")
 @with_appcontext
 def grant_permission(email: str) -> None:
     """Let the admin with EMAIL see people's self-identification (each view is logged)."""
-    user = _admin(email)
-    user.can_view_self_identification = True
-    db.session.commit()
-    click.echo(f"{user.email} may now see self-identification; every view is logged.")
+    email = _set_permission(email, True)
+    click.echo(f"{email} may now see self-identification; every view is logged.")
 
 
 @click.command("revoke-permission")
@@ -34,10 +39,7 @@ def grant_permission(email: str) -> None:
 @with_appcontext
 def revoke_permission(email: str) -> None:
     """Take back the self-identification permission from the admin with EMAIL."""
-    user = _admin(email)
-    user.can_view_self_identification = False
-    db.session.commit()
-    click.echo(f"{user.email} can no longer see self-identification.")
+    click.echo(f"{_set_permission(email, False)} can no longer see self-identification.")
 
 
 @click.command("purge")

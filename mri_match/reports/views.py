@@ -32,23 +32,23 @@ def cycle_report_csv(slug: str, name: str):
     return download(to_csv(report.header, report.rows), f"{slug}-{name}.csv")
 
 
-def _run_or_404(run_id: int) -> MatchRun:
-    return db.get_or_404(MatchRun, run_id)
+def _audit(run_id: int):
+    """The run and its equity audit; the read of self-identification is logged and committed."""
+    run = db.get_or_404(MatchRun, run_id)
+    audit = equity_audit(run, actor=current_user)
+    db.session.commit()  # the access log entry
+    return run, audit
 
 
 @bp.route("/admin/runs/<int:run_id>/equity")
 @admin_required
 def equity(run_id: int):
-    run = _run_or_404(run_id)
-    audit = equity_audit(run, actor=current_user)
-    db.session.commit()  # the access log entry
+    run, audit = _audit(run_id)
     return render_template("reports/equity.html", run=run, audit=audit, suppressed=SUPPRESSED)
 
 
 @bp.route("/admin/runs/<int:run_id>/equity.csv")
 @admin_required
 def equity_csv(run_id: int):
-    run = _run_or_404(run_id)
-    audit = equity_audit(run, actor=current_user)
-    db.session.commit()  # the access log entry
+    run, audit = _audit(run_id)
     return download(to_csv(TABLE_HEADER, table_rows(audit)), f"run-{run.id}-equity.csv")

@@ -23,6 +23,7 @@ from wtforms.validators import Email, Length, Optional, ValidationError
 
 from .. import vocabulary
 from ..forms import MultiCheckboxField, none_if_blank, strip_filter
+from ..models import Application
 
 STATEMENT_MIN = 50
 STATEMENT_MAX = 2000
@@ -49,8 +50,8 @@ def normalise_newlines(value):
     return value
 
 
-class OptionalSelectField(SelectField):
-    """A drop-down whose blank answer is allowed here; a value not in the list gets a message."""
+class _OptionalChoice:
+    """A choice that may be left unanswered; a value not offered gets a message."""
 
     def pre_validate(self, form):
         if self.data in (None, ""):
@@ -59,14 +60,12 @@ class OptionalSelectField(SelectField):
             raise ValidationError(CHOOSE_FROM_LIST)
 
 
-class OptionalRadioField(RadioField):
-    """Radio buttons that may be left unanswered; a value not offered gets a message."""
+class OptionalSelectField(_OptionalChoice, SelectField):
+    """A drop-down whose blank answer is allowed here."""
 
-    def pre_validate(self, form):
-        if self.data in (None, ""):
-            return
-        if self.data not in {choice.value for choice in self.iter_choices()}:
-            raise ValidationError(CHOOSE_FROM_LIST)
+
+class OptionalRadioField(_OptionalChoice, RadioField):
+    """Radio buttons that may be left unanswered."""
 
 
 def _text(label, max_length, what="This answer"):
@@ -77,6 +76,12 @@ def _text(label, max_length, what="This answer"):
             Length(max=max_length, message=f"{what} has at most {max_length:,} characters.")
         ],
     )
+
+
+#: The application's answers that are lists (checkbox groups); the rest of what a trainee enters
+#: (Application.ENTERED_FIELDS) are single values.
+LIST_FIELDS = ("topics", "needs", "requested_roles", "languages")
+SIMPLE_FIELDS = tuple(name for name in Application.ENTERED_FIELDS if name not in LIST_FIELDS)
 
 
 class ApplicationForm(FlaskForm):
@@ -203,29 +208,11 @@ class ApplicationForm(FlaskForm):
 
     # --- moving data between the form and the application ---------------------------------
 
-    SIMPLE_FIELDS = (
-        "full_name",
-        "pronouns",
-        "career_stage",
-        "institution",
-        "city",
-        "region",
-        "country",
-        "timezone",
-        "track",
-        "research_statement",
-        "meeting_format",
-        "wants_same_institution",
-        "wants_same_region",
-        "has_research_mentor",
-    )
-    LIST_FIELDS = ("topics", "needs", "requested_roles", "languages")
-
     @classmethod
     def data_from(cls, application) -> dict:
         """The form's initial values from a stored application."""
-        data = {name: getattr(application, name) for name in cls.SIMPLE_FIELDS}
-        data.update({name: list(getattr(application, name) or []) for name in cls.LIST_FIELDS})
+        data = {name: getattr(application, name) for name in SIMPLE_FIELDS}
+        data.update({name: list(getattr(application, name) or []) for name in LIST_FIELDS})
         nominee = application.nominated_mentor
         if nominee is not None:
             data.update(
@@ -237,9 +224,9 @@ class ApplicationForm(FlaskForm):
 
     def values(self) -> dict:
         """The validated answers, blanks as None, ready for the application."""
-        values = {name: none_if_blank(getattr(self, name).data) for name in self.SIMPLE_FIELDS}
+        values = {name: none_if_blank(getattr(self, name).data) for name in SIMPLE_FIELDS}
         values["full_name"] = values["full_name"] or ""
-        values.update({name: list(getattr(self, name).data or []) for name in self.LIST_FIELDS})
+        values.update({name: list(getattr(self, name).data or []) for name in LIST_FIELDS})
         for name in ("wants_same_institution", "wants_same_region", "has_research_mentor"):
             values[name] = bool(values[name])
         return values

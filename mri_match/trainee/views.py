@@ -11,9 +11,9 @@ from ..access import loads_signed_in_user, role_required, trainee_required
 from ..extensions import db, read_only
 from ..forms import EmptyForm
 from ..matches.queries import matches_of
-from ..models import Application, SelfIdentification, TransitionError, history
+from ..models import Application, SelfIdentification, history
 from ..models import self_identification_of as read_self_identification
-from ..web import get_cycle
+from ..web import commit_change, get_cycle
 from . import applications as service
 from .forms import (
     STATEMENT_MAX,
@@ -188,17 +188,10 @@ def submit_application(application_id: int):
     if not form.validate_complete():
         flash("Your application is not complete yet. Please fill in the fields marked.", "danger")
         return _render_form(form, application.cycle, application)
-    try:
-        application.submit(actor=current_user)
-    except TransitionError as error:
-        db.session.rollback()
-        flash(str(error), "danger")
-    else:
-        db.session.commit()
-        flash(
-            "Your application is submitted. You can still change it until the deadline.",
-            "success",
-        )
+    commit_change(
+        lambda: application.submit(actor=current_user),
+        "Your application is submitted. You can still change it until the deadline.",
+    )
     return redirect(url_for(".view_application", application_id=application.id))
 
 
@@ -229,14 +222,11 @@ def withdraw_application(application_id: int):
     if application.cycle.status == "completed":
         flash("This cycle is completed, so there is nothing to withdraw from.", "warning")
         return redirect(url_for(".view_application", application_id=application.id))
-    try:
-        application.withdraw(actor=current_user, reason=form.reason.data or None)
-    except TransitionError:
-        db.session.rollback()
-        flash("This application cannot be withdrawn now.", "danger")
-    else:
-        db.session.commit()
-        flash("Your application is withdrawn. You can reopen it until the deadline.", "success")
+    commit_change(
+        lambda: application.withdraw(actor=current_user, reason=form.reason.data or None),
+        "Your application is withdrawn. You can reopen it until the deadline.",
+        refused="This application cannot be withdrawn now.",
+    )
     return redirect(url_for(".view_application", application_id=application.id))
 
 
@@ -249,17 +239,11 @@ def reopen_application(application_id: int):
     elif not application.cycle.accepts_applications():
         flash("Applications for this cycle are closed, so it cannot be reopened.", "warning")
     else:
-        try:
-            application.reopen(actor=current_user)
-        except TransitionError:
-            db.session.rollback()
-            flash("Only a withdrawn application can be reopened.", "danger")
-        else:
-            db.session.commit()
-            flash(
-                "Your application is open again as a draft. Submit it before the deadline.",
-                "success",
-            )
+        commit_change(
+            lambda: application.reopen(actor=current_user),
+            "Your application is open again as a draft. Submit it before the deadline.",
+            refused="Only a withdrawn application can be reopened.",
+        )
     return redirect(url_for(".view_application", application_id=application.id))
 
 
