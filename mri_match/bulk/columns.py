@@ -52,6 +52,27 @@ def _topics() -> tuple[tuple[str, str], ...]:
     return tuple(vocabulary.topic_choices())
 
 
+def _workplace(city_required: bool) -> tuple[Column, ...]:
+    """Institution and place, asked the same way of trainees and mentors."""
+    return (
+        Column("institution", "Institution", required=True, max_length=200),
+        Column("city", "City", required=city_required, max_length=120),
+        Column("region", "State or province", max_length=120),
+        Column("country", "Country", required=True, max_length=120),
+        Column("timezone", "Time zone", "timezone", True),
+    )
+
+
+def _languages() -> Column:
+    return Column(
+        "languages",
+        "Languages, separated by “;”",
+        "multi",
+        True,
+        choices=tuple(vocabulary.LANGUAGES),
+    )
+
+
 @cache
 def trainee_columns() -> tuple[Column, ...]:
     t = trainee_forms
@@ -62,11 +83,7 @@ def trainee_columns() -> tuple[Column, ...]:
         Column(
             "career_stage", "Career stage", "choice", True, choices=tuple(vocabulary.CAREER_STAGES)
         ),
-        Column("institution", "Institution", required=True, max_length=200),
-        Column("city", "City", required=True, max_length=120),
-        Column("region", "State or province", max_length=120),
-        Column("country", "Country", required=True, max_length=120),
-        Column("timezone", "Time zone", "timezone", True),
+        *_workplace(city_required=True),
         Column("track", "Program track (required when the cycle has tracks)", "track"),
         Column(
             "topics",
@@ -103,13 +120,7 @@ def trainee_columns() -> tuple[Column, ...]:
             True,
             choices=tuple(vocabulary.MEETING_PREFERENCES),
         ),
-        Column(
-            "languages",
-            "Languages, separated by “;”",
-            "multi",
-            True,
-            choices=tuple(vocabulary.LANGUAGES),
-        ),
+        _languages(),
         Column("wants_same_institution", "Wants a mentor at their own institution", "bool"),
         Column("wants_same_region", "Wants a mentor in their state or province", "bool"),
         Column("has_research_mentor", "Already has a research mentor", "bool"),
@@ -127,11 +138,7 @@ def mentor_columns() -> tuple[Column, ...]:
         Column("full_name", "Full name", required=True, max_length=120),
         Column("degrees", "Degrees", max_length=80),
         Column("position", "Position or academic rank", max_length=120),
-        Column("institution", "Institution", required=True, max_length=200),
-        Column("city", "City", max_length=120),
-        Column("region", "State or province", max_length=120),
-        Column("country", "Country", required=True, max_length=120),
-        Column("timezone", "Time zone", "timezone", True),
+        *_workplace(city_required=False),
         Column(
             "ash_member_number", "ASH membership number (letters, digits, hyphens)", max_length=32
         ),
@@ -158,13 +165,7 @@ def mentor_columns() -> tuple[Column, ...]:
             True,
             choices=tuple(vocabulary.MEETING_FORMATS),
         ),
-        Column(
-            "languages",
-            "Languages, separated by “;”",
-            "multi",
-            True,
-            choices=tuple(vocabulary.LANGUAGES),
-        ),
+        _languages(),
         Column(
             "conflicts",
             "Declared conflicts, one person or institution per line",

@@ -103,27 +103,25 @@ for _criterion in CRITERIA:
     )
 
 
-class ReasonForm(FlaskForm):
-    reason = TextAreaField(
-        "Reason",
+def _reason(label: str, missing: str | None = None) -> TextAreaField:
+    """A reason or note of at most MAX_REASON characters; required when ``missing`` is given."""
+    return TextAreaField(
+        label,
         filters=[strip_filter],
         validators=[
-            InputRequired(message="Give a reason."),
+            InputRequired(message=missing) if missing else Optional(),
             Length(max=MAX_REASON, message=f"Use at most {MAX_REASON} characters."),
         ],
     )
+
+
+class ReasonForm(FlaskForm):
+    reason = _reason("Reason", "Give a reason.")
     submit = SubmitField("Save")
 
 
 class OptionalReasonForm(FlaskForm):
-    reason = TextAreaField(
-        "Reason (optional)",
-        filters=[strip_filter],
-        validators=[
-            Optional(),
-            Length(max=MAX_REASON, message=f"Use at most {MAX_REASON} characters."),
-        ],
-    )
+    reason = _reason("Reason (optional)")
     submit = SubmitField("Save")
 
 
@@ -152,14 +150,7 @@ class OutcomeForm(FlaskForm):
         },
         validators=[InputRequired(message="Choose what to do for this trainee.")],
     )
-    reason = TextAreaField(
-        "Note or reason",
-        filters=[strip_filter],
-        validators=[
-            InputRequired(message="Give a reason or a note."),
-            Length(max=MAX_REASON, message=f"Use at most {MAX_REASON} characters."),
-        ],
-    )
+    reason = _reason("Note or reason", "Give a reason or a note.")
     submit = SubmitField("Save decision")
 
 

@@ -64,51 +64,30 @@ def _lines(text: str | None) -> list[str]:
     return list(dict.fromkeys(line.strip() for line in (text or "").splitlines() if line.strip()))
 
 
+def _required(label: str, max_length: int, missing: str, field=StringField):
+    return field(
+        label,
+        filters=[strip_filter],
+        validators=[DataRequired(message=missing), _at_most(max_length)],
+    )
+
+
+def _optional(label: str, max_length: int, field=StringField):
+    return field(label, filters=[none_if_blank], validators=[Optional(), _at_most(max_length)])
+
+
+def _at_most(max_length: int) -> Length:
+    return Length(max=max_length, message=f"Use at most {max_length:,} characters.")
+
+
 class MentorProfileForm(FlaskForm):
-    full_name = StringField(
-        "Full name",
-        filters=[strip_filter],
-        validators=[
-            DataRequired(message="Enter your name."),
-            Length(max=120, message="Use at most 120 characters."),
-        ],
-    )
-    degrees = StringField(
-        "Degrees",
-        filters=[none_if_blank],
-        validators=[Optional(), Length(max=80, message="Use at most 80 characters.")],
-    )
-    position = StringField(
-        "Position or academic rank",
-        filters=[none_if_blank],
-        validators=[Optional(), Length(max=120, message="Use at most 120 characters.")],
-    )
-    institution = StringField(
-        "Institution",
-        filters=[strip_filter],
-        validators=[
-            DataRequired(message="Enter your institution."),
-            Length(max=200, message="Use at most 200 characters."),
-        ],
-    )
-    city = StringField(
-        "City",
-        filters=[none_if_blank],
-        validators=[Optional(), Length(max=120, message="Use at most 120 characters.")],
-    )
-    region = StringField(
-        "State or province",
-        filters=[none_if_blank],
-        validators=[Optional(), Length(max=120, message="Use at most 120 characters.")],
-    )
-    country = StringField(
-        "Country",
-        filters=[strip_filter],
-        validators=[
-            DataRequired(message="Enter your country."),
-            Length(max=120, message="Use at most 120 characters."),
-        ],
-    )
+    full_name = _required("Full name", 120, "Enter your name.")
+    degrees = _optional("Degrees", 80)
+    position = _optional("Position or academic rank", 120)
+    institution = _required("Institution", 200, "Enter your institution.")
+    city = _optional("City", 120)
+    region = _optional("State or province", 120)
+    country = _required("Country", 120, "Enter your country.")
     timezone = ChoiceField(
         "Time zone",
         validators=[InputRequired(message="Choose your time zone.")],
@@ -118,7 +97,7 @@ class MentorProfileForm(FlaskForm):
         filters=[none_if_blank],
         validators=[
             Optional(),
-            Length(max=32, message="Use at most 32 characters."),
+            _at_most(32),
             Regexp(
                 r"^[A-Za-z0-9-]+$",
                 message="Use only letters, digits and hyphens, as on your ASH membership card.",
@@ -141,13 +120,8 @@ class MentorProfileForm(FlaskForm):
             ),
         ],
     )
-    publications = TextAreaField(
-        "Publication titles or biosketch (optional)",
-        filters=[none_if_blank],
-        validators=[
-            Optional(),
-            Length(max=MAX_PUBLICATIONS, message=f"Use at most {MAX_PUBLICATIONS:,} characters."),
-        ],
+    publications = _optional(
+        "Publication titles or biosketch (optional)", MAX_PUBLICATIONS, TextAreaField
     )
     stages_accepted = MultiCheckboxField(
         "Career stages you will mentor",
@@ -164,14 +138,7 @@ class MentorProfileForm(FlaskForm):
         choices=dict(LANGUAGES),
         validators=[AtLeastOne("Choose at least one language.")],
     )
-    conflicts = TextAreaField(
-        "Declared conflicts (optional)",
-        filters=[none_if_blank],
-        validators=[
-            Optional(),
-            Length(max=MAX_CONFLICTS, message=f"Use at most {MAX_CONFLICTS:,} characters."),
-        ],
-    )
+    conflicts = _optional("Declared conflicts (optional)", MAX_CONFLICTS, TextAreaField)
     submit = SubmitField("Save profile")
 
     def __init__(self, *args, **kwargs):
@@ -218,12 +185,5 @@ class OfferForm(FlaskForm):
 
 
 class PauseForm(FlaskForm):
-    reason = TextAreaField(
-        "Reason (optional, seen by the program team)",
-        filters=[none_if_blank],
-        validators=[
-            Optional(),
-            Length(max=MAX_REASON, message=f"Use at most {MAX_REASON} characters."),
-        ],
-    )
+    reason = _optional("Reason (optional, seen by the program team)", MAX_REASON, TextAreaField)
     submit = SubmitField("Pause volunteering")
