@@ -4,6 +4,11 @@ import os
 
 DEV_SECRET_KEY = "dev-only-secret-key-change-me"
 
+# Werkzeug's password hash methods. The strong one is werkzeug's default (scrypt, n=2**15, r=8,
+# p=1), slow by design; the quick one lets a test suite create hundreds of accounts.
+STRONG_PASSWORD_HASH_METHOD = "scrypt"
+QUICK_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+
 
 class Defaults:
     SECRET_KEY = DEV_SECRET_KEY
@@ -26,6 +31,9 @@ class Defaults:
     MAIL_USERNAME: str | None = None
     MAIL_PASSWORD: str | None = None
 
+    # How new passwords are hashed (a werkzeug method). None: the strong method, or the quick one
+    # when TESTING. Login checks a stored hash by the method written in it, whichever that is.
+    PASSWORD_HASH_METHOD: str | None = None
     PASSWORD_RESET_MAX_AGE = 3600  # seconds a reset link stays valid
     INVITATION_MAX_AGE = 14 * 24 * 3600  # an imported person's "set your password" link
     EMAIL_CONFIRM_HOURS = 48  # a registration's "confirm your email" link stays valid
@@ -127,6 +135,15 @@ def from_environment() -> dict:
 
 class ConfigurationError(RuntimeError):
     """Raised when the app is configured in a way that is unsafe to serve."""
+
+
+def settle_password_hash_method(config) -> None:
+    """Fill in PASSWORD_HASH_METHOD when unset: the quick method when TESTING, else the strong."""
+    if not config.get("PASSWORD_HASH_METHOD"):
+        testing = config.get("TESTING")
+        config["PASSWORD_HASH_METHOD"] = (
+            QUICK_PASSWORD_HASH_METHOD if testing else STRONG_PASSWORD_HASH_METHOD
+        )
 
 
 def check_production(config) -> None:

@@ -6,7 +6,6 @@ creates a uniquely named database there for the session and drops it afterwards.
 
 import contextlib
 import email
-import functools
 import os
 import re
 import uuid
@@ -16,7 +15,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
-from werkzeug.security import generate_password_hash
 
 from mri_match import create_app
 from mri_match.config import normalise_database_url
@@ -192,12 +190,6 @@ def register_and_confirm(client, outbox, email, role="trainee", password=PASSWOR
 # --- factories: small, explicit, and each commits what it makes ------------------------------
 
 
-@functools.cache
-def _hash_of(password: str) -> str:
-    # Hashing is deliberately slow; factories reuse one hash per password to keep tests quick.
-    return generate_password_hash(password)
-
-
 class Factory:
     def __init__(self):
         self.counter = 0
@@ -210,7 +202,7 @@ class Factory:
         self, role="trainee", email=None, password=PASSWORD, active=True, confirmed=True
     ) -> User:
         user = User(email=email or f"{role}{self._next()}@example.org", role=role, active=active)
-        user.password_hash = _hash_of(password)
+        user.set_password(password)  # the quick method under TESTING (see config.py)
         user.email_confirmed_at = utcnow() if confirmed else None
         db.session.add(user)
         db.session.commit()

@@ -23,20 +23,6 @@ NEW_CYCLE = {
 }
 
 
-@pytest.fixture(autouse=True)
-def quick_password_hashes(monkeypatch):
-    """Many accounts per test: a cheap hash keeps them fast (auth tests use the real one)."""
-    from werkzeug.security import generate_password_hash
-
-    from mri_match.models import accounts
-
-    monkeypatch.setattr(
-        accounts,
-        "generate_password_hash",
-        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1000"),
-    )
-
-
 @pytest.fixture
 def admin(factory, auth):
     user = factory.user("admin", email="admin@example.org")

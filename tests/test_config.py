@@ -1,9 +1,19 @@
-"""Configuration order and the production safety check."""
+"""Configuration order, the production safety check and the password hash method."""
 
 import pytest
+from conftest import PASSWORD
+from werkzeug.security import generate_password_hash
 
 from mri_match import create_app
-from mri_match.config import DEV_SECRET_KEY, ConfigurationError, normalise_database_url
+from mri_match.config import (
+    DEV_SECRET_KEY,
+    QUICK_PASSWORD_HASH_METHOD,
+    STRONG_PASSWORD_HASH_METHOD,
+    ConfigurationError,
+    normalise_database_url,
+)
+from mri_match.extensions import db
+from mri_match.models import User
 
 
 def test_test_config_overrides_defaults(app):
@@ -57,3 +67,33 @@ def test_mail_goes_to_the_file_outbox_in_development(app, outbox):
     (message,) = outbox.messages()
     assert message["Subject"] == "[MRI Match] Hello"
     assert "http://x/y" in outbox.bodies()[0]
+
+
+def test_new_passwords_get_the_strong_hash_outside_tests(tmp_path, monkeypatch):
+    monkeypatch.setenv("MRI_MATCH_INSTANCE_PATH", str(tmp_path))
+    app = create_app()
+    assert app.config["PASSWORD_HASH_METHOD"] == STRONG_PASSWORD_HASH_METHOD == "scrypt"
+    with app.app_context():
+        user = User(email="ada@example.org", role="trainee")
+        user.set_password(PASSWORD)
+        assert user.password_hash.startswith("scrypt:32768:8:1$")
+        assert user.check_password(PASSWORD)
+        assert not user.check_password("not the password")
+
+
+def test_the_suite_hashes_quickly_and_still_accepts_strong_hashes(app, auth, client, factory):
+    assert app.config["PASSWORD_HASH_METHOD"] == QUICK_PASSWORD_HASH_METHOD
+    user = factory.user()
+    assert user.password_hash.startswith("pbkdf2:sha256:1000$")
+    user.password_hash = generate_password_hash(PASSWORD)  # werkzeug's default, the strong one
+    db.session.commit()
+    assert auth.login(user).status_code == 302
+    assert client.get("/trainee/").status_code == 200
+
+
+def test_an_explicit_password_hash_method_wins(make_app):
+    app = make_app(PASSWORD_HASH_METHOD="pbkdf2:sha256:2000")
+    with app.app_context():
+        user = User(email="ada@example.org", role="trainee")
+        user.set_password(PASSWORD)
+    assert user.password_hash.startswith("pbkdf2:sha256:2000$")

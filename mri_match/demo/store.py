@@ -2,8 +2,6 @@
 
 from datetime import timedelta
 
-from werkzeug.security import generate_password_hash
-
 from ..extensions import db
 from ..models import (
     Application,
@@ -17,6 +15,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..models.accounts import hash_password
 from ..vocabulary import DEFAULT_TRACKS
 from .accounts import ADMIN_EMAIL, DEMO_CYCLE_NAME, DEMO_PASSWORD, DEMO_SLUG, demo_accounts
 
@@ -44,7 +43,7 @@ def write_plan(plan: dict) -> Cycle:
     Bulk inserts keep thousands of people fast; the password is hashed once for everyone.
     """
     now = utcnow()
-    password_hash = generate_password_hash(DEMO_PASSWORD)
+    password_hash = hash_password(DEMO_PASSWORD)
     cycle = Cycle(
         name=DEMO_CYCLE_NAME,
         slug=DEMO_SLUG,

@@ -52,7 +52,7 @@ class User(UserMixin, db.Model):
         return self.role == "admin"
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
         if "$" not in self.password_hash:  # unusable: take as long as a real check would
@@ -161,15 +161,20 @@ def _session_user_statement():
     return db.select(User).where(session_user_condition(bindparam("user_id")))
 
 
+def hash_password(password: str) -> str:
+    """A new hash of ``password`` by the app's PASSWORD_HASH_METHOD (see config.py)."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
 @cache
-def _decoy_hash() -> str:
-    return generate_password_hash(secrets.token_urlsafe(16))
+def _decoy_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
 
 
 def spend_password_check(password: str) -> bool:
     """Check ``password`` against a random hash (always False), so that a log-in attempt for an
     address with no usable password takes as long as one for a real account."""
-    check_password_hash(_decoy_hash(), password)
+    check_password_hash(_decoy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
     return False
 
 
