@@ -1,20 +1,23 @@
 """Fixtures in the style of the Flask tutorial: app, client, runner, auth, plus small factories.
 
-The suite runs on SQLite by default. With TEST_DATABASE_URL pointing at a PostgreSQL server it
-creates a uniquely named database there for the session and drops it afterwards.
+The suite runs on SQLite by default: each test gets a copy of an empty database with every table,
+made once per session. With TEST_DATABASE_URL pointing at a PostgreSQL server it creates a
+uniquely named database there for the session and drops it afterwards.
 """
 
 import contextlib
 import email
 import os
 import re
+import shutil
+import sqlite3
 import uuid
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy.engine import Engine, make_url
 
 from mri_match import create_app
 from mri_match.config import normalise_database_url
@@ -30,6 +33,13 @@ from mri_match.models import (
 )
 
 PASSWORD = "correct horse battery staple"
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_without_fsync(dbapi_connection, _record) -> None:
+    # A test database need not survive a power cut: without fsync every commit is quicker.
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA synchronous=OFF")
 
 
 @contextlib.contextmanager
@@ -83,13 +93,34 @@ def app_config(tmp_path, postgres_url):
     }
 
 
+@pytest.fixture(scope="session")
+def empty_sqlite_schema(tmp_path_factory) -> Path:
+    """An SQLite database with every table and no rows, made once for the session."""
+    path = tmp_path_factory.mktemp("schema") / "empty.sqlite"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    return path
+
+
+def _start_from_schema(database_uri: str, schema: Path) -> None:
+    """A new SQLite file starts as a copy of the schema: far quicker than creating each table."""
+    url = make_url(database_uri)
+    file = url.database if url.get_backend_name() == "sqlite" else None
+    if file and file != ":memory:" and not Path(file).exists():
+        shutil.copyfile(schema, file)
+
+
 @pytest.fixture
-def make_app(app_config):
+def make_app(app_config, empty_sqlite_schema):
     """Build an app with extra settings; the database is created empty and emptied after."""
     made = []
 
     def _make(**overrides):
-        app = create_app({**app_config, **overrides})
+        config = {**app_config, **overrides}
+        _start_from_schema(config["SQLALCHEMY_DATABASE_URI"], empty_sqlite_schema)
+        app = create_app(config)
         with app.app_context():
             db.create_all()
         made.append(app)
