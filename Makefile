@@ -1,5 +1,5 @@
 # MRI Match: `make run` serves the app with demo data, `make test` runs the whole suite.
-# Both set everything up themselves (virtualenv, install, migrations).
+# Both set everything up themselves (virtualenv, pinned install, migrations).
 
 PYTHON ?= python3
 VENV := .venv
@@ -8,18 +8,41 @@ FLASK := $(BIN)/flask --app mri_match
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint security format install db clean
+# The exact versions, with hashes, that `make install` installs: the dependencies and the test
+# extra from setup.cfg, resolved once for Linux and CPython 3.11 or newer. setup.cfg holds the
+# ranges; `make lock` writes this file from them. Another set of extras gets a lock file of its
+# own beside this one, e.g. `make lock LOCK=requirements/lock-semantic.txt LOCK_EXTRAS="test
+# semantic"`, installed into a fresh .venv with `make install LOCK=requirements/lock-semantic.txt`.
+LOCK ?= requirements/lock.txt
+LOCK_EXTRAS ?= test
+UV := uv==0.13.9
+
+.PHONY: run test lint security format install lock db clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Reinstall whenever the dependency list changes.
-$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+# Reinstall whenever the lock file or the project's metadata changes. `pip check` fails when the
+# lock no longer satisfies setup.cfg (a dependency added there but not locked yet: `make lock`).
+$(VENV)/.installed: $(LOCK) setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip check
 	touch $@
 
 install: $(VENV)/.installed
+
+# Re-resolve the lock file after a change to setup.cfg, keeping every pin the ranges still allow;
+# `make lock UPGRADE=1` moves every package to the newest version the ranges allow. One version
+# of each package for every Python (fork strategy "fewest"), so CI tests what everyone installs.
+# The ruff pin in .pre-commit-config.yaml follows the lock.
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet "$(UV)"
+	$(BIN)/uv pip compile setup.cfg $(foreach extra,$(LOCK_EXTRAS),--extra $(extra)) \
+		--universal --fork-strategy fewest --python-version 3.11 --generate-hashes \
+		--custom-compile-command "make lock" --quiet $(if $(UPGRADE),--upgrade) -o $(LOCK)
+	sed -i -E "s/ruff==[0-9][0-9a-z.]*/$$(grep -o -m1 '^ruff==[0-9][0-9a-z.]*' $(LOCK))/" \
+		.pre-commit-config.yaml
 
 db: install
 	$(FLASK) db upgrade
