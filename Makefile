@@ -17,7 +17,7 @@ LOCK ?= requirements/lock.txt
 LOCK_EXTRAS ?= test
 UV := uv==0.13.9
 
-.PHONY: run test lint security format install lock db clean
+.PHONY: run test check lint security format install lock db clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,13 @@ security: install
 
 test: lint security
 	$(BIN)/python -m pytest
+
+# While working: lint and the fast tests, on SQLite, without the browser or the `slow` ones, in
+# one process per CPU (pytest-xdist). Each test file stays in one process: the job tests' RQ job
+# ids (match-run-<id>) would collide in Redis between two databases that both number from 1.
+check: lint
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q -m "not e2e and not slow" \
+		-n auto --dist loadfile
 
 format: install
 	$(BIN)/ruff format .
