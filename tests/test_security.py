@@ -297,7 +297,7 @@ def test_login_renews_the_session(client, factory):
         assert "planted" not in session and "_user_id" in session
 
 
-# --- inputs that used to reach the database as a 500 ----------------------------------------
+# --- inputs that must never reach the database as a 500 -------------------------------------
 
 
 def test_nul_characters_are_refused_with_400(client):

@@ -29,13 +29,13 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Privacy (issue 6): an explicit grant to see self-identification, and account deletion.
+    # Privacy: an explicit grant to see self-identification, and account deletion.
     can_view_self_identification: Mapped[bool] = mapped_column(
         default=False, server_default=false()
     )
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Registration (issue 5): None until the person proves the mailbox by following the
-    # confirmation link, a reset link or an invitation. Unconfirmed accounts cannot log in.
+    # Registration: None until the person proves the mailbox by following the confirmation
+    # link, a reset link or an invitation. Unconfirmed accounts cannot log in.
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Reminders one at a time (False) or gathered into one daily digest (True).
     email_digest: Mapped[bool] = mapped_column(default=False, server_default=false())
@@ -79,8 +79,8 @@ class User(UserMixin, db.Model):
     @classmethod
     def for_session(cls, user_id: int) -> "User | None":
         """The account a session names, unless it was deleted (a deleted account's sessions
-        end). Every signed-in request asks, so the statement is built once (``session.get``
-        builds its query on each call: 0.33 ms a lookup against 0.28 ms)."""
+        end). Every signed-in request asks, so the statement is built once rather than on each
+        call, as ``session.get`` would."""
         return db.session.scalar(_session_user_statement(), {"user_id": user_id})
 
     @classmethod

@@ -22,7 +22,7 @@ from ..models import (
 @cache
 def _dashboard_statement(with_user: bool):
     """Built once per form: the dashboard runs it on every visit, and building the statement
-    (with its loader options) cost more than the query itself. ``with_user``: the signed-in
+    (with its loader options) costs more than the query itself. ``with_user``: the signed-in
     user's row comes in the same statement (see :func:`dashboard_with_user`)."""
     now, trainee_id = bindparam("now"), bindparam("trainee_id")
     taking_applications = and_(Cycle.status == "open", Cycle.opens_at <= now, Cycle.closes_at > now)
