@@ -1,3 +1,6 @@
+"""The front door answers, and the test factories build a cycle with its people."""
+
+
 def test_home_page_invites_trainees_and_mentors(client):
     page = client.get("/").get_data(as_text=True)
     assert "Apply as a trainee" in page

@@ -1,3 +1,5 @@
+"""Spreadsheet-safe CSV: formula-like cells neutralised, UTF-8 with BOM, ISO dates."""
+
 import csv
 import io
 from datetime import UTC, datetime

@@ -1,3 +1,5 @@
+"""Accounts: registration, email confirmation, log in and out, passwords."""
+
 from .views import bp
 
 __all__ = ["bp"]

@@ -1,3 +1,5 @@
+"""Forms for registering, logging in and choosing, changing or resetting a password."""
+
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, RadioField, SubmitField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
