@@ -202,7 +202,7 @@ def test_admin_creates_a_cycle_as_draft_with_history(client, admin):
     [
         ({"name": ""}, "name", "Enter a name for the cycle."),
         ({"name": "x" * 121}, "name", "A name has at most 120 characters."),
-        ({"slug": ""}, "slug", "Enter a slug"),
+        ({"name": "!!!", "slug": ""}, "slug", "Enter a slug"),
         ({"slug": "MRI 2027!"}, "slug", "Use lowercase letters, digits and single hyphens"),
         ({"slug": "mri--2027"}, "slug", "Use lowercase letters, digits and single hyphens"),
         ({"slug": "-mri"}, "slug", "Use lowercase letters, digits and single hyphens"),
@@ -227,6 +227,41 @@ def test_create_cycle_shows_message_beside_field_and_saves_nothing(
     assert message in error_block
     assert f'aria-describedby="{field}-help {field}-error"' in page
     assert db.session.scalar(db.select(Cycle).filter_by(slug="mri-2027")) is None
+
+
+def test_a_blank_slug_is_made_from_the_name_and_kept_unique(client, admin, factory):
+    factory.cycle(slug="mri-2027-2028", name="Another")
+    for expected in ("mri-2027-2028-2", "mri-2027-2028-3"):
+        response = client.post(
+            "/admin/cycles/new", data={**NEW_CYCLE, "name": "MRI 2027–2028", "slug": "  "}
+        )
+        assert response.status_code == 302
+        assert response.headers["Location"].endswith(f"/admin/cycles/{expected}")
+    made = db.session.scalar(db.select(Cycle).filter_by(slug="mri-2027-2028-3"))
+    assert made.name == "MRI 2027–2028"
+
+
+def test_a_slug_made_from_a_long_accented_name_fits_the_rules(client, admin):
+    name = "Café Zürich " + "mentoring " * 10
+    response = client.post("/admin/cycles/new", data={**NEW_CYCLE, "name": name, "slug": ""})
+    assert response.status_code == 302
+    slug = response.headers["Location"].rsplit("/", 1)[1]
+    assert slug.startswith("cafe-zurich-mentoring-") and len(slug) <= 55
+    assert not slug.endswith("-")
+
+
+def test_new_cycle_form_fills_the_slug_from_the_name_with_a_script_of_its_own(
+    client, admin, factory
+):
+    page = page_text(client.get("/admin/cycles/new"))
+    assert 'data-slug-from="name"' in page
+    assert "/static/js/slug.js" in page
+    assert "leave it blank" in page
+    slug_label = page.split('for="slug"')[1].split("</label>")[1].split("<div")[0]
+    assert "required-marker" not in slug_label
+    # the edit form has no slug to fill, so no script either
+    cycle = factory.cycle(status="draft")
+    assert "slug.js" not in page_text(client.get(f"/admin/cycles/{cycle.slug}/edit"))
 
 
 def test_slug_taken_between_check_and_save_gets_a_message_not_a_500(

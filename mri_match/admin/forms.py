@@ -1,5 +1,6 @@
 """Forms for running the program: cycles, state changes, eligibility, and list filters."""
 
+import re
 from datetime import UTC
 
 from flask_wtf import FlaskForm
@@ -13,12 +14,13 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from .. import vocabulary
 from ..extensions import db
 from ..forms import strip_filter
 from ..models import APPLICATION_STATES, Cycle
+from .services import slug_from_name
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 MAX_TRACKS = 20
@@ -95,18 +97,22 @@ class CycleForm(CycleEditForm):
     slug = StringField(
         "Short name for web addresses (slug)",
         filters=[strip_filter],
-        validators=[
-            InputRequired(message="Enter a slug, like mri-2026."),
-            Length(max=60, message="A slug has at most 60 characters."),
-            Regexp(
-                SLUG_PATTERN,
-                message="Use lowercase letters, digits and single hyphens only, like mri-2026.",
-            ),
-        ],
+        validators=[Length(max=60, message="A slug has at most 60 characters.")],
     )
     submit = SubmitField("Create cycle")
 
     def validate_slug(self, field):
+        """A blank slug is made from the name when the cycle is saved; a typed one is checked."""
+        if not field.data:
+            if self.name.data and not slug_from_name(self.name.data):
+                raise ValidationError(
+                    "Enter a slug, like mri-2026: the name has no letters or digits to make one."
+                )
+            return
+        if not re.fullmatch(SLUG_PATTERN, field.data):
+            raise ValidationError(
+                "Use lowercase letters, digits and single hyphens only, like mri-2026."
+            )
         if db.session.scalar(db.select(Cycle.id).filter_by(slug=field.data)) is not None:
             raise ValidationError("Another cycle already uses this slug. Choose a different one.")
 

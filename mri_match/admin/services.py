@@ -1,9 +1,36 @@
 """Changes admins make to cycles, each recorded in the cycle's history."""
 
+from slugify import slugify
+
 from ..extensions import db
 from ..models import Cycle, TransitionError, record
 
 EDITABLE = ("name", "tracks", "opens_at", "closes_at")
+MAX_SLUG = 60
+# room left in a slug made from a name for "-2", "-3"... when another cycle has it already
+_SUFFIX_ROOM = 5
+
+
+def slug_from_name(name: str) -> str:
+    """The slug a cycle's name suggests ("MRI 2027–2028" gives "mri-2027-2028"), or ""."""
+    return slugify(name or "", max_length=MAX_SLUG - _SUFFIX_ROOM, word_boundary=True)
+
+
+def free_slug(name: str) -> str:
+    """A slug made from ``name`` that no cycle uses yet: "mri-2027", else "mri-2027-2"..."""
+    base = slug_from_name(name)
+    taken = set(
+        db.session.scalars(
+            db.select(Cycle.slug).where(
+                (Cycle.slug == base) | Cycle.slug.startswith(f"{base}-", autoescape=True)
+            )
+        )
+    )
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
 
 
 def create_cycle(*, actor, name, slug, tracks, opens_at, closes_at) -> Cycle:

@@ -19,7 +19,7 @@ from .forms import (
     MentorFilterForm,
     TransitionForm,
 )
-from .services import create_cycle, update_cycle
+from .services import create_cycle, free_slug, update_cycle
 
 bp = Blueprint("admin", __name__)
 
@@ -56,7 +56,7 @@ def new_cycle():
             cycle = create_cycle(
                 actor=current_user,
                 name=form.name.data,
-                slug=form.slug.data,
+                slug=form.slug.data or free_slug(form.name.data),
                 tracks=form.track_list,
                 opens_at=form.opens_at.data,
                 closes_at=form.closes_at.data,
