@@ -1,10 +1,12 @@
 """Admins run the program: cycles and their states, applications, mentors and verification."""
 
+import re
 from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import event
 
+from mri_match.engine.inputs import CRITERIA
 from mri_match.extensions import db
 from mri_match.models import (
     AuditEvent,
@@ -14,6 +16,13 @@ from mri_match.models import (
     history,
 )
 
+RUN_SETTINGS = {
+    "role": "research",
+    "objective": "total",
+    "same_institution": "ignore",
+    "min_score": "0",
+    **{f"weight_{c.name}": str(c.default) for c in CRITERIA},
+}
 NEW_CYCLE = {
     "name": "MRI 2027",
     "slug": "mri-2027",
@@ -316,41 +325,117 @@ def test_completed_cycle_cannot_be_edited(client, admin, factory):
     assert "Edit name, tracks and dates" not in page_text(client.get(f"/admin/cycles/{cycle.slug}"))
 
 
-def test_cycle_page_offers_only_allowed_transitions(client, admin, factory):
-    draft = factory.cycle(status="draft")
-    page = page_text(client.get(f"/admin/cycles/{draft.slug}"))
-    assert "Open for applications" in page
-    assert "Close applications" not in page and "Start matching" not in page
-
-    closed = factory.cycle(status="closed")
-    page = page_text(client.get(f"/admin/cycles/{closed.slug}"))
-    assert "Open for applications" in page and "Start matching" in page
-    assert "Required: say why the cycle reopens." in page
-
-    done = factory.cycle(status="completed")
-    assert "cannot change any more" in page_text(client.get(f"/admin/cycles/{done.slug}"))
+def next_step(page: str) -> str:
+    return page.split('id="next-heading"')[1].split("</section>")[0]
 
 
-def test_admin_moves_a_cycle_through_every_allowed_state(client, admin, factory):
+def test_each_cycle_state_offers_one_main_action_and_no_reason_box(client, admin, factory):
+    expected = {
+        "draft": (["Open for applications"], []),
+        "open": (["Close applications"], []),
+        "closed": (["Run matching"], ["Reopen applications"]),
+        "matching": (["Review matching"], ["Mark the cycle completed"]),
+        "completed": ([], []),
+    }
+    for status, (main, others) in expected.items():
+        cycle = factory.cycle(status=status)
+        section = next_step(page_text(client.get(f"/admin/cycles/{cycle.slug}")))
+        buttons = re.findall(r'class="btn btn-primary"[^>]*>([^<]+)<', section)
+        secondary = re.findall(r'class="btn btn-outline-secondary"[^>]*>([^<]+)<', section)
+        assert (buttons, secondary) == (main, others), status
+        assert "Start matching" not in section
+        assert "<textarea" not in section and "Reason" not in section
+    done = next_step(page_text(client.get(f"/admin/cycles/{cycle.slug}")))
+    assert "cannot change any more" in done
+
+
+def move(client, cycle, state, reason=""):
+    return client.post(f"/admin/cycles/{cycle.slug}/move/{state}", data={"reason": reason})
+
+
+@pytest.mark.parametrize(
+    ("status", "state", "says"),
+    [
+        ("draft", "open", ["Open for applications: Cycle", "mentors can volunteer for it"]),
+        (
+            "open",
+            "closed",
+            [
+                "Close applications: Cycle",
+                "2 applications submitted go on",
+                "1 application still in draft will not be matched",
+                "although the deadline",
+            ],
+        ),
+        ("closed", "open", ["Reopen applications: Cycle", "Why are applications reopening?"]),
+        (
+            "matching",
+            "completed",
+            [
+                "Mark the cycle completed: Cycle",
+                "0 matches in it go on",
+                "deleted 365 days from today",
+            ],
+        ),
+    ],
+)
+def test_every_state_change_has_a_page_that_says_what_will_happen(
+    client, admin, factory, status, state, says
+):
+    cycle = factory.cycle(status=status)
+    factory.application(cycle=cycle)
+    factory.application(cycle=cycle, status="eligible")
+    factory.application(cycle=cycle, status="draft")
+    response = client.get(f"/admin/cycles/{cycle.slug}/move/{state}")
+    assert response.status_code == 200
+    page = page_text(response)
+    assert "What will happen" in page
+    for text in says:
+        assert text in page, text
+    assert f'href="/admin/cycles/{cycle.slug}">Cancel' in page
+    db.session.expire_all()
+    assert cycle.status == status and history(cycle) == []
+
+
+def test_reopening_a_cycle_past_its_closing_date_says_the_dates_need_changing(
+    client, admin, factory
+):
+    cycle = factory.cycle(status="closed", opens_in_days=-30, closes_in_days=-1)
+    page = page_text(client.get(f"/admin/cycles/{cycle.slug}/move/open"))
+    assert "has passed" in page and "change the dates" in page
+    assert f"/admin/cycles/{cycle.slug}/edit" in page
+
+
+def test_admin_moves_a_cycle_through_every_state_with_the_confirmation_pages(
+    client, admin, factory
+):
     cycle = factory.cycle(status="draft")
-    steps = [
+    for state, reason in [
         ("open", ""),
         ("closed", "Deadline reached"),
         ("open", "Deadline extended by a week"),
         ("closed", ""),
-        ("matching", ""),
-        ("completed", "All matches confirmed"),
-    ]
-    for state, reason in steps:
+    ]:
         response = client.post(
             f"/admin/cycles/{cycle.slug}/move/{state}",
-            data={f"{state}-reason": reason},
+            data={"reason": reason},
             follow_redirects=True,
         )
         assert response.status_code == 200
         assert f"is now {state}" in page_text(response)
         db.session.expire_all()
         assert cycle.status == state
+    # a closed cycle moves on to matching when matching runs, not by a button of its own
+    response = move(client, cycle, "matching")
+    assert response.headers["Location"].endswith(f"/admin/cycles/{cycle.slug}/runs")
+    db.session.expire_all()
+    assert cycle.status == "closed"
+    client.post(f"/admin/cycles/{cycle.slug}/runs", data=RUN_SETTINGS)
+    db.session.expire_all()
+    assert cycle.status == "matching"
+    move(client, cycle, "completed", "All matches confirmed")
+    db.session.expire_all()
+    assert cycle.status == "completed"
 
     rows = [(e.from_state, e.to_state, e.reason, e.actor_id) for e in history(cycle)]
     assert rows == [
@@ -358,7 +443,7 @@ def test_admin_moves_a_cycle_through_every_allowed_state(client, admin, factory)
         ("open", "closed", "Deadline reached", admin.id),
         ("closed", "open", "Deadline extended by a week", admin.id),
         ("open", "closed", None, admin.id),
-        ("closed", "matching", None, admin.id),
+        ("closed", "matching", "Matching started", admin.id),
         ("matching", "completed", "All matches confirmed", admin.id),
     ]
     page = page_text(client.get(f"/admin/cycles/{cycle.slug}"))
@@ -368,10 +453,11 @@ def test_admin_moves_a_cycle_through_every_allowed_state(client, admin, factory)
 
 def test_reopening_a_closed_cycle_needs_a_reason(client, admin, factory):
     cycle = factory.cycle(status="closed")
-    response = client.post(f"/admin/cycles/{cycle.slug}/move/open", data={"open-reason": "  "})
+    response = move(client, cycle, "open", "  ")
     assert response.status_code == 400
     page = page_text(response)
-    assert "Give a reason for this change." in page.split('id="open-reason-error"')[1]
+    assert "Say why applications are reopening." in page.split('id="reason-error"')[1]
+    assert "What will happen" in page
     db.session.expire_all()
     assert cycle.status == "closed"
     assert history(cycle) == []
@@ -384,6 +470,7 @@ def test_reopening_a_closed_cycle_needs_a_reason(client, admin, factory):
         ("draft", "completed"),
         ("draft", "closed"),
         ("open", "matching"),
+        ("matching", "closed"),
         ("matching", "open"),
         ("completed", "open"),
         ("open", "draft"),
@@ -394,7 +481,7 @@ def test_forbidden_transition_from_a_forged_post_is_refused(client, admin, facto
     cycle = factory.cycle(status=status)
     response = client.post(
         f"/admin/cycles/{cycle.slug}/move/{target}",
-        data={f"{target}-reason": "forged"},
+        data={"reason": "forged"},
         follow_redirects=True,
     )
     assert response.status_code == 200

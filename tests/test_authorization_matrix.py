@@ -89,6 +89,7 @@ ACCESS = {
     ("POST", "admin.new_cycle"): ADMIN,
     ("GET", "admin.edit_cycle"): ADMIN,
     ("POST", "admin.edit_cycle"): ADMIN,
+    ("GET", "admin.move_cycle"): ADMIN,
     ("POST", "admin.move_cycle"): ADMIN,
     ("GET", "admin.applications"): ADMIN,
     ("GET", "admin.application"): ADMIN,

@@ -331,7 +331,7 @@ FORMS = {
         "admin",
         "POST",
         lambda w: f"/admin/cycles/{w.cycle.slug}/move/open",
-        ["open-reason", "reason"],
+        ["reason"],
     ),
     "eligibility": (
         "admin",

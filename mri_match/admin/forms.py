@@ -118,10 +118,11 @@ class CycleForm(CycleEditForm):
 
 
 class TransitionForm(FlaskForm):
-    """One state change button; the reason is required where ``reason_required`` says so."""
+    """The confirmation of one state change, with a note for the history (required where
+    ``reason_required`` says so)."""
 
     reason = TextAreaField(
-        "Reason",
+        "Note for the history (optional)",
         filters=[strip_filter],
         validators=[Length(max=MAX_REASON, message=f"At most {MAX_REASON} characters.")],
     )
@@ -130,10 +131,12 @@ class TransitionForm(FlaskForm):
     def __init__(self, *args, reason_required: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.reason_required = reason_required
+        if reason_required:
+            self.reason.label.text = "Why are applications reopening?"
 
     def validate_reason(self, field):
         if self.reason_required and not field.data:
-            raise ValidationError("Give a reason for this change.")
+            raise ValidationError("Say why applications are reopening.")
 
 
 class EligibilityForm(FlaskForm):

@@ -141,10 +141,5 @@ def allowed_eligibility(application: Application) -> list[str]:
     return [s for s in ("eligible", "ineligible") if s in allowed]
 
 
-def reopening(cycle: Cycle, state: str) -> bool:
-    """Reopening a closed cycle extends the deadline: it needs a reason on the record."""
-    return cycle.status == "closed" and state == "open"
-
-
 def can_edit(cycle: Cycle) -> bool:
     return cycle.status != "completed"

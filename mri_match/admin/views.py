@@ -1,6 +1,15 @@
 """Admins run the program: cycles and their states, applications, mentors, verification."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -8,9 +17,9 @@ from .. import vocabulary
 from ..access import admin_required
 from ..extensions import db, read_only
 from ..forms import EmptyForm
-from ..models import CYCLE_ACTIONS, Application, Cycle, MentorProfile
+from ..models import Application, MentorProfile, utcnow
 from ..web import commit_change, get_cycle, paginate
-from . import queries
+from . import queries, steps
 from .forms import (
     ApplicationFilterForm,
     CycleEditForm,
@@ -28,11 +37,6 @@ bp = Blueprint("admin", __name__)
 @admin_required
 def _admins_only():
     """Every admin page needs an admin; the decorator on each view says so too."""
-
-
-@bp.context_processor
-def _cycle_actions():
-    return {"CYCLE_ACTIONS": CYCLE_ACTIONS}
 
 
 # --- cycles -------------------------------------------------------------------------------
@@ -96,56 +100,57 @@ def edit_cycle(slug: str):
     return render_template("admin/cycle_form.html", form=form, cycle=cycle)
 
 
-def _transition_forms(cycle: Cycle, failed: TransitionForm | None = None, failed_state=None):
-    forms = {}
-    for state in cycle.next_states():
-        if state == failed_state and failed is not None:
-            forms[state] = failed
-        else:
-            forms[state] = TransitionForm(
-                formdata=None, prefix=state, reason_required=queries.reopening(cycle, state)
-            )
-    return forms
-
-
-def _render_cycle(cycle: Cycle, forms: dict, status: int = 200):
+@bp.route("/cycles/<slug>")
+@read_only
+@admin_required
+def cycle(slug: str):
+    cycle = get_cycle(slug)
     by_status, offering = queries.cycle_counts(cycle)
     return render_template(
         "admin/cycle.html",
         cycle=cycle,
         by_status=by_status,
         offering=offering,
-        forms=forms,
+        moves=steps.moves(cycle),
         history=queries.combined_history(cycle),
         can_edit=queries.can_edit(cycle),
-    ), status
+    )
 
 
-@bp.route("/cycles/<slug>")
-@read_only
-@admin_required
-def cycle(slug: str):
-    cycle = get_cycle(slug)
-    return _render_cycle(cycle, _transition_forms(cycle))
-
-
-@bp.route("/cycles/<slug>/move/<state>", methods=["POST"])
+@bp.route("/cycles/<slug>/move/<state>", methods=["GET", "POST"])
 @admin_required
 def move_cycle(slug: str, state: str):
+    """The page that says what a state change will do; its button makes the change."""
     cycle = get_cycle(slug)
-    form = TransitionForm(prefix=state, reason_required=queries.reopening(cycle, state))
-    if not form.validate_on_submit():
-        if state in cycle.next_states():
-            return _render_cycle(cycle, _transition_forms(cycle, form, state), 400)
-        flash("That change could not be made. Reload the page and try again.", "danger")
+    move = steps.offered(cycle, state)
+    if move is None:
+        if cycle.status == "closed" and state == "matching":
+            flash("Matching starts when you run it, on the matching page.", "info")
+            return redirect(url_for("matches.runs_page", slug=cycle.slug))
+        flash(
+            f"Cannot change status from “{cycle.status}” to “{state}”. "
+            f"The cycle is still “{cycle.status}”.",
+            "danger",
+        )
         return redirect(url_for("admin.cycle", slug=cycle.slug))
-    before = cycle.status
-    commit_change(
-        lambda: cycle.move_to(state, actor=current_user, reason=form.reason.data),
-        f"Cycle “{cycle.name}” is now {state}.",
-        refused=lambda error: f"{error} The cycle is still “{before}”.",
-    )
-    return redirect(url_for("admin.cycle", slug=cycle.slug))
+    form = TransitionForm(reason_required=move.reason_required)
+    if form.validate_on_submit():
+        before = cycle.status
+        commit_change(
+            lambda: cycle.move_to(state, actor=current_user, reason=form.reason.data),
+            f"Cycle “{cycle.name}” is now {state}.",
+            refused=lambda error: f"{error} The cycle is still “{before}”.",
+        )
+        return redirect(url_for("admin.cycle", slug=cycle.slug))
+    return render_template(
+        "admin/confirm_move.html",
+        cycle=cycle,
+        move=move,
+        form=form,
+        figures=steps.figures(cycle),
+        retention_days=current_app.config["RETENTION_DAYS"],
+        now=utcnow(),
+    ), 400 if form.errors else 200
 
 
 # --- applications ---------------------------------------------------------------------------

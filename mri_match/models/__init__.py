@@ -33,7 +33,7 @@ from .profiles import (
     MentorTopic,
     NominatedMentor,
 )
-from .program import CYCLE_ACTIONS, CYCLE_STATES, Cycle
+from .program import CYCLE_STATES, Cycle
 from .types import utcnow
 
 __all__ = [
@@ -46,7 +46,6 @@ __all__ = [
     "SentReminder",
     "PROPOSAL_REVIEW_ORDER",
     "APPLICATION_STATES",
-    "CYCLE_ACTIONS",
     "CYCLE_STATES",
     "ROLES",
     "Application",

@@ -18,12 +18,6 @@ CYCLE_TRANSITIONS = {
     "matching": {"completed"},
     "completed": set(),
 }
-CYCLE_ACTIONS = {
-    "open": "Open for applications",
-    "closed": "Close applications",
-    "matching": "Start matching",
-    "completed": "Mark completed",
-}
 
 
 class Cycle(db.Model):
