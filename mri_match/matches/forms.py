@@ -12,7 +12,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..engine.inputs import CRITERIA, MUST_HAVE_RULES
 from ..forms import MultiCheckboxField, strip_filter
@@ -104,12 +104,13 @@ for _criterion in CRITERIA:
 
 
 def _reason(label: str, missing: str | None = None) -> TextAreaField:
-    """A reason or note of at most MAX_REASON characters; required when ``missing`` is given."""
+    """A reason or note of at most MAX_REASON characters; required when ``missing`` is given
+    (spaces alone are no reason: the check runs on the stripped text)."""
     return TextAreaField(
         label,
         filters=[strip_filter],
         validators=[
-            InputRequired(message=missing) if missing else Optional(),
+            DataRequired(message=missing) if missing else Optional(),
             Length(max=MAX_REASON, message=f"Use at most {MAX_REASON} characters."),
         ],
     )
@@ -117,6 +118,16 @@ def _reason(label: str, missing: str | None = None) -> TextAreaField:
 
 class ReasonForm(FlaskForm):
     reason = _reason("Reason", "Give a reason.")
+    submit = SubmitField("Save")
+
+
+class RejectForm(FlaskForm):
+    reason = _reason("Why reject this pair?", "Give a reason for rejecting this pair.")
+    submit = SubmitField("Reject this pair")
+
+
+class ResolutionForm(FlaskForm):
+    reason = _reason("How was the request resolved?", "Say how the request was resolved.")
     submit = SubmitField("Save")
 
 

@@ -10,7 +10,7 @@ from ..models import Match, RematchRequest, history
 from ..web import download, get_cycle, paginate
 from . import bp, decisions, queries
 from .export import matches_csv
-from .forms import ReasonForm
+from .forms import ReasonForm, ResolutionForm
 from .view_helpers import decide
 
 AUDIT_PER_PAGE = 50
@@ -35,6 +35,7 @@ def export_matches(slug: str):
 @bp.route("/admin/matches/<int:match_id>", methods=["GET", "POST"])
 @admin_required
 def admin_match(match_id: int):
+    """The match; a POST (from the page :func:`end_match` shows) ends it."""
     match = db.get_or_404(Match, match_id)
     form = ReasonForm()
     if form.validate_on_submit() and decide(
@@ -43,27 +44,41 @@ def admin_match(match_id: int):
         notify_people=False,
     ):
         return redirect(url_for("matches.admin_match", match_id=match_id))
-    return render_template(
-        "matches/admin_match.html", match=match, form=form, history=history(match)
-    )
+    if form.errors:
+        return render_template("matches/confirm_end.html", match=match, form=form), 400
+    return render_template("matches/admin_match.html", match=match, history=history(match))
+
+
+@bp.route("/admin/matches/<int:match_id>/end")
+@read_only
+@admin_required
+def end_match(match_id: int):
+    """The page that says what ending a match does; its button posts to the match page."""
+    match = db.get_or_404(Match, match_id)
+    if match.status != "active":
+        flash("This match has already ended.", "info")
+        return redirect(url_for("matches.admin_match", match_id=match_id))
+    return render_template("matches/confirm_end.html", match=match, form=ReasonForm(formdata=None))
 
 
 @bp.route("/admin/rematch-requests")
 @read_only
 @admin_required
 def rematch_queue():
-    return render_template(
-        "matches/rematch_queue.html", requests=queries.rematch_requests(), form=ReasonForm()
-    )
+    return render_template("matches/rematch_queue.html", requests=queries.rematch_requests())
 
 
-@bp.route("/admin/rematch-requests/<int:request_id>/<action>", methods=["POST"])
+@bp.route("/admin/rematch-requests/<int:request_id>/<action>", methods=["GET", "POST"])
 @admin_required
 def resolve_rematch(request_id: int, action: str):
+    """The page that says what ending the match (or keeping it) does; its button does it."""
     item = db.get_or_404(RematchRequest, request_id)
     if action not in ("end", "decline"):
         abort(404)
-    form = ReasonForm()
+    if item.status != "open":
+        flash("This request has already been resolved.", "info")
+        return redirect(url_for("matches.rematch_queue"))
+    form = ResolutionForm()
     if form.validate_on_submit():
         decide(
             lambda: decisions.resolve_rematch(
@@ -72,9 +87,10 @@ def resolve_rematch(request_id: int, action: str):
             "Request resolved.",
             notify_people=False,
         )
-    else:
-        flash("Say how the request was resolved.", "danger")
-    return redirect(url_for("matches.rematch_queue"))
+        return redirect(url_for("matches.rematch_queue"))
+    return render_template(
+        "matches/confirm_rematch.html", rematch=item, ending=action == "end", form=form
+    ), 400 if form.errors else 200
 
 
 @bp.route("/admin/audit")

@@ -17,7 +17,7 @@ from .forms import (
     OptionalReasonForm,
     OutcomeForm,
     ProposalFilterForm,
-    ReasonForm,
+    RejectForm,
     SwapForm,
 )
 from .view_helpers import decide, notify
@@ -124,7 +124,6 @@ def proposal(proposal_id: int):
         search=search,
         found=found,
         outcome=queries.unmatched_outcome(item),
-        reject_form=ReasonForm(),
         lock_form=OptionalReasonForm(),
         swap_form=SwapForm(),
         outcome_form=OutcomeForm(),
@@ -145,20 +144,32 @@ def confirm(proposal_id: int):
     return redirect(request.referrer or url_for("matches.proposal", proposal_id=proposal_id))
 
 
-@bp.route("/admin/proposals/<int:proposal_id>/reject", methods=["POST"])
+def _still_open(item) -> bool:
+    """A proposal with a mentor that nobody has decided yet; else say so."""
+    if item.status == "open" and item.mentor_id is not None:
+        return True
+    flash("This proposal has already been decided.", "info")
+    return False
+
+
+@bp.route("/admin/proposals/<int:proposal_id>/reject", methods=["GET", "POST"])
 @admin_required
 def reject(proposal_id: int):
+    """The page that says what rejecting a pair does; its button rejects it."""
     item = queries.get_proposal(proposal_id)
-    form = ReasonForm()
+    if not _still_open(item):
+        return _back_to_proposal(proposal_id)
+    form = RejectForm()
     if form.validate_on_submit():
         decide(
             lambda: decisions.reject_proposal(item, actor=current_user, reason=form.reason.data),
             "Pair rejected; later runs will not propose it.",
             notify_people=False,
         )
-    else:
-        flash("Give a reason for rejecting this pair (up to 1,000 characters).", "danger")
-    return _back_to_proposal(proposal_id)
+        return _back_to_proposal(proposal_id)
+    return render_template(
+        "matches/confirm_reject.html", proposal=item, form=form
+    ), 400 if form.errors else 200
 
 
 @bp.route("/admin/proposals/<int:proposal_id>/swap", methods=["POST"])
@@ -189,11 +200,7 @@ def lock(proposal_id: int):
     form = OptionalReasonForm()
     if form.validate_on_submit():
         if item.locked:
-            decide(
-                lambda: decisions.unlock_proposal(item, actor=current_user),
-                "Unlocked.",
-                notify_people=False,
-            )
+            flash("This pair is already locked.", "info")
         else:
             decide(
                 lambda: decisions.lock_proposal(item, actor=current_user, reason=form.reason.data),
@@ -201,6 +208,25 @@ def lock(proposal_id: int):
                 notify_people=False,
             )
     return redirect(request.referrer or url_for("matches.proposal", proposal_id=proposal_id))
+
+
+@bp.route("/admin/proposals/<int:proposal_id>/unlock", methods=["GET", "POST"])
+@admin_required
+def unlock(proposal_id: int):
+    """The page that says what unlocking a pair does; its button unlocks it."""
+    item = queries.get_proposal(proposal_id)
+    if not item.locked:
+        flash("This pair is not locked.", "info")
+        return _back_to_proposal(proposal_id)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        decide(
+            lambda: decisions.unlock_proposal(item, actor=current_user),
+            "Unlocked: a re-solve may change this pair.",
+            notify_people=False,
+        )
+        return _back_to_proposal(proposal_id)
+    return render_template("matches/confirm_unlock.html", proposal=item, form=form)
 
 
 @bp.route("/admin/proposals/<int:proposal_id>/outcome", methods=["POST"])
