@@ -36,3 +36,11 @@ def none_if_blank(value):
         value = value.strip()
         return value or None
     return value
+
+
+def as_id(value) -> int | None:
+    """A posted row id, or None: "²" passes isdigit() but not int(), and ids fit 32 bits."""
+    text = str(value or "")
+    if text.isascii() and text.isdigit() and len(text) <= 9:
+        return int(text)
+    return None

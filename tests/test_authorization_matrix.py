@@ -92,6 +92,7 @@ ACCESS = {
     ("GET", "admin.move_cycle"): ADMIN,
     ("POST", "admin.move_cycle"): ADMIN,
     ("GET", "admin.applications"): ADMIN,
+    ("POST", "admin.decide_many"): ADMIN,
     ("GET", "admin.application"): ADMIN,
     ("POST", "admin.decide_eligibility"): ADMIN,
     ("POST", "admin.verify_nominee"): ADMIN,

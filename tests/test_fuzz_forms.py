@@ -339,6 +339,12 @@ FORMS = {
         lambda w: f"/admin/applications/{w.other_application.id}/eligibility",
         ["decision", "reason"],
     ),
+    "bulk eligibility": (
+        "admin",
+        "POST",
+        lambda w: f"/admin/cycles/{w.cycle.slug}/applications/decide",
+        ["application", "decision", "reason", "confirmed"],
+    ),
     "run settings": ("admin", "POST", lambda w: f"/admin/cycles/{w.cycle.slug}/runs", RUN_FIELDS),
     "bulk confirm": (
         "admin",

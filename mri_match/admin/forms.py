@@ -6,9 +6,11 @@ from datetime import UTC
 from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
+    HiddenField,
     RadioField,
     SearchField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -18,7 +20,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from .. import vocabulary
 from ..extensions import db
-from ..forms import strip_filter
+from ..forms import as_id, strip_filter
 from ..models import APPLICATION_STATES, Cycle
 from .services import slug_from_name
 
@@ -155,6 +157,25 @@ class EligibilityForm(FlaskForm):
     def validate_reason(self, field):
         if self.decision.data == "ineligible" and not field.data:
             raise ValidationError("Give a reason when marking an application ineligible.")
+
+
+class BulkEligibilityForm(EligibilityForm):
+    """One decision for the applications ticked on the list; marking them ineligible is
+    asked again on a confirmation page (``confirmed`` is set there)."""
+
+    application = SelectMultipleField(
+        "Applications", coerce=as_id, validate_choice=False, default=list
+    )
+    confirmed = HiddenField()
+    submit = SubmitField("Record the decision for the selected applications")
+
+    @property
+    def ids(self) -> list[int]:
+        return [i for i in self.application.data or [] if i is not None]
+
+    def validate_application(self, field):
+        if not self.ids:
+            raise ValidationError("Tick at least one application in the list.")
 
 
 # --- list filters: GET forms without CSRF; an unknown value gets a message and is ignored ---

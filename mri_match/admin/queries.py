@@ -1,8 +1,9 @@
 """What the admin pages read: each list in a fixed number of statements, never one per row."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 
-from sqlalchemy import String, and_, cast, func, or_
+from sqlalchemy import String, and_, case, cast, func, or_
 
 from ..extensions import db
 from ..models import (
@@ -59,13 +60,17 @@ def _json_list_has(column, code: str):
     return cast(column, String).contains(f'"{code}"', autoescape=True)
 
 
+#: The applications list's order: by name (no name yet sorts first, on either database), then id.
+_name_order = func.coalesce(func.lower(Application.full_name), "")
+
+
 def applications_select(cycle: Cycle, filters: dict[str, str]):
     """Applications in a cycle matching the admin's filters, trainee loaded in the same query."""
     stmt = (
         db.select(Application)
         .join(Application.trainee)
         .where(Application.cycle_id == cycle.id)
-        .order_by(func.lower(Application.full_name), Application.id)
+        .order_by(_name_order, Application.id)
     )
     if q := filters.get("q"):
         stmt = stmt.where(
@@ -80,6 +85,56 @@ def applications_select(cycle: Cycle, filters: dict[str, str]):
     if track := filters.get("track"):
         stmt = stmt.where(Application.track == track)
     return stmt
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where an application stands in the filtered list: the ones before and after it, and
+    its number in the list (None when the filters leave it out, say once it is decided)."""
+
+    previous: tuple[int, str | None] | None  # (id, full name)
+    next: tuple[int, str | None] | None
+    number: int | None
+    total: int
+
+
+def place_in_list(application: Application, filters: dict[str, str]) -> Place:
+    """The application's neighbours in :func:`applications_select`'s order, in four statements
+    however long the list."""
+    stmt = applications_select(application.cycle, filters)
+    key = db.session.scalar(db.select(_name_order).where(Application.id == application.id))
+    same = _name_order == key
+    before = or_(_name_order < key, and_(same, Application.id < application.id))
+    after = or_(_name_order > key, and_(same, Application.id > application.id))
+    first = stmt.with_only_columns(Application.id, Application.full_name).limit(1)
+    following = db.session.execute(first.where(after)).first()
+    preceding = db.session.execute(
+        first.where(before).order_by(None).order_by(_name_order.desc(), Application.id.desc())
+    ).first()
+    total, earlier, listed = db.session.execute(
+        stmt.with_only_columns(
+            func.count(),
+            func.coalesce(func.sum(case((before, 1), else_=0)), 0),
+            func.coalesce(func.max(case((Application.id == application.id, 1), else_=0)), 0),
+        ).order_by(None)
+    ).one()
+    return Place(
+        tuple(preceding) if preceding else None,
+        tuple(following) if following else None,
+        earlier + 1 if listed else None,
+        total,
+    )
+
+
+def applications_by_id(cycle: Cycle, ids: list[int]) -> list[Application]:
+    """The cycle's applications with these ids, in the list's order (others are left out)."""
+    return list(
+        db.session.scalars(
+            db.select(Application)
+            .where(Application.cycle_id == cycle.id, Application.id.in_(ids))
+            .order_by(_name_order, Application.id)
+        )
+    )
 
 
 def offers_select(cycle: Cycle, filters: dict[str, str]):

@@ -3,7 +3,8 @@
 from slugify import slugify
 
 from ..extensions import db
-from ..models import Cycle, TransitionError, record
+from ..models import Application, Cycle, TransitionError, record
+from ..models.profiles import APPLICATION_TRANSITIONS
 
 EDITABLE = ("name", "tracks", "opens_at", "closes_at")
 MAX_SLUG = 60
@@ -51,4 +52,24 @@ def update_cycle(cycle: Cycle, *, actor, **values) -> list[str]:
         setattr(cycle, name, values[name])
     if changed:
         record(cycle, "edited", actor=actor, reason="Changed: " + ", ".join(changed) + ".")
+    return changed
+
+
+def decide_eligibility_many(
+    applications: list[Application], eligible: bool, *, actor, reason: str | None
+) -> list[Application]:
+    """Mark each application eligible or ineligible, each change in its own history; those
+    already so stay as they are. All or none: if one cannot be decided (a draft, or withdrawn
+    since the list was shown) nothing is changed and the error names it. The caller commits.
+    Returns the applications that changed."""
+    to = "eligible" if eligible else "ineligible"
+    refused = [
+        a for a in applications if a.status != to and to not in APPLICATION_TRANSITIONS[a.status]
+    ]
+    if refused:
+        names = ", ".join(a.full_name or f"application {a.id}" for a in refused)
+        raise TransitionError(f"Only submitted applications can be decided, so not: {names}.")
+    changed = [a for a in applications if a.status != to]
+    for application in changed:
+        application.decide_eligibility(eligible, actor=actor, reason=reason)
     return changed

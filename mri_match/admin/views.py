@@ -18,19 +18,23 @@ from ..access import admin_required
 from ..extensions import db, read_only
 from ..forms import EmptyForm
 from ..models import Application, MentorProfile, utcnow
-from ..web import commit_change, get_cycle, paginate
+from ..web import commit_change, get_cycle, page_number, paginate
 from . import queries, steps
 from .forms import (
     ApplicationFilterForm,
+    BulkEligibilityForm,
     CycleEditForm,
     CycleForm,
     EligibilityForm,
     MentorFilterForm,
     TransitionForm,
 )
-from .services import create_cycle, free_slug, update_cycle
+from .services import create_cycle, decide_eligibility_many, free_slug, update_cycle
 
 bp = Blueprint("admin", __name__)
+
+#: The statuses an eligibility decision can be taken from (the list ticks only these).
+DECIDABLE = ("submitted", "eligible", "ineligible")
 
 
 @bp.before_request
@@ -156,23 +160,81 @@ def move_cycle(slug: str, state: str):
 # --- applications ---------------------------------------------------------------------------
 
 
+def _list_filters(cycle) -> tuple[ApplicationFilterForm, dict[str, str]]:
+    """The applications list's filters as the address gives them (bad ones are left out); the
+    application pages carry them on, so that next and previous follow the same list."""
+    form = ApplicationFilterForm(request.args, tracks=cycle.tracks or [])
+    return form, form.cleaned()
+
+
+def _render_applications(cycle, bulk: BulkEligibilityForm, status: int = 200):
+    form, filters = _list_filters(cycle)
+    page = paginate(queries.applications_select(cycle, filters))
+    return render_template(
+        "admin/applications.html",
+        cycle=cycle,
+        form=form,
+        filters=filters,
+        page=page,
+        filtered=bool(filters),
+        bulk=bulk,
+        decidable=DECIDABLE,
+    ), status
+
+
 @bp.route("/cycles/<slug>/applications")
 @read_only
 @admin_required
 def applications(slug: str):
+    return _render_applications(get_cycle(slug), BulkEligibilityForm(formdata=None))
+
+
+@bp.route("/cycles/<slug>/applications/decide", methods=["POST"])
+@admin_required
+def decide_many(slug: str):
+    """One eligibility decision for the applications ticked on the list, in one transaction;
+    marking them ineligible goes through a confirmation page first."""
     cycle = get_cycle(slug)
-    form = ApplicationFilterForm(request.args, tracks=cycle.tracks or [])
-    filters = form.cleaned()
-    page = paginate(queries.applications_select(cycle, filters))
-    return render_template(
-        "admin/applications.html", cycle=cycle, form=form, page=page, filtered=bool(filters)
+    _, filters = _list_filters(cycle)
+    page = page_number()
+    back = url_for(
+        "admin.applications", slug=cycle.slug, **filters, **({"page": page} if page > 1 else {})
     )
+    form = BulkEligibilityForm()
+    if not form.validate_on_submit():
+        return _render_applications(cycle, form, 400)
+    chosen = queries.applications_by_id(cycle, form.ids)
+    if len(chosen) != len(set(form.ids)):
+        flash(
+            "Some of the ticked applications are no longer in this cycle. Nothing was changed.",
+            "danger",
+        )
+        return redirect(back)
+    eligible = form.decision.data == "eligible"
+    if not eligible and not form.confirmed.data:
+        form.confirmed.data = "yes"
+        return render_template(
+            "admin/confirm_ineligible.html", cycle=cycle, applications=chosen, form=form, back=back
+        )
+    to_change = sum(a.status != form.decision.data for a in chosen)
+    commit_change(
+        lambda: decide_eligibility_many(
+            chosen, eligible, actor=current_user, reason=form.reason.data
+        ),
+        f"{to_change} application{'' if to_change == 1 else 's'} marked {form.decision.data}"
+        + (f"; {len(chosen) - to_change} already were." if to_change < len(chosen) else "."),
+        refused=lambda error: f"{error} Nothing was changed.",
+    )
+    return redirect(back)
 
 
 def _render_application(application: Application, eligibility: EligibilityForm, status=200):
     nominee = application.nominated_mentor
     decisions = queries.allowed_eligibility(application)
     eligibility.decision.choices = [c for c in eligibility.decision.choices if c.value in decisions]
+    _, filters = _list_filters(application.cycle)
+    place = queries.place_in_list(application, filters)
+    list_page = (place.number - 1) // current_app.config["PER_PAGE"] + 1 if place.number else 1
     return render_template(
         "admin/application.html",
         application=application,
@@ -182,7 +244,16 @@ def _render_application(application: Application, eligibility: EligibilityForm, 
         eligibility=eligibility,
         verify_form=EmptyForm(formdata=None),
         history=queries.combined_history(application, nominee),
+        filters=filters,
+        place=place,
+        list_page=list_page,
     ), status
+
+
+def _back_to_application(application: Application):
+    """The application page again, in the same filtered list."""
+    _, filters = _list_filters(application.cycle)
+    return redirect(url_for("admin.application", application_id=application.id, **filters))
 
 
 @bp.route("/applications/<int:application_id>")
@@ -207,7 +278,7 @@ def decide_eligibility(application_id: int):
         ),
         f"Application marked {form.decision.data}.",
     )
-    return redirect(url_for("admin.application", application_id=application.id))
+    return _back_to_application(application)
 
 
 @bp.route("/applications/<int:application_id>/verify-nominee", methods=["POST"])
@@ -224,7 +295,7 @@ def verify_nominee(application_id: int):
             nominee.verify(actor=current_user)
             db.session.commit()
             flash(f"Research mentor {nominee.name} verified.", "success")
-    return redirect(url_for("admin.application", application_id=application.id))
+    return _back_to_application(application)
 
 
 # --- mentors -------------------------------------------------------------------------------

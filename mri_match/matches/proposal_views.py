@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from ..access import admin_required
 from ..extensions import db, read_only
-from ..forms import EmptyForm
+from ..forms import EmptyForm, as_id
 from ..models import MatchRun, MentorProfile, history
 from ..web import paginate
 from . import bp, decisions, jobs, queries
@@ -23,14 +23,6 @@ from .forms import (
 from .view_helpers import decide, notify
 
 PROPOSALS_PER_PAGE = 50
-
-
-def _as_id(value) -> int | None:
-    """A posted row id, or None: "²" passes isdigit() but not int(), and ids fit 32 bits."""
-    text = str(value or "")
-    if text.isascii() and text.isdigit() and len(text) <= 9:
-        return int(text)
-    return None
 
 
 def _back_to_proposal(proposal_id: int):
@@ -80,7 +72,7 @@ def bulk_confirm(run_id: int):
     if not form.validate_on_submit():
         flash("Enter a score between 0 and 100, or select rows to confirm.", "danger")
         return back
-    selected = [n for n in map(_as_id, request.form.getlist("proposal")) if n is not None]
+    selected = [n for n in map(as_id, request.form.getlist("proposal")) if n is not None]
     above = request.form.get("mode") == "above"
     if above and form.min_score.data is not None:
         proposals = queries.confirmable(match_run, min_score=form.min_score.data / 100)
@@ -177,7 +169,7 @@ def reject(proposal_id: int):
 def swap(proposal_id: int):
     item = queries.get_proposal(proposal_id)
     form = SwapForm()
-    mentor_id = _as_id(form.mentor_id.data)
+    mentor_id = as_id(form.mentor_id.data)
     if form.validate_on_submit() and mentor_id is not None:
         mentor = db.session.get(MentorProfile, mentor_id)
         if mentor is None:
