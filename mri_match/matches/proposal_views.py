@@ -6,12 +6,15 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..access import admin_required
+from ..engine.inputs import MUST_HAVE_RULES
 from ..extensions import db, read_only
 from ..forms import EmptyForm, as_id
 from ..models import MatchRun, MentorProfile, history
 from ..web import paginate
 from . import bp, decisions, jobs, queries
 from .forms import (
+    OBJECTIVE_CHOICES,
+    SAME_INSTITUTION_CHOICES,
     BulkConfirmForm,
     MentorSearchForm,
     OptionalReasonForm,
@@ -60,6 +63,10 @@ def run(run_id: int):
         bulk=BulkConfirmForm(),
         button=EmptyForm(),
         counts=counts,
+        locked=queries.locked_count(match_run),
+        objectives=OBJECTIVE_CHOICES,
+        institution_policies=SAME_INSTITUTION_CHOICES,
+        must_have_rules=MUST_HAVE_RULES,
     )
 
 

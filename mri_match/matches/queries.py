@@ -68,6 +68,13 @@ def status_counts(run: MatchRun) -> dict[str, int]:
     )
 
 
+def locked_count(run: MatchRun) -> int:
+    """How many of the run's pairs are locked (a re-solve keeps them)."""
+    return db.session.scalar(
+        db.select(db.func.count()).where(Proposal.run_id == run.id, Proposal.locked)
+    )
+
+
 def is_filtered(filters: dict) -> bool:
     return any(filters.get(name) for name in PROPOSAL_FILTERS)
 
