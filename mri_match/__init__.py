@@ -45,6 +45,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .models.types import as_utc_text
 
     app.add_template_global(as_utc_text, "utc")
+    from .models.matching import as_points
+    from .vocabulary import labels
+
+    app.add_template_filter(as_points, "points")
+    app.add_template_filter(labels, "labels")
     deploy.configure(app)
 
     from . import cli

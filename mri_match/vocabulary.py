@@ -120,6 +120,15 @@ def label(choices: list[tuple[str, str]], code: str | None) -> str:
     return dict(choices).get(code, code)
 
 
+def labels(codes, choices: list[tuple[str, str]], separator: str = ", ") -> str:
+    """The labels of stored codes (a list, or one code), in their order: ``{{ codes |
+    labels(vocab.LANGUAGES) }}`` in templates, so that a page never shows a code ("en") where
+    a name ("English") belongs."""
+    if isinstance(codes, str):
+        codes = [codes]
+    return separator.join(label(choices, code) for code in codes or ())
+
+
 def timezone_choices() -> list[tuple[str, str]]:
     import zoneinfo
 

@@ -7,7 +7,7 @@ import pytest
 
 from mri_match.extensions import db
 from mri_match.matches import runs
-from mri_match.models import MatchRun, Proposal
+from mri_match.models import Match, MatchRun, Proposal
 
 SETTINGS = {
     "role": "research",
@@ -117,3 +117,103 @@ def test_resolve_is_offered_only_when_a_lock_or_a_rejection_can_change_the_resul
     ben = proposal_of(run, "Ben Reyes")
     client.post(f"/admin/proposals/{ben.id}/reject", data={"reason": "Known conflict"})
     assert resolve_button(text(client.get(f"/admin/runs/{run.id}"))) == "Re-solve the rest"
+
+
+# --- one score scale: points of 100 ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("parts", "total", "expected"),
+    [
+        ([0.25, 0.3, 0.29], 84, [25, 30, 29]),
+        ([0.3333, 0.3333, 0.3334], 100, [33, 33, 34]),
+        ([0.004, 0.004, 0.004, 0.0], 1, [1, 0, 0, 0]),  # ties: the first criterion
+        ([0.126, 0.127, 0.0], 25, [12, 13, 0]),
+        ([], 0, []),
+    ],
+)
+def test_whole_points_add_up_to_the_score_shown(parts, total, expected):
+    from mri_match.matches.scores import whole_points
+
+    assert whole_points(parts, total) == expected
+    assert sum(whole_points(parts, total)) == total
+
+
+def decimals(page: str) -> list[str]:
+    """Numbers written as fractions (0.84, +0.25): no score belongs on a page that way (the
+    seconds a run took are not a score)."""
+    body = page.split('<main id="main"')[1].split("</main>")[0]
+    return re.findall(r"(?<![\d.])[+]?0\.\d+(?!\d* seconds)", re.sub(r"<[^>]+>", " ", body))
+
+
+def test_the_proposal_page_gives_the_score_and_each_criterion_in_points_of_100(
+    client, admin, cycle
+):
+    run = run_of(cycle, admin)
+    ana = proposal_of(run, "Ana Okafor")
+    page = text(client.get(f"/admin/proposals/{ana.id}"))
+    total = round(ana.score * 100)
+    lead = re.search(r'<p class="lead">(.*?)</p>', page, re.S).group(1)
+    lead = re.sub(r"<[^>]+>", "", lead)
+    assert lead.startswith(f"Score {total} of 100: ")
+    assert re.fullmatch(r"Score \d+ of 100: ([A-Za-z ]+ \d+ points?(; )?)+", lead), lead
+    table = page.split("Each criterion&#39;s points towards the score")[1].split("</table>")[0]
+    points = [int(n) for n in re.findall(r'<td class="text-end">(\d+)</td>', table)]
+    assert sum(points) == total and len(points) > 3
+    assert f'<td class="text-end"><strong>{total}</strong></td>' in table
+    assert "Similarity of the statements: " in table and " of 100" in table
+    assert decimals(page) == [], decimals(page)
+    for alternative in ana.alternatives:
+        assert f"<td>{round(alternative['score'] * 100)}</td>" in page
+
+
+def test_run_match_and_run_list_pages_show_scores_of_100(client, admin, cycle):
+    run = run_of(cycle, admin)
+    ana = proposal_of(run, "Ana Okafor")
+    client.post(f"/admin/proposals/{ana.id}/confirm")
+    pages = [
+        text(client.get(f"/admin/runs/{run.id}")),
+        text(client.get(f"/admin/cycles/{cycle.slug}/runs")),
+        text(client.get(f"/admin/cycles/{cycle.slug}/matches")),
+    ]
+    match = db.session.scalar(db.select(Match))
+    pages.append(text(client.get(f"/admin/matches/{match.id}")))
+    for page in pages:
+        assert decimals(page) == [], decimals(page)
+    assert f"{round(match.score * 100)} of 100" in pages[-1]
+    assert "Score of 100" in pages[0] and "Average score of 100" in pages[1]
+
+
+# --- languages by name --------------------------------------------------------------------------
+
+
+def test_languages_are_named_on_every_page_that_shows_them(client, auth, admin, cycle):
+    run = run_of(cycle, admin)
+    ana = proposal_of(run, "Ana Okafor")
+    proposal_page = text(client.get(f"/admin/proposals/{ana.id}"))
+    assert "Both speak English, Spanish" in proposal_page
+    assert "English, Spanish" in proposal_page.split('id="trainee-heading"')[1]
+    client.post(f"/admin/proposals/{ana.id}/confirm")
+    match = db.session.scalar(db.select(Match))
+    pages = {
+        "proposal": proposal_page,
+        "admin match": text(client.get(f"/admin/matches/{match.id}")),
+        "application": text(client.get(f"/admin/applications/{ana.application_id}")),
+        "mentor": text(client.get(f"/admin/mentors/{match.mentor_id}")),
+    }
+    auth.logout()
+    auth.login(match.application.trainee)
+    pages["trainee's match"] = text(client.get(f"/matches/{match.id}"))
+    for name, page in pages.items():
+        body = re.sub(r"<[^>]+>", " ", page.split('<main id="main"')[1])
+        assert not re.search(r"\b(en|es)\b", body), name
+        assert "English" in body and "Spanish" in body, name
+
+
+def test_the_labels_filter_names_one_code_or_many():
+    from mri_match.vocabulary import LANGUAGES, labels
+
+    assert labels(["es", "yo"], LANGUAGES) == "Spanish, Yoruba"
+    assert labels("en", LANGUAGES) == "English"
+    assert labels(None, LANGUAGES) == ""
+    assert labels(["en", "ht"], LANGUAGES, "; ") == "English; Haitian Creole"

@@ -16,6 +16,13 @@ PROPOSAL_TRANSITIONS = {"open": {"confirmed", "rejected", "swapped"}}
 # nobody answers *expires*. Ending (an admin, a withdrawal, a deleted account) closes either.
 MATCH_STATES = ("offered", "active", "declined", "expired", "ended")
 LIVE_MATCH_STATES = ("offered", "active")  # these hold a mentor's place
+
+
+def as_points(score: float | None) -> int | None:
+    """A pair's score (0 to 1 in the engine) as the app shows it everywhere: points of 100."""
+    return None if score is None else round(score * 100)
+
+
 MATCH_TRANSITIONS = {
     "offered": {"active", "declined", "expired", "ended"},
     "active": {"ended"},
@@ -89,7 +96,7 @@ class Proposal(db.Model):
 
     @property
     def percent(self) -> int | None:
-        return None if self.score is None else round(self.score * 100)
+        return as_points(self.score)
 
     def decide(self, status: str, *, actor, reason: str | None = None) -> None:
         transition(self, status, PROPOSAL_TRANSITIONS, actor=actor, reason=reason)
@@ -153,7 +160,7 @@ class Match(db.Model):
 
     @property
     def percent(self) -> int | None:
-        return None if self.score is None else round(self.score * 100)
+        return as_points(self.score)
 
     @property
     def is_live(self) -> bool:
