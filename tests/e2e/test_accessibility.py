@@ -110,7 +110,9 @@ def _seed_program(make) -> dict:
     first, *rest = db.session.scalars(db.select(Proposal).filter_by(run_id=run.id)).all()
     match = decisions.confirm_proposal(first, actor=admin)
     db.session.commit()
-    decisions.request_rematch(match, person=first.application.trainee, reason="We never met.")
+    rematch = decisions.request_rematch(
+        match, person=first.application.trainee, reason="We never met."
+    )
     db.session.commit()
     return {
         "application": amara.id,
@@ -123,6 +125,7 @@ def _seed_program(make) -> dict:
         "match": match.id,
         "offer": offer.id,
         "match_trainee": first.application.trainee.email,
+        "rematch": rematch.id,
     }
 
 
@@ -170,8 +173,23 @@ def test_other_pages_are_accessible(live_server, page, a11y, screenshot):
             "/admin/rematch-requests",
             "/admin/audit",
             "/auth/password",
+            # the pages that ask before an action that cannot simply be undone
+            "/admin/cycles/mri-2026/move/completed",
+            "/admin/cycles/mri-2027/move/closed",
+            f"{proposal}/reject",
+            f"/admin/matches/{ids['match']}/end",
+            f"/admin/rematch-requests/{ids['rematch']}/end",
+            f"/admin/rematch-requests/{ids['rematch']}/decline",
         ],
-        narrow=["/admin/", "/admin/cycles/mri-2026", run, proposal, "/admin/audit"],
+        narrow=[
+            "/admin/",
+            "/admin/cycles/mri-2026",
+            run,
+            proposal,
+            "/admin/audit",
+            "/admin/cycles/mri-2026/applications",
+            f"/admin/matches/{ids['match']}/end",
+        ],
     )
     # A table too wide for the screen scrolls in its own region, which the keyboard reaches.
     page.set_viewport_size(NARROW)

@@ -238,6 +238,8 @@ def test_admin_runs_a_cycle_through_matching_swaps_one_and_confirms_the_rest(
 
     expect(flash(page)).to_contain_text("created as a draft")
     a11y("cycle page, draft")
+    page.get_by_role("link", name="Open for applications").click()
+    expect(page.get_by_role("heading", name="Open for applications: MRI 2027?")).to_be_visible()
     page.get_by_role("button", name="Open for applications").click()
     expect(flash(page)).to_contain_text("is now open")
 
@@ -246,11 +248,13 @@ def test_admin_runs_a_cycle_through_matching_swaps_one_and_confirms_the_rest(
     page.reload()
     expect(page.get_by_text("4 active")).to_be_visible()
     a11y("cycle page, open")
+    page.get_by_role("link", name="Close applications").click()
+    expect(page.get_by_text("3 applications submitted go on to eligibility review")).to_be_visible()
     page.get_by_role("button", name="Close applications").click()
     expect(flash(page)).to_contain_text("is now closed")
     a11y("cycle page, closed")
 
-    page.get_by_role("link", name="Run and review matching").click()
+    page.get_by_role("link", name="Run matching").click()
     expect(page.get_by_role("heading", name=re.compile("Matching for MRI 2027"))).to_be_visible()
     a11y("matching runs, none yet")
     page.get_by_role("button", name="Run matching").click()
