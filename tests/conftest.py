@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from mri_match import create_app
 from mri_match.config import normalise_database_url
+from mri_match.engine.inputs import DEFAULT_WEIGHTS
 from mri_match.extensions import db
 from mri_match.models import (
     Application,
@@ -33,6 +34,15 @@ from mri_match.models import (
 )
 
 PASSWORD = "correct horse battery staple"
+#: Run settings for tests that run matching directly: research mentors, the default weights.
+RESEARCH_RUN = {
+    "role": "research",
+    "objective": "total",
+    "same_institution": "ignore",
+    "must_have": [],
+    "min_score": 0.0,
+    "weights": dict(DEFAULT_WEIGHTS),
+}
 
 
 @event.listens_for(Engine, "connect")
@@ -177,6 +187,14 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+@pytest.fixture
+def admin(factory, auth):
+    """An admin, admin@example.org, signed in on ``client``."""
+    user = factory.user("admin", email="admin@example.org")
+    auth.login(user)
+    return user
 
 
 class Outbox:

@@ -32,13 +32,6 @@ NEW_CYCLE = {
 }
 
 
-@pytest.fixture
-def admin(factory, auth):
-    user = factory.user("admin", email="admin@example.org")
-    auth.login(user)
-    return user
-
-
 def page_text(response) -> str:
     return response.get_data(as_text=True)
 

@@ -5,30 +5,20 @@ button does the change, and its Cancel link goes back having changed nothing.
 """
 
 import pytest
+from conftest import RESEARCH_RUN
 
 from mri_match.extensions import db
 from mri_match.matches import decisions, runs
 from mri_match.models import Match, PairRule, Proposal, RematchRequest
 
-SETTINGS = {
-    "role": "research",
-    "objective": "total",
-    "same_institution": "ignore",
-    "must_have": [],
-    "min_score": 0.0,
-    "weights": {"text": 5, "topics": 4, "needs": 3, "meeting": 2, "geography": 2},
-}
-
 
 @pytest.fixture
-def proposal(factory, auth):
+def proposal(factory, admin):
     """An open proposal of a closed cycle: Ana Okafor with Dr Sickle; the admin is signed in."""
     cycle = factory.cycle(status="closed", closes_in_days=-1)
-    admin = factory.user("admin", email="admin@example.org")
     factory.mentor(cycle=cycle, capacity=1, full_name="Dr Sickle")
     factory.application(cycle=cycle, full_name="Ana Okafor")
-    run = runs.run_matching(cycle, SETTINGS, actor=admin)
-    auth.login(admin)
+    run = runs.run_matching(cycle, RESEARCH_RUN, actor=admin)
     return db.session.scalar(db.select(Proposal).filter_by(run_id=run.id))
 
 

@@ -10,13 +10,6 @@ from mri_match.models import Application, history
 
 
 @pytest.fixture
-def admin(factory, auth):
-    user = factory.user("admin", email="admin@example.org")
-    auth.login(user)
-    return user
-
-
-@pytest.fixture
 def cycle(factory):
     return factory.cycle(slug="review")
 

@@ -4,26 +4,11 @@ detail behind a disclosure), scores as points of 100 everywhere, and languages b
 import re
 
 import pytest
+from conftest import RESEARCH_RUN
 
 from mri_match.extensions import db
 from mri_match.matches import runs
 from mri_match.models import Match, MatchRun, Proposal
-
-SETTINGS = {
-    "role": "research",
-    "objective": "total",
-    "same_institution": "ignore",
-    "must_have": [],
-    "min_score": 0.0,
-    "weights": {"text": 5, "topics": 4, "needs": 3, "meeting": 2, "geography": 2, "languages": 2},
-}
-
-
-@pytest.fixture
-def admin(factory, auth):
-    user = factory.user("admin", email="admin@example.org")
-    auth.login(user)
-    return user
 
 
 @pytest.fixture
@@ -51,7 +36,7 @@ def cycle(factory):
 
 
 def run_of(cycle, admin, **changes) -> MatchRun:
-    return runs.run_matching(cycle, {**SETTINGS, **changes}, actor=admin)
+    return runs.run_matching(cycle, {**RESEARCH_RUN, **changes}, actor=admin)
 
 
 def proposal_of(run, name) -> Proposal:
@@ -188,7 +173,8 @@ def test_run_match_and_run_list_pages_show_scores_of_100(client, admin, cycle):
 
 
 def test_languages_are_named_on_every_page_that_shows_them(client, auth, admin, cycle):
-    run = run_of(cycle, admin)
+    # weighed enough to be among the reasons the trainee's page lists
+    run = run_of(cycle, admin, weights={**RESEARCH_RUN["weights"], "languages": 5})
     ana = proposal_of(run, "Ana Okafor")
     proposal_page = text(client.get(f"/admin/proposals/{ana.id}"))
     assert "Both speak English, Spanish" in proposal_page

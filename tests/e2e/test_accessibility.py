@@ -109,6 +109,7 @@ def _seed_program(make) -> dict:
     run = runs.run_matching(cycle, RESEARCH, actor=admin)
     first, *rest = db.session.scalars(db.select(Proposal).filter_by(run_id=run.id)).all()
     match = decisions.confirm_proposal(first, actor=admin)
+    decisions.lock_proposal(rest[0], actor=admin)
     db.session.commit()
     rematch = decisions.request_rematch(
         match, person=first.application.trainee, reason="We never met."
@@ -177,6 +178,7 @@ def test_other_pages_are_accessible(live_server, page, a11y, screenshot):
             "/admin/cycles/mri-2026/move/completed",
             "/admin/cycles/mri-2027/move/closed",
             f"{proposal}/reject",
+            f"{proposal}/unlock",
             f"/admin/matches/{ids['match']}/end",
             f"/admin/rematch-requests/{ids['rematch']}/end",
             f"/admin/rematch-requests/{ids['rematch']}/decline",

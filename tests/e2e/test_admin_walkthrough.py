@@ -10,27 +10,14 @@ import re
 
 import pytest
 from conftest import PASSWORD
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from mri_match.extensions import db
 from mri_match.models import Application, Cycle, Match, history
 
+from .test_journeys import flash, seed_people
+
 pytestmark = pytest.mark.e2e
-
-TRAINEES = {
-    "Amara Okafor": ["sickle-cell-disease"],
-    "Bilal Hassan": ["thalassemia"],
-    "Carmen Diaz": ["sickle-cell-disease", "thalassemia"],
-}
-MENTORS = {
-    "Ada Mensah": ["sickle-cell-disease"],
-    "Ben Ortiz": ["thalassemia"],
-    "Chloe Ng": ["sickle-cell-disease", "thalassemia"],
-}
-
-
-def flash(page: Page):
-    return page.get_by_role("status")
 
 
 def test_a_new_admin_goes_from_first_login_to_a_confirmed_match(
@@ -87,13 +74,7 @@ def test_a_new_admin_goes_from_first_login_to_a_confirmed_match(
     expect(flash(page)).to_contain_text("is now open")
 
     with live_server.seeding() as make:
-        cycle = db.session.scalar(db.select(Cycle).filter_by(slug="mri-2027"))
-        for person, topics in TRAINEES.items():
-            make.application(cycle=cycle, full_name=person, topics=topics)
-        for person, topics in MENTORS.items():
-            make.mentor(
-                cycle=cycle, full_name=person, topics=topics, capacity=1, roles=["research"]
-            )
+        seed_people(make, "mri-2027")
     page.reload()
     stage("cycle-open")
 

@@ -208,7 +208,7 @@ MENTORS = {
 }
 
 
-def _seed_people(make, cycle_slug: str) -> None:
+def seed_people(make, cycle_slug: str) -> None:
     """Trainees who applied and mentors who volunteered, straight into the database."""
     cycle = db.session.scalar(db.select(Cycle).filter_by(slug=cycle_slug))
     for name, topics in TRAINEES.items():
@@ -244,7 +244,7 @@ def test_admin_runs_a_cycle_through_matching_swaps_one_and_confirms_the_rest(
     expect(flash(page)).to_contain_text("is now open")
 
     with live_server.seeding() as make:
-        _seed_people(make, "mri-2027")
+        seed_people(make, "mri-2027")
     page.reload()
     expect(page.get_by_text("4 active")).to_be_visible()
     a11y("cycle page, open")
