@@ -181,7 +181,9 @@ def test_a_batch_with_one_undecidable_application_changes_nothing(client, admin,
 def test_a_batch_without_ticks_is_refused_beside_the_list(client, admin, people, ids, message):
     response = bulk(client, ids, decision="eligible")
     assert response.status_code == 400
-    assert message in response.get_data(as_text=True).split('id="application-error"')[1]
+    page = response.get_data(as_text=True)
+    assert message in page.split('id="application-error"')[1]
+    assert '<table class="table table-striped align-middle" id="application">' in page
 
 
 def test_applications_of_another_cycle_cannot_be_decided_from_this_list(client, admin, people):

@@ -135,6 +135,7 @@ class TransitionForm(FlaskForm):
         self.reason_required = reason_required
         if reason_required:
             self.reason.label.text = "Why are applications reopening?"
+            self.reason.flags.required = True  # the form macros mark it so
 
     def validate_reason(self, field):
         if self.reason_required and not field.data:
