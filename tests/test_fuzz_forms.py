@@ -76,6 +76,7 @@ TRICKY_NUMBERS = [
     "-0",
     "1e9",
     "NaN",
+    "sNaN",
     "Infinity",
     "0x10",
     "²",

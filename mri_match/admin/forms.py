@@ -3,7 +3,6 @@
 import re
 from datetime import UTC
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     HiddenField,
@@ -20,7 +19,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from .. import vocabulary
 from ..extensions import db
-from ..forms import as_id, strip_filter
+from ..forms import BaseForm, as_id, strip_filter
 from ..models import APPLICATION_STATES, Cycle
 from .services import slug_from_name
 
@@ -52,7 +51,7 @@ def _tracks_from_text(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-class CycleEditForm(FlaskForm):
+class CycleEditForm(BaseForm):
     name = StringField(
         "Name",
         filters=[strip_filter],
@@ -119,7 +118,7 @@ class CycleForm(CycleEditForm):
             raise ValidationError("Another cycle already uses this slug. Choose a different one.")
 
 
-class TransitionForm(FlaskForm):
+class TransitionForm(BaseForm):
     """The confirmation of one state change, with a note for the history (required where
     ``reason_required`` says so)."""
 
@@ -142,7 +141,7 @@ class TransitionForm(FlaskForm):
             raise ValidationError("Say why applications are reopening.")
 
 
-class EligibilityForm(FlaskForm):
+class EligibilityForm(BaseForm):
     decision = RadioField(
         "Decision",
         choices=_options([("eligible", "Eligible"), ("ineligible", "Ineligible")]),
@@ -195,7 +194,7 @@ def _filter(label, pairs=()):
     )
 
 
-class _FilterForm(FlaskForm):
+class _FilterForm(BaseForm):
     class Meta:
         csrf = False
 

@@ -1,10 +1,9 @@
 """Forms for registering, logging in and choosing, changing or resetting a password."""
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, RadioField, SubmitField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
-from ..forms import strip_filter
+from ..forms import BaseForm, strip_filter
 
 MIN_PASSWORD = 12
 
@@ -54,7 +53,7 @@ def _email_field(label="Email address"):
     )
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(BaseForm):
     """Role and address only: the password is chosen after following the emailed link."""
 
     role = RadioField(
@@ -66,7 +65,7 @@ class RegisterForm(FlaskForm):
     submit = SubmitField("Email me a confirmation link")
 
 
-class ChoosePasswordForm(FlaskForm):
+class ChoosePasswordForm(BaseForm):
     """The last step of registering, reached from the confirmation email.
 
     Give ``account_email`` so the password can be checked against the address.
@@ -87,7 +86,7 @@ class ChoosePasswordForm(FlaskForm):
     submit = SubmitField("Create account")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     email = _email_field()
     password = PasswordField(
         "Password",
@@ -96,7 +95,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Log in")
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(BaseForm):
     """Give ``account_email`` so the new password can be checked against the address."""
 
     def __init__(self, *args, account_email: str | None = None, **kwargs):
@@ -118,12 +117,12 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField("Change password")
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(BaseForm):
     email = _email_field()
     submit = SubmitField("Email me a reset link")
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(BaseForm):
     """Give ``account_email`` so the new password can be checked against the address."""
 
     def __init__(self, *args, account_email: str | None = None, **kwargs):

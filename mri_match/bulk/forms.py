@@ -1,10 +1,10 @@
 """The import form: which kind of people, the file, and whether to check or import."""
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import RadioField, SubmitField
 from wtforms.validators import InputRequired
 
+from ..forms import BaseForm
 from .columns import KINDS
 
 MODES = {
@@ -14,7 +14,7 @@ MODES = {
 }
 
 
-class ImportForm(FlaskForm):
+class ImportForm(BaseForm):
     kind = RadioField(
         "Who is in the file?",
         choices=KINDS,

@@ -1,6 +1,5 @@
 """Forms for running matching and deciding on proposals."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DecimalField,
     HiddenField,
@@ -15,7 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..engine.inputs import CRITERIA, MUST_HAVE_RULES
-from ..forms import MultiCheckboxField, strip_filter
+from ..forms import BaseForm, MultiCheckboxField, strip_filter
 from ..vocabulary import CAREER_STAGES, topic_choices
 
 OBJECTIVE_CHOICES = {
@@ -39,7 +38,7 @@ def clip_search(value):
     return value[:MAX_SEARCH] if isinstance(value, str) else value
 
 
-class RunSettingsForm(FlaskForm):
+class RunSettingsForm(BaseForm):
     """Weights 0–10 per criterion (one field each, added below), rules, policy, objective."""
 
     role = RadioField(
@@ -116,22 +115,22 @@ def _reason(label: str, missing: str | None = None) -> TextAreaField:
     )
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(BaseForm):
     reason = _reason("Reason", "Give a reason.")
     submit = SubmitField("Save")
 
 
-class RejectForm(FlaskForm):
+class RejectForm(BaseForm):
     reason = _reason("Why reject this pair?", "Give a reason for rejecting this pair.")
     submit = SubmitField("Reject this pair")
 
 
-class ResolutionForm(FlaskForm):
+class ResolutionForm(BaseForm):
     reason = _reason("How was the request resolved?", "Say how the request was resolved.")
     submit = SubmitField("Save")
 
 
-class OptionalReasonForm(FlaskForm):
+class OptionalReasonForm(BaseForm):
     reason = _reason("Reason (optional)")
     submit = SubmitField("Save")
 
@@ -140,7 +139,7 @@ class SwapForm(OptionalReasonForm):
     mentor_id = HiddenField(validators=[InputRequired()])
 
 
-class BulkConfirmForm(FlaskForm):
+class BulkConfirmForm(BaseForm):
     """Confirm the selected rows, or every open proposal at or above a score."""
 
     selected = HiddenField()  # filled from the checkboxes named "proposal"
@@ -151,7 +150,7 @@ class BulkConfirmForm(FlaskForm):
     submit = SubmitField("Confirm")
 
 
-class OutcomeForm(FlaskForm):
+class OutcomeForm(BaseForm):
     kind = RadioField(
         "What to do",
         choices={
@@ -165,7 +164,7 @@ class OutcomeForm(FlaskForm):
     submit = SubmitField("Save decision")
 
 
-class ProposalFilterForm(FlaskForm):
+class ProposalFilterForm(BaseForm):
     class Meta:
         csrf = False  # a GET form: filters in the address, safe to share
 
@@ -204,7 +203,7 @@ class ProposalFilterForm(FlaskForm):
         self.topic.choices = {"": "Any topic", **dict(topic_choices())}
 
 
-class MentorSearchForm(FlaskForm):
+class MentorSearchForm(BaseForm):
     class Meta:
         csrf = False
 

@@ -1,6 +1,5 @@
 """Forms for mentors: the standing profile, the offer for a cycle, and pausing it."""
 
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import (
     DataRequired,
@@ -13,7 +12,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..forms import MultiCheckboxField, none_if_blank, strip_filter
+from ..forms import BaseForm, MultiCheckboxField, none_if_blank, strip_filter
 from ..vocabulary import (
     CAREER_STAGES,
     LANGUAGES,
@@ -80,7 +79,7 @@ def _at_most(max_length: int) -> Length:
     return Length(max=max_length, message=f"Use at most {max_length:,} characters.")
 
 
-class MentorProfileForm(FlaskForm):
+class MentorProfileForm(BaseForm):
     full_name = _required("Full name", 120, "Enter your name.")
     degrees = _optional("Degrees", 80)
     position = _optional("Position or academic rank", 120)
@@ -159,7 +158,7 @@ class MentorProfileForm(FlaskForm):
         profile.set_member_number(self.ash_member_number.data)
 
 
-class OfferForm(FlaskForm):
+class OfferForm(BaseForm):
     capacity = WholeNumberField(
         "How many trainees can you mentor in this cycle?",
         invalid_value_message=f"Enter a whole number from 0 to {MAX_CAPACITY}.",
@@ -184,6 +183,6 @@ class OfferForm(FlaskForm):
         offer.roles = list(self.roles.data)
 
 
-class PauseForm(FlaskForm):
+class PauseForm(BaseForm):
     reason = _optional("Reason (optional, seen by the program team)", MAX_REASON, TextAreaField)
     submit = SubmitField("Pause volunteering")

@@ -1,11 +1,12 @@
 """The form for deleting one's own account (password and an explicit confirmation)."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SubmitField
 from wtforms.validators import DataRequired
 
+from ..forms import BaseForm
 
-class DeleteAccountForm(FlaskForm):
+
+class DeleteAccountForm(BaseForm):
     password = PasswordField(
         "Your password", validators=[DataRequired(message="Enter your password to confirm.")]
     )

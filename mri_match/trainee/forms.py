@@ -10,7 +10,6 @@ Two levels of checking for the application, so that a draft can be saved half-fi
 
 from functools import cache
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -22,7 +21,7 @@ from wtforms import (
 from wtforms.validators import Email, Length, Optional, ValidationError
 
 from .. import vocabulary
-from ..forms import MultiCheckboxField, none_if_blank, strip_filter
+from ..forms import BaseForm, MultiCheckboxField, none_if_blank, strip_filter
 from ..models import Application
 
 STATEMENT_MIN = 50
@@ -84,7 +83,7 @@ LIST_FIELDS = ("topics", "needs", "requested_roles", "languages")
 SIMPLE_FIELDS = tuple(name for name in Application.ENTERED_FIELDS if name not in LIST_FIELDS)
 
 
-class ApplicationForm(FlaskForm):
+class ApplicationForm(BaseForm):
     full_name = _text("Full name", 120, "A name")
     pronouns = _text("Pronouns (optional)", 40, "Pronouns have")
     career_stage = OptionalSelectField(
@@ -243,7 +242,7 @@ class ApplicationForm(FlaskForm):
         return details if any(details.values()) else None
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(BaseForm):
     reason = TextAreaField(
         "Reason (optional)",
         filters=[normalise_newlines, strip_filter],
@@ -256,7 +255,7 @@ class WithdrawForm(FlaskForm):
     )
 
 
-class SelfIdentificationForm(FlaskForm):
+class SelfIdentificationForm(BaseForm):
     race_ethnicity = MultiCheckboxField(
         "Race and ethnicity (choose all that apply)",
         choices=_choices(vocabulary.RACE_ETHNICITY),
