@@ -50,6 +50,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.add_template_filter(as_points, "points")
     app.add_template_filter(labels, "labels")
+    from . import display
+
+    display.init_app(app)
     deploy.configure(app)
 
     from . import cli
