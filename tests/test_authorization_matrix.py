@@ -36,6 +36,7 @@ ALLOWED = {
 ACCESS = {
     # the front door, static files, health check
     ("GET", "main.index"): PUBLIC,
+    ("GET", "main.favicon"): PUBLIC,
     ("GET", "static"): PUBLIC,
     ("GET", "bootstrap.static"): PUBLIC,
     ("GET", "deploy.healthz"): PUBLIC,
