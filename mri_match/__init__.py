@@ -98,6 +98,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
+    from .alumni import bp as alumni_bp
     from .auth import bp as auth_bp
     from .bulk.views import bp as bulk_bp
     from .errors import bp as errors_bp
@@ -118,3 +119,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(bulk_bp, url_prefix="/admin")
+    app.register_blueprint(alumni_bp)

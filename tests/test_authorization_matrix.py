@@ -74,6 +74,16 @@ ACCESS = {
     ("POST", "privacy.delete_my_account"): PERSON,
     ("GET", "matches.my_match"): PERSON,
     ("POST", "matches.my_match"): PERSON,
+    # alumni: consent and the yearly follow-up (the emailed link works without signing in)
+    ("GET", "alumni.consent"): TRAINEE,
+    ("POST", "alumni.consent"): TRAINEE,
+    ("POST", "alumni.change_address"): TRAINEE,
+    ("GET", "alumni.withdraw"): TRAINEE,
+    ("POST", "alumni.withdraw"): TRAINEE,
+    ("GET", "alumni.follow_up"): TRAINEE,
+    ("POST", "alumni.follow_up"): TRAINEE,
+    ("GET", "alumni.follow_up_link"): PUBLIC,
+    ("POST", "alumni.follow_up_link"): PUBLIC,
     # mentors
     ("GET", "mentor.dashboard"): MENTOR,
     ("GET", "mentor.profile"): MENTOR,
@@ -100,6 +110,8 @@ ACCESS = {
     ("GET", "admin.mentors"): ADMIN,
     ("GET", "admin.mentor"): ADMIN,
     ("POST", "admin.verify_membership"): ADMIN,
+    ("GET", "alumni.family_tree"): ADMIN,
+    ("POST", "alumni.link_trainee"): ADMIN,
     # admins: bulk import and export
     ("GET", "bulk.export_applications"): ADMIN,
     ("GET", "bulk.export_mentors"): ADMIN,

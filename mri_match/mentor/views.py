@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from ..access import mentor_required
+from ..alumni.links import link_by_account
 from ..extensions import db, read_only
 from ..forms import EmptyForm
 from ..matches.queries import matches_of
@@ -93,6 +94,9 @@ def profile():
         had_number = profile.ash_member_number
         form.populate(profile)
         db.session.add(profile)
+        if creating:  # a former trainee of the program, by their account or alumni address
+            db.session.flush()
+            link_by_account(profile=profile)
         db.session.commit()
         if creating:
             flash("Your mentor profile is saved. You can now volunteer for a cycle.", "success")

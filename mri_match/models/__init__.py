@@ -1,6 +1,7 @@
 """The domain model. Importing this package registers every table with the metadata."""
 
 from .accounts import ROLES, User, awaiting_confirmation, normalise_email, session_user_condition
+from .alumni import AlumniRecord, FollowUpResponse, FormerTraineeLink
 from .audit import AuditEvent, TransitionError, history, record
 from .identity import (
     SelfIdentification,
@@ -37,6 +38,9 @@ from .program import CYCLE_STATES, Cycle
 from .types import utcnow
 
 __all__ = [
+    "AlumniRecord",
+    "FollowUpResponse",
+    "FormerTraineeLink",
     "CHECKIN_RATINGS",
     "LIVE_MATCH_STATES",
     "MATCH_STATES",

@@ -181,10 +181,12 @@ def spend_password_check(password: str) -> bool:
 def awaiting_confirmation() -> ColumnElement[bool]:
     """SQL condition: a registration whose emailed link was never followed.
 
-    Unconfirmed, active, and holding nothing: no application, mentor profile or
-    self-identification. An imported person's account is unconfirmed too until they set their
-    password, but it holds an application or a profile, so it is not one of these.
+    Unconfirmed, active, and holding nothing: no application, mentor profile,
+    self-identification or alumni record. An imported person's account is unconfirmed too
+    until they set their password, but it holds an application or a profile, so it is not one
+    of these.
     """
+    from .alumni import AlumniRecord
     from .identity import SelfIdentification
     from .profiles import Application, MentorProfile
 
@@ -194,4 +196,5 @@ def awaiting_confirmation() -> ColumnElement[bool]:
         ~exists().where(Application.trainee_id == User.id),
         ~exists().where(MentorProfile.user_id == User.id),
         ~exists().where(SelfIdentification.user_id == User.id),
+        ~exists().where(AlumniRecord.user_id == User.id),
     )

@@ -2,15 +2,16 @@
 
 Applications, mentor profiles, offers and matches stay, so that reports and the other person's
 history still add up, but everything that names or describes the person is scrubbed, their
-self-identification and nominated mentor are deleted, and the account can no longer log in.
-The email address is freed for a new registration. Foreign keys all still point at real rows,
-so nothing depends on ON DELETE behaviour (the same on SQLite and PostgreSQL).
+self-identification, nominated mentor and alumni record are deleted, and the account can no
+longer log in. The email address is freed for a new registration. Foreign keys all still point
+at real rows, so nothing depends on ON DELETE behaviour (the same on SQLite and PostgreSQL).
 """
 
 from sqlalchemy import or_, update
 
 from ..extensions import db
 from ..models import (
+    AlumniRecord,
     Application,
     AuditEvent,
     Match,
@@ -90,6 +91,10 @@ def delete_account(user) -> None:
         profile.conflicts = None
 
     db.session.execute(db.delete(SelfIdentification).where(SelfIdentification.user_id == user.id))
+    # Consent to alumni follow-ups ends with the account: the record and its answers go.
+    alumni = AlumniRecord.of_user(user)
+    if alumni is not None:
+        db.session.delete(alumni)
 
     user.email = deleted_email(user.id)
     user.set_unusable_password("deleted")

@@ -6,8 +6,10 @@ from sqlalchemy import or_
 
 from ..extensions import db
 from ..models import (
+    AlumniRecord,
     Application,
     AuditEvent,
+    FollowUpResponse,
     Match,
     MentorProfile,
     RematchRequest,
@@ -103,6 +105,7 @@ def personal_data(user) -> dict:
         )
     )
     identity = self_identification_of(user)  # the person's own read: not an access to log
+    alumni = AlumniRecord.of_user(user)
 
     def other_name(match: Match) -> str:
         if match.application.trainee_id == user.id:
@@ -155,6 +158,18 @@ def personal_data(user) -> dict:
             for o in offers
         ],
         "self_identification": _fields(identity, IDENTITY_FIELDS) if identity else None,
+        "alumni": (
+            {
+                "consented_at": _plain(alumni.consented_at),
+                "follow_up_email": alumni.email,
+                "follow_ups": [
+                    {"year": r.year, **_fields(r, FollowUpResponse.ANSWER_FIELDS)}
+                    for r in alumni.responses
+                ],
+            }
+            if alumni
+            else None
+        ),
         "matches": [
             {
                 "id": m.id,

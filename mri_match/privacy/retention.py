@@ -6,6 +6,9 @@ research statements and decision reasons go, and the text of re-match requests o
 A mentor's profile statements and a person's self-identification span cycles, so they go only
 when every cycle the person took part in is past retention.
 
+Alumni records and their follow-up answers are not touched: the person asked for them to be
+kept, and withdrawing that consent (or deleting the account) deletes them at once.
+
 Separately, registrations whose emailed confirmation link was never followed are deleted once
 they are older than UNCONFIRMED_ACCOUNT_DAYS: they hold nothing but an address and a role.
 """
