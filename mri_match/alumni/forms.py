@@ -1,26 +1,20 @@
 """Forms for alumni: the consent question, the yearly follow-up, and an admin's link from a
 mentor profile to a former trainee."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, IntegerField, RadioField, SelectField, StringField
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
-from ..forms import none_if_blank
+from ..forms import BaseForm, none_if_blank
 from ..models.alumni import DEGREE_STATUSES, SPECIALTIES, TRAINING_STAGES
 
 YES_NO = {"yes": "Yes", "no": "No"}
 MAX_COUNT = 999
 
 
-def _no_nul(value):
-    """NUL characters never reach the database (PostgreSQL refuses them in text)."""
-    return value.replace("\x00", "") if isinstance(value, str) else value
-
-
 def _email(label: str, *validators):
     return EmailField(
         label,
-        filters=[_no_nul, none_if_blank],
+        filters=[none_if_blank],
         validators=[
             *validators,
             Length(max=254, message="An email address has at most 254 characters."),
@@ -32,7 +26,7 @@ def _email(label: str, *validators):
     )
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(BaseForm):
     consent = BooleanField(
         "Yes, keep my alumni record and send me a short follow-up survey once a year",
         validators=[InputRequired(message="Tick the box to agree, or leave this page.")],
@@ -40,7 +34,7 @@ class ConsentForm(FlaskForm):
     email = _email("Email address for the follow-ups (optional)", Optional())
 
 
-class AddressForm(FlaskForm):
+class AddressForm(BaseForm):
     email = _email("Email address for the follow-ups (optional)", Optional())
 
 
@@ -55,7 +49,7 @@ def _choice(label: str, choices) -> RadioField:
 def _text(label: str, max_length: int) -> StringField:
     return StringField(
         label,
-        filters=[_no_nul, none_if_blank],
+        filters=[none_if_blank],
         validators=[Length(max=max_length, message=f"Use at most {max_length} characters.")],
     )
 
@@ -71,7 +65,7 @@ def _count(label: str) -> IntegerField:
     )
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(BaseForm):
     training_stage = SelectField(
         "Where are you in your training or career now?",
         choices={"": "Choose one…", **dict(TRAINING_STAGES)},
@@ -119,7 +113,7 @@ class FollowUpForm(FlaskForm):
         return FollowUpResponse.ANSWER_FIELDS
 
 
-class FormerTraineeForm(FlaskForm):
+class FormerTraineeForm(BaseForm):
     email = _email(
         "Email address of the former trainee’s account",
         InputRequired(message="Enter the email address of the trainee’s account."),
