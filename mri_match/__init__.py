@@ -105,7 +105,9 @@ def _register_blueprints(app: Flask) -> None:
     from .main import bp as main_bp
     from .matches import bp as matches_bp
     from .mentor import bp as mentor_bp
+    from .mentorship import bp as mentorship_bp
     from .privacy.views import bp as privacy_bp
+    from .reminders import bp as reminders_bp
     from .reports import bp as reports_bp
     from .trainee import bp as trainee_bp
 
@@ -117,6 +119,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(matches_bp)
     app.register_blueprint(reports_bp)
+    app.register_blueprint(reminders_bp)
+    app.register_blueprint(mentorship_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(bulk_bp, url_prefix="/admin")
     app.register_blueprint(alumni_bp)

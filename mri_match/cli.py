@@ -56,3 +56,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(grant_permission)
     app.cli.add_command(revoke_permission)
     app.cli.add_command(purge_command)
+    from .reminders.cli import remind_command, scheduler_command
+
+    app.cli.add_command(remind_command)
+    app.cli.add_command(scheduler_command)

@@ -59,6 +59,11 @@ class Defaults:
     MATCHING_QUEUE = "matching"
     REDIS_URL = "redis://127.0.0.1:6379/0"
 
+    # Links in emails sent outside a request (`flask remind`, the worker) start with this.
+    PUBLIC_URL = "http://127.0.0.1:5000"
+    # `flask reminder-scheduler` queues a reminders run this often.
+    REMINDER_INTERVAL_MINUTES = 60
+
     RATELIMIT_STORAGE_URI = "memory://"  # e.g. redis://127.0.0.1:6379 to share between workers
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # Redis down: limit per process, do not fail
@@ -107,6 +112,7 @@ def from_environment() -> dict:
         "LOG_FORMAT",
         "LOG_LEVEL",
         "REDIS_URL",
+        "PUBLIC_URL",
     ):
         if env.get(key):
             settings[key] = env[key]
@@ -114,6 +120,8 @@ def from_environment() -> dict:
         settings["DATABASE_IDLE_PING_SECONDS"] = float(env["DATABASE_IDLE_PING_SECONDS"])
     if env.get("MATCHING_INLINE_LIMIT"):
         settings["MATCHING_INLINE_LIMIT"] = int(env["MATCHING_INLINE_LIMIT"])
+    if env.get("REMINDER_INTERVAL_MINUTES"):
+        settings["REMINDER_INTERVAL_MINUTES"] = int(env["REMINDER_INTERVAL_MINUTES"])
     if env.get("PROXY_FIX_HOPS"):
         settings["PROXY_FIX_HOPS"] = int(env["PROXY_FIX_HOPS"])
     if env.get("TRUSTED_HOSTS"):  # comma-separated host names

@@ -10,13 +10,24 @@ from .extensions import mail
 from .models import utcnow
 
 
+def _preferences_footer(recipients: list[str]) -> str:
+    """Every email to an account ends with the link to that account's email preferences."""
+    from .models import User
+    from .reminders.preferences import preferences_url
+
+    user = User.by_email(recipients[0]) if len(recipients) == 1 else None
+    if user is None:
+        return ""
+    return render_template("email/_preferences.txt", preferences_url=preferences_url(user))
+
+
 def send_email(template: str, to: str | list[str], subject: str, **context) -> Message:
     """Render ``templates/email/<template>.txt`` and send it; call after the commit."""
     recipients = [to] if isinstance(to, str) else list(to)
     msg = Message(
         subject=f"[MRI Match] {subject}",
         recipients=recipients,
-        body=render_template(f"email/{template}.txt", **context),
+        body=render_template(f"email/{template}.txt", **context) + _preferences_footer(recipients),
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
     )
     backend = current_app.config["MAIL_BACKEND"]

@@ -14,8 +14,9 @@ class SentReminder(db.Model):
 
     ``period`` tells repeats of a rule apart (the due date a cadence reminder is about); the
     unique constraint is what makes a reminder go out once. A row is written and committed
-    before the email is sent and marked ``sent_at`` after, so a crashed run resumes with the
-    rows still unsent.
+    when the reminder falls due; a run claims it by setting ``sent_at`` (committed) before the
+    email is handed over, and releases the claim if sending fails. See
+    ``mri_match/reminders/sending.py``.
     """
 
     __tablename__ = "sent_reminder"
