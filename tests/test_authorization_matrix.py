@@ -14,7 +14,7 @@ from werkzeug.routing import Rule
 from mri_match.extensions import db
 from mri_match.matches import decisions, runs
 from mri_match.matches.decisions import Pairing
-from mri_match.models import MatchRun, Proposal
+from mri_match.models import MatchRun, Meeting, Proposal, utcnow
 
 PUBLIC = "public"  # anyone, signed in or not
 LOGIN = "login"  # any signed-in person
@@ -150,6 +150,18 @@ ACCESS = {
     ("GET", "reports.cycle_report_csv"): ADMIN,
     ("GET", "reports.equity"): ADMIN,
     ("GET", "reports.equity_csv"): ADMIN,
+    # after the match: the pair's meetings and check-ins, program health, email preferences
+    ("GET", "mentorship.timeline"): PERSON,
+    ("GET", "mentorship.log"): PERSON,
+    ("POST", "mentorship.log"): PERSON,
+    ("POST", "mentorship.confirm"): PERSON,
+    ("GET", "mentorship.check_in"): PERSON,
+    ("POST", "mentorship.check_in"): PERSON,
+    ("GET", "mentorship.admin_timeline"): ADMIN,
+    ("GET", "mentorship.health"): ADMIN,
+    ("GET", "mentorship.health_export"): ADMIN,
+    ("GET", "reminders.preferences"): PUBLIC,
+    ("POST", "reminders.preferences"): PUBLIC,
 }
 
 RESEARCH = {
@@ -201,6 +213,15 @@ class World:
             self.match, person=self.application.trainee, reason="Different time zones."
         )
         db.session.commit()
+        self.meeting = Meeting(
+            match=self.match,
+            logged_by_id=self.application.trainee_id,
+            held_on=utcnow().date(),
+            minutes=30,
+            format="video",
+        )
+        db.session.add(self.meeting)
+        db.session.commit()
         assert self.proposal is not None and db.session.get(MatchRun, self.run.id)
 
     def users(self):
@@ -224,6 +245,7 @@ class World:
             "proposal_id": self.proposal.id,
             "run_id": self.run.id,
             "request_id": self.rematch.id,
+            "meeting_id": self.meeting.id,
             "user_id": self.application.trainee_id,
             "token": "not-a-valid-token",
             "state": "draft",  # not a move a closed cycle may make: nothing changes
@@ -337,6 +359,13 @@ NOT_YOURS = [
     ("other mentor", "GET", "mentor.pause"),
     ("other mentor", "POST", "mentor.pause"),
     ("other mentor", "POST", "mentor.resume"),
+    ("other trainee", "GET", "mentorship.timeline"),
+    ("other trainee", "GET", "mentorship.log"),
+    ("other trainee", "POST", "mentorship.log"),
+    ("other trainee", "POST", "mentorship.confirm"),
+    ("other trainee", "GET", "mentorship.check_in"),
+    ("other mentor", "POST", "mentorship.check_in"),
+    ("other mentor", "POST", "mentorship.confirm"),
 ]
 
 
@@ -362,7 +391,11 @@ def test_ids_that_do_not_exist_answer_404_even_to_admins(app, world):
             999_999,
         ),
     }
-    rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith(("admin.", "matches."))]
+    rules = [
+        r
+        for r in app.url_map.iter_rules()
+        if r.endpoint.startswith(("admin.", "matches.", "mentorship."))
+    ]
     problems = []
     for rule in rules:
         if not set(rule.arguments) & {
@@ -374,7 +407,8 @@ def test_ids_that_do_not_exist_answer_404_even_to_admins(app, world):
             "request_id",
         }:
             continue
-        role = "admin" if ACCESS.get(("GET", rule.endpoint), ADMIN) == ADMIN else "trainee"
+        access = ACCESS.get(("GET", rule.endpoint), ACCESS.get(("POST", rule.endpoint), ADMIN))
+        role = "admin" if access == ADMIN else "trainee"
         for method in _methods(rule):
             status = _call(app, users[role], method, _url(rule, values)).status_code
             if status != 404:

@@ -95,6 +95,7 @@ def _pages(cycle, run):
         (f"/admin/runs/{run.id}", ADMIN_EMAIL),
         (f"/admin/runs/{run.id}?sort=score_asc", ADMIN_EMAIL),
         (f"/admin/cycles/{cycle.slug}/matches", ADMIN_EMAIL),
+        (f"/admin/cycles/{cycle.slug}/health", ADMIN_EMAIL),
         ("/admin/", ADMIN_EMAIL),
         ("/admin/audit", ADMIN_EMAIL),
         ("/trainee/", trainee),

@@ -1,0 +1,96 @@
+"""The admins' program health page of a cycle and role, and its CSV."""
+
+from math import ceil
+
+from flask import current_app, render_template, request
+
+from ..access import admin_required
+from ..extensions import read_only
+from ..models import utcnow
+from ..vocabulary import MENTOR_ROLES
+from ..web import download, get_cycle, page_number
+from . import bp
+from .health import (
+    SORTS,
+    counts,
+    first_meeting_chart,
+    health_csv,
+    health_rows,
+    meetings_per_month,
+    month_chart,
+    rules_in_words,
+    sort_rows,
+)
+from .pairs import HEALTH_LABELS, Settings
+
+
+class ListPage:
+    """One page of an in-memory list, with what the pagination macro reads."""
+
+    def __init__(self, items: list, page: int, per_page: int):
+        self.total = len(items)
+        self.pages = max(ceil(self.total / per_page), 1)
+        self.page = min(page, self.pages)
+        self.items = items[(self.page - 1) * per_page : self.page * per_page]
+        self.has_prev, self.has_next = self.page > 1, self.page < self.pages
+        self.prev_num, self.next_num = self.page - 1, self.page + 1
+
+    def iter_pages(self):
+        near = set(range(self.page - 2, self.page + 3)) | {1, 2, self.pages - 1, self.pages}
+        last = 0
+        for num in range(1, self.pages + 1):
+            if num in near:
+                if num > last + 1:
+                    yield None
+                yield num
+                last = num
+
+
+def _choices():
+    role = request.args.get("role")
+    role = role if role in dict(MENTOR_ROLES) else "research"
+    state = request.args.get("state")
+    state = state if state in HEALTH_LABELS else None
+    sort = request.args.get("sort")
+    sort = sort if sort in SORTS else "state"
+    return role, state, sort
+
+
+@bp.route("/admin/cycles/<slug>/health")
+@read_only
+@admin_required
+def health(slug: str):
+    cycle = get_cycle(slug)
+    role, state, sort = _choices()
+    rows = health_rows(cycle, role, utcnow().date())
+    chart, first_table = first_meeting_chart(rows)
+    month_table = meetings_per_month(cycle, role)
+    shown = sort_rows([r for r in rows if state is None or r.health == state], sort)
+    return render_template(
+        "mentorship/health.html",
+        cycle=cycle,
+        role=role,
+        state=state,
+        sort=sort,
+        sorts=SORTS,
+        labels=HEALTH_LABELS,
+        counts=counts(rows),
+        total=len(rows),
+        rules=rules_in_words(Settings.of(cycle, role)),
+        page=ListPage(shown, page_number(), current_app.config["PER_PAGE"]),
+        first_chart=chart,
+        first_table=first_table,
+        month_chart=month_chart(month_table),
+        month_table=month_table,
+    )
+
+
+@bp.route("/admin/cycles/<slug>/health.csv")
+@read_only
+@admin_required
+def health_export(slug: str):
+    cycle = get_cycle(slug)
+    role, state, sort = _choices()
+    rows = health_rows(cycle, role, utcnow().date())
+    rows = sort_rows([r for r in rows if state is None or r.health == state], sort)
+    return download(health_csv(rows), f"{cycle.slug}-{role}-health.csv")
