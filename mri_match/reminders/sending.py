@@ -72,8 +72,10 @@ def _insert_ignoring_duplicates(rows: list[dict]) -> int:
         dialect.insert(SentReminder)
         .values(rows)
         .on_conflict_do_nothing(index_elements=["kind", "user_id", "subject", "period"])
+        .returning(SentReminder.id)
     )
-    return db.session.execute(stmt).rowcount or 0
+    # the rows inserted come back; the skipped ones do not (rowcount is not reliable here)
+    return len(db.session.execute(stmt).all())
 
 
 def record(dues, now: datetime) -> int:
