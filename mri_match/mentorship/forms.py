@@ -1,10 +1,9 @@
 """Forms: log a meeting, answer a check-in, filter the health page."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from ..forms import none_if_blank
+from ..forms import BaseForm, none_if_blank
 from .services import MAX_MINUTES, MIN_MINUTES
 
 FORMAT_CHOICES = {"in_person": "In person", "video": "Video call", "phone": "Phone call"}
@@ -28,7 +27,7 @@ class MinutesField(IntegerField):
             raise ValueError("Give the length as a whole number of minutes, e.g. 45.") from exc
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(BaseForm):
     held_on = DateField("Date of the meeting", validators=[InputRequired("Give the date.")])
     minutes = MinutesField(
         "Length in minutes",
@@ -52,7 +51,7 @@ class MeetingForm(FlaskForm):
     )
 
 
-class CheckInForm(FlaskForm):
+class CheckInForm(BaseForm):
     rating = RadioField(
         "How is the mentorship going?",
         choices=RATING_CHOICES,

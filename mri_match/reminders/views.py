@@ -1,11 +1,11 @@
 """The email preferences page that every email links to (see :mod:`.preferences`)."""
 
 from flask import flash, redirect, render_template, url_for
-from flask_wtf import FlaskForm
 from wtforms import RadioField
 from wtforms.validators import InputRequired
 
 from ..extensions import db
+from ..forms import BaseForm
 from . import bp
 from .preferences import masked_email, user_from_token
 
@@ -15,7 +15,7 @@ CHOICES = {
 }
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(BaseForm):
     frequency = RadioField(
         "How would you like to get reminders?",
         choices=CHOICES,
