@@ -17,7 +17,7 @@ Modules, in the order a run uses them:
 
 * inputs: profiles and settings (dataclasses), the criteria and must-have rule tables;
   codes: career stages, needs, roles, meeting formats, objectives, policies, the topic list;
-* text: the hematology lexicon and TF-IDF statement similarity;
+* text: the hematology lexicon and TF-IDF statement similarity, calibrated per trainee;
 * encoding: profiles to arrays; rules: hard rules (eligibility); scorer: the weighted score
   (float32 blocks, exact float64 pairs); explanations: the score in plain words;
 * propose: ``propose()`` and its result types; rounds: locks, candidate pass, assignment and

@@ -313,7 +313,7 @@ class ProfileEncoding:
     ) -> None:
         """Left and right factors of one GEMM holding every criterion that is a product of a
         trainee-side and a mentor-side vector: set overlaps, meeting format, time zone, same
-        country and same region (one-hot keys); and the trainees' text vectors, weighted."""
+        country and same region (one-hot keys). Text is added by Scorer._add_text."""
         n_t, n_m = self.n_t, self.n_m
         lefts, rights = [], []
         for name, (lt, rt) in self._sets.items():
@@ -339,10 +339,6 @@ class ProfileEncoding:
         self._right_t = np.ascontiguousarray(np.hstack(rights).T.astype(np.float32))
         self._geo_inst = (self.inst_share * self.coef["geography"]).astype(np.float32)
         self._geo_city = geo_rest.astype(np.float32)
-        self._text_t = (
-            self.text.trainees.multiply(self.coef["text"][:, None]).tocsr().astype(np.float32)
-        )
-        self._text_m_t = self.text.mentors.T.tocsr()
 
     def _encode_eligibility(self) -> None:
         """Career stages each mentor accepts, kinds of mentoring asked for and offered, and

@@ -1,11 +1,33 @@
-"""Hand-written evaluation set for the text model (in the spirit of OpenReview's expertise
-evaluation): mentor expertise texts, and trainee statements each written for one known mentor.
+"""Evaluation sets for the text model (in the spirit of OpenReview's expertise evaluation):
+mentor expertise texts, and trainee statements each written for one known mentor.
+
+Two hand-written sets. :data:`MENTORS` and :data:`QUERIES` below (28 mentors, 56 statements)
+were written together with the lexicon. :func:`trainee_set` reads
+``mri_match/data/eval_statements.json``: 62 mentors in overlapping subfields (five AML mentors,
+five sickle cell mentors, three thrombosis mentors, ...) and 189 statements written the way
+trainees write (lay words, abbreviations, typos, a family story), never used to build the
+lexicon. The rest of this docstring is about the first set.
 
 Trainee statements deliberately use other words than their mentor: abbreviations where the mentor
 spells out, lay or British spellings, and no copied sentences. Several mentors share a field
 (two AML mentors, two thrombosis mentors, ...) so that the right one must be told apart from a
 close neighbour.
 """
+
+import json
+from functools import cache
+from importlib import resources
+
+
+@cache
+def trainee_set() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(mentor key, mentor text) and (mentor key, trainee statement) of the trainee-written set."""
+    path = resources.files("mri_match.data").joinpath("eval_statements.json")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    mentors = [(m["key"], m["text"]) for m in data["mentors"]]
+    statements = [(s["mentor"], s["text"]) for s in data["statements"]]
+    return mentors, statements
+
 
 MENTORS: list[tuple[str, str]] = [
     (

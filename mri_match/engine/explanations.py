@@ -3,7 +3,8 @@
 An explanation lists every criterion with its value, its weight and its contribution
 ("points", which add up to the score), a sentence on what the two profiles share (or why the
 criterion does not apply to the trainee), a one-line summary naming the largest contributions,
-and the statement terms that contribute most to the text similarity. A run explains tens of
+the statement terms that contribute most to the text similarity, and whether the trainee's
+statement shares little with every mentor's (``text_weak``). A run explains tens of
 thousands of pairs, so the sentences are written criterion by criterion over all pairs.
 """
 
@@ -39,6 +40,38 @@ _NOT_APPLIED = {
     "preference": "trainee named no preferred mentor",
 }
 
+#: Values from which a mentor's statement reads as "close" and "somewhat related" to the
+#: trainee's (the value is a share of the closest mentor's cosine; see text.py).
+CLOSE, RELATED = 0.6, 0.2
+
+
+def statement_sentence(value: float, shared: Sequence[str] = (), weak: bool = False) -> str:
+    """The statement similarity in words: how the mentor's text compares with the closest
+    mentor's for this trainee, and the words the two statements share most. ``weak``: even
+    the closest mentor's text shares little with the trainee's statement."""
+    if weak and value > 0:
+        text = "Little in common: the trainee's statement shares few words with any mentor's"
+    elif value >= 0.995:
+        text = "The closest statement to the trainee's among this run's mentors"
+    elif value >= CLOSE:
+        text = f"Close to the trainee's statement ({_share(value)} as the closest mentor's)"
+    elif value >= RELATED:
+        text = (
+            f"Somewhat related to the trainee's statement ({_share(value)} as the closest mentor's)"
+        )
+    elif value > 0:
+        text = "Little in common with the trainee's statement"
+    else:
+        text = "Nothing in common with the trainee's statement"
+    if shared:
+        text += "; words they share most: " + ", ".join(f"“{w}”" for w in shared)
+    return text
+
+
+def _share(value: float) -> str:
+    return f"about {round(value * 10) * 10}% as close"
+
+
 _P = TypeVar("_P")
 _V = TypeVar("_V")
 
@@ -56,6 +89,7 @@ def explain_pairs(
     cols = np.asarray(cols, np.int64)
     parts = sc.pairs(rows, cols)
     terms_all = sc.text.shared_terms_many(rows, cols, n_terms)
+    weak = sc.text.ref <= sc.text.floor  # references are known once the pairs are scored
     # rounded as shown; whole columns at once (a run explains tens of thousands of pairs)
     values = np.round(parts.values, 4)
     points = np.round(parts.points, 4)
@@ -102,6 +136,8 @@ def explain_pairs(
             + ("; ".join(top) if top else "no criterion contributes"),
             "criteria": lines,
             "shared_terms": [w for w, _ in terms_all[k]],
+            # even the closest mentor's text shares little with the statement (see text.py)
+            "text_weak": bool(weak[i]),
         }
     return out
 
@@ -118,12 +154,10 @@ def _sentences(
     ts, ms = sc.trainees, sc.mentors
     pairs = zip(rows, cols, strict=True)
     if c == "text":
+        weak = sc.text.ref <= sc.text.floor
         return [
-            f"statement similarity {v:.2f}; most shared terms: "
-            + ", ".join(f"“{w}”" for w, _ in shared)
-            if shared
-            else f"statements share no distinctive terms (similarity {v:.2f})"
-            for v, shared in zip(values, terms, strict=True)
+            statement_sentence(v, [w for w, _ in shared], bool(weak[i]))
+            for i, v, shared in zip(rows, values, terms, strict=True)
         ]
     if c == "topics":
         labels = sc.topic_labels

@@ -21,7 +21,7 @@ from .codes import (
 )
 
 #: Stored with every matching run; bump when scores or rules change meaning.
-MODEL_VERSION = "mri-match-engine/1.0 (tfidf-lexicon-1, criteria-1, exact-bmatching-1)"
+MODEL_VERSION = "mri-match-engine/1.0 (tfidf-lexicon-2, criteria-1, exact-bmatching-1)"
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,6 @@ from .rules import HardRules
 #: non-negative terms whose sum is at most 1, plus rounding of the inputs).
 BLOCK_ERROR = 1e-4
 
-#: Trainees whose text scores are computed together (see Scorer._add_text).
-_TEXT_ROWS = 16
 #: Set bits in each byte value (NumPy's bitwise_count needs NumPy 2).
 _POPCOUNT = np.array([bin(b).count("1") for b in range(256)], np.uint8)
 
@@ -65,7 +63,7 @@ class Scorer(HardRules):
         rows = np.asarray(rows, np.int64)
         m = slice(None) if cols is None else np.asarray(cols, np.int64)
         s = self._left[rows] @ self._right_t[:, m]
-        if self.text.terms.size:
+        if self.text.terms.size and self.weights["text"] > 0:
             self._add_text(s, rows, m)
         # same institution / same city: only for trainees the geography criterion applies to,
         # and only the few pairs that share one are touched
@@ -88,10 +86,10 @@ class Scorer(HardRules):
         most mentors (their costliest term to score) are next to each other (stable; trainees
         without a statement first): blocks taken in this order hold fewer distinct terms, and
         :meth:`_add_text` costs in proportion to the postings of a block's terms."""
-        part = self._text_t[np.asarray(rows, np.int64)]
+        part = self.text.trainees32[np.asarray(rows, np.int64)]
         heaviest = np.full(part.shape[0], -1, np.int64)
         if part.nnz:
-            postings = np.diff(self._text_m_t.indptr)[part.indices]
+            postings = np.diff(self.text.postings.indptr)[part.indices]
             row_of = np.repeat(np.arange(part.shape[0]), np.diff(part.indptr))
             by_row = np.lexsort((part.indices, -postings, row_of))  # heaviest first per row
             nonempty = np.diff(part.indptr) > 0
@@ -99,32 +97,25 @@ class Scorer(HardRules):
         return np.argsort(heaviest, kind="stable")
 
     def _add_text(self, s: np.ndarray, rows: np.ndarray, m: slice | np.ndarray) -> None:
-        """Add the weighted text similarity of a block to ``s``, a few trainees at a time.
+        """Add the weighted, calibrated text similarity of a block to ``s``.
 
-        A few trainees' statements use a few hundred terms between them, so their weights go
-        into a small dense (terms x trainees) array and the mentors' postings of those terms
-        multiply it (sparse x dense): about twice as fast as SciPy's sparse x sparse product,
-        whose result is about half full here and is built as a sparse matrix first. Every
-        pair's sum runs over its terms in index order, whatever the block holds. The trainees
-        go _TEXT_ROWS at a time: more would waste work on the terms a trainee does not use.
+        The cosines come a few trainees at a time (:meth:`TextModel.products`); each trainee's
+        row is divided by its reference cosine and multiplied by its text coefficient. A block
+        against every mentor records the references of its trainees on the way (the candidate
+        pass does, so later blocks and exact pairs find them known).
         """
-        block = self._text_t[rows]
-        if block.nnz == 0:
-            return
-        # the block's terms and their postings (for the block's mentors) are taken once; the
-        # few trainees at a time then index those, not the whole vocabulary
-        terms, local = np.unique(block.indices, return_inverse=True)
-        postings = self._text_m_t[terms]
-        if not isinstance(m, slice):
-            postings = postings[:, m]
-        for lo in range(0, rows.size, _TEXT_ROWS):
-            at, to = block.indptr[lo], block.indptr[min(lo + _TEXT_ROWS, rows.size)]
-            n_rows = min(_TEXT_ROWS, rows.size - lo)
-            used, used_at = np.unique(local[at:to], return_inverse=True)  # in term order
-            weights = np.zeros((used.size, n_rows), np.float32)
-            per_row = np.diff(block.indptr[lo : lo + n_rows + 1])
-            weights[used_at, np.repeat(np.arange(n_rows), per_row)] = block.data[at:to]
-            s[lo : lo + n_rows] += (postings[used].T @ weights).T
+        text = self.text
+        cols = None if isinstance(m, slice) else m
+        every = cols is None
+        if not every:
+            text.reference(rows)
+        coef = self.coef["text"]
+        for lo, part in text.products(rows, cols):
+            r = rows[lo : lo + part.shape[0]]
+            if every:
+                text.note_reference(r, part)
+            scale = (coef[r] / text.ref[r]).astype(np.float32)  # known: noted or computed
+            s[lo : lo + r.size] += part * scale[:, None]
 
     def pairs(self, rows: np.ndarray, cols: np.ndarray) -> PairParts:
         """Exact (float64) criterion values, contributions and scores of explicit pairs."""

@@ -1,15 +1,25 @@
-"""Text similarity: a hematology lexicon, then TF-IDF fitted on the cycle's own corpus.
+"""Text similarity: a hematology lexicon, TF-IDF fitted on the cycle's own corpus, and a
+calibration of the cosine against the trainee's cohort of mentors.
 
 The lexicon (``mri_match/data/lexicon.csv``) rewrites abbreviations and spelling variants to one
 canonical phrase, so that "AML" in a trainee's statement meets "acute myeloid leukemia" in a
 mentor's. Abbreviations are matched case-sensitively as whole tokens: "ALL" (acute lymphoblastic
 leukemia) is expanded, the word "all" is not. Synonyms are matched case-insensitively as phrases.
+
+Raw cosines between a short statement and a mentor's text are small (the right mentor often
+scores 0.1 to 0.3), so the criterion's value is the cosine divided by the trainee's *reference*:
+the highest cosine the trainee reaches with any mentor of the run, or :data:`FLOOR` when that is
+lower. The closest mentor gets 1, a mentor half as close 0.5; a statement that shares little
+with every mentor (best cosine under the floor) keeps small values. Dividing a trainee's row by
+one number keeps the order of its mentors and keeps the score a sum of products, so the
+vectorised scoring stays as it is (see :meth:`TextModel.products`).
 """
 
 from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, cached_property
 from importlib import resources
@@ -18,7 +28,21 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-__all__ = ["Lexicon", "TextModel", "expand", "load_lexicon", "text_similarity"]
+__all__ = [
+    "FLOOR",
+    "Lexicon",
+    "TextModel",
+    "calibrate",
+    "expand",
+    "load_lexicon",
+    "text_similarity",
+]
+
+#: The smallest reference cosine: a trainee whose best cosine with any mentor is lower than this
+#: shares too little with all of them for the best one to count as a full match.
+FLOOR = 0.1
+#: Trainees whose cosines are computed together (see TextModel.products).
+TEXT_ROWS = 16
 
 
 @dataclass(frozen=True)
@@ -122,11 +146,24 @@ def _vectorizer(n_docs: int) -> TfidfVectorizer:
 
 @dataclass
 class TextModel:
-    """TF-IDF vectors of one cycle: L2-normalised rows, so a dot product is a cosine."""
+    """TF-IDF vectors of one cycle: L2-normalised rows, so a dot product is a cosine.
+
+    :meth:`similarity` and :meth:`pair_similarity` give the calibrated value (see the module
+    docstring); :meth:`cosine` and :meth:`pair_cosine` the raw cosine.
+    """
 
     trainees: sp.csr_array  #: trainees x terms
     mentors: sp.csr_array  #: mentors x terms
     terms: np.ndarray  #: term of each column
+    floor: float = FLOOR
+
+    def __post_init__(self) -> None:
+        #: float32 copies for :meth:`products`: trainees x terms, and terms x mentors
+        self.trainees32 = sp.csr_array(self.trainees, dtype=np.float32)
+        self.trainees32.sort_indices()
+        self.postings = sp.csr_array(self.mentors.T, dtype=np.float32)
+        #: each trainee's reference cosine once known (NaN until then; see :meth:`reference`)
+        self.ref = np.full(self.trainees.shape[0], np.nan)
 
     @classmethod
     def fit(cls, trainee_texts: list[str], mentor_texts: list[str]) -> TextModel:
@@ -143,12 +180,72 @@ class TextModel:
             terms = np.array([], dtype=object)
         return cls(trainees=x[:n_t], mentors=x[n_t:], terms=terms)
 
-    def similarity(self) -> np.ndarray:
+    def products(
+        self, rows: np.ndarray, cols: np.ndarray | None = None
+    ) -> Iterator[tuple[int, np.ndarray]]:
+        """Float32 cosines of the trainees ``rows`` against every mentor (or the mentors
+        ``cols``), :data:`TEXT_ROWS` trainees at a time: yields (position in ``rows``, cosines of
+        those trainees, trainees x mentors). Groups of trainees without a statement are skipped.
+
+        A few trainees' statements use a few hundred terms between them, so their weights go
+        into a small dense (terms x trainees) array and the mentors' postings of those terms
+        multiply it (sparse x dense): about twice as fast as SciPy's sparse x sparse product,
+        whose result is about half full here and is built as a sparse matrix first. Every
+        pair's sum runs over its terms in index order, whatever else the group holds, so a
+        pair's cosine is the same number in every grouping.
+        """
+        rows = np.asarray(rows, np.int64)
+        block = self.trainees32[rows]
+        if block.nnz == 0:
+            return
+        # the block's terms and their postings are taken once; each group indexes those
+        terms, local = np.unique(block.indices, return_inverse=True)
+        postings = self.postings[terms]
+        if cols is not None:
+            postings = postings[:, np.asarray(cols, np.int64)]
+        if postings.shape[1] == 0:
+            return
+        for lo in range(0, rows.size, TEXT_ROWS):
+            at, to = block.indptr[lo], block.indptr[min(lo + TEXT_ROWS, rows.size)]
+            if at == to:
+                continue
+            n_rows = min(TEXT_ROWS, rows.size - lo)
+            used, used_at = np.unique(local[at:to], return_inverse=True)  # in term order
+            weights = np.zeros((used.size, n_rows), np.float32)
+            per_row = np.diff(block.indptr[lo : lo + n_rows + 1])
+            weights[used_at, np.repeat(np.arange(n_rows), per_row)] = block.data[at:to]
+            yield lo, (postings[used].T @ weights).T
+
+    def note_reference(self, rows: np.ndarray, cosines: np.ndarray) -> None:
+        """Record the reference of trainees whose cosines with *every* mentor are given (rows
+        of :meth:`products` against all mentors), unless already known."""
+        unknown = np.isnan(self.ref[rows])
+        if unknown.any():
+            best = cosines[unknown].max(axis=1) if cosines.shape[1] else 0.0
+            self.ref[rows[unknown]] = np.maximum(best, self.floor)
+
+    def reference(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """Each trainee's reference cosine: its highest cosine with any mentor, at least the
+        floor (computed once per trainee, with :meth:`products`)."""
+        rows = np.arange(self.ref.size) if rows is None else np.asarray(rows, np.int64)
+        missing = np.unique(rows[np.isnan(self.ref[rows])])
+        if missing.size:
+            for lo, part in self.products(missing):
+                self.note_reference(missing[lo : lo + part.shape[0]], part)
+            left = missing[np.isnan(self.ref[missing])]  # no statement: nothing to compare
+            self.ref[left] = self.floor
+        return self.ref[rows]
+
+    def cosine(self) -> np.ndarray:
         """Dense cosine matrix (trainees x mentors); for small cohorts and evaluation."""
         sim = (self.trainees @ self.mentors.T).toarray().astype(np.float64)
         return np.clip(sim, 0.0, 1.0)
 
-    def pair_similarity(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    def similarity(self) -> np.ndarray:
+        """Dense matrix of calibrated values (trainees x mentors), in [0, 1]."""
+        return np.clip(self.cosine() / self.reference()[:, None], 0.0, 1.0)
+
+    def pair_cosine(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Cosine of the given (trainee, mentor) pairs, in float64."""
         rows = np.asarray(rows, np.int64)
         cols = np.asarray(cols, np.int64)
@@ -161,6 +258,13 @@ class TextModel:
             b = self.mentors[cols[lo : lo + step]].astype(np.float64)
             out[lo : lo + step] = np.asarray(a.multiply(b).sum(axis=1)).ravel()
         return np.clip(out, 0.0, 1.0)
+
+    def pair_similarity(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Calibrated value of the given (trainee, mentor) pairs, in float64."""
+        cos = self.pair_cosine(rows, cols)
+        if not cos.any():
+            return cos
+        return np.clip(cos / self.reference(rows), 0.0, 1.0)
 
     def shared_terms_many(
         self, rows: np.ndarray, cols: np.ndarray, n: int = 3
@@ -193,8 +297,20 @@ class TextModel:
         return [(str(self.terms[prod.col[k]]), float(prod.data[k])) for k in order]
 
 
+def calibrate(cosine: np.ndarray, floor: float = FLOOR) -> np.ndarray:
+    """Each row divided by its reference (its largest value, at least ``floor``), in [0, 1]:
+    the transformation :class:`TextModel` applies, for any matrix of similarities."""
+    cosine = np.asarray(cosine, np.float64)
+    if cosine.size == 0:
+        return cosine.copy()
+    ref = np.maximum(cosine.max(axis=1), floor)
+    ref = np.where(ref > 0, ref, 1.0)
+    return np.clip(cosine / ref[:, None], 0.0, 1.0)
+
+
 def text_similarity(trainee_texts: list[str], mentor_texts: list[str]) -> np.ndarray:
-    """Cosine similarity of TF-IDF vectors, in [0, 1], shape (trainees, mentors).
+    """Statement similarity as the score uses it, in [0, 1], shape (trainees, mentors): the
+    cosine of TF-IDF vectors divided by the trainee's reference (see the module docstring).
 
     The vectoriser is fitted on these texts (the cycle's own corpus) after lexicon expansion.
     """

@@ -4,13 +4,15 @@ the score shown, and each criterion's reason with codes given by name.
 The engine explains a pair once, when it runs (the ``explanation`` stored with each proposal and
 match): each criterion's label, weight, value, points (fractions of the score) and a sentence.
 The pages read it through :func:`score_rows`, which keeps the engine's sentences but for two: the
-statements' similarity is given on the same scale of 100 as every score (the engine writes it as
-a fraction), and the languages the two people share by name (the engine writes codes).
+statements' similarity is written again from the stored value and shared words (so that every
+stored explanation reads the same way), and the languages the two people share by name (the
+engine writes codes).
 """
 
 import math
 from dataclasses import dataclass
 
+from ..engine.explanations import statement_sentence
 from ..models.matching import as_points
 from ..vocabulary import LANGUAGES
 
@@ -46,13 +48,6 @@ def _languages_in_common(application, mentor) -> str:
     return "Both speak " + ", ".join(names) if names else "No language in common"
 
 
-def _statements_alike(value: float, shared_terms: list[str]) -> str:
-    words = ", ".join(f"“{w}”" for w in shared_terms)
-    return f"Similarity of the statements: {as_points(value)} of 100" + (
-        f"; words they share most: {words}" if words else "; no distinctive words in common"
-    )
-
-
 def score_rows(explanation: dict | None, application=None, mentor=None) -> list[ScoreRow]:
     """The criteria of a stored explanation, as the pages show them. With the two people given,
     the languages criterion names the languages they share (the engine stores codes)."""
@@ -64,7 +59,11 @@ def score_rows(explanation: dict | None, application=None, mentor=None) -> list[
         why = c.get("detail") or ""
         applies = c.get("applies", True)
         if c.get("criterion") == "text" and applies:
-            why = _statements_alike(c.get("value") or 0.0, explanation.get("shared_terms") or [])
+            why = statement_sentence(
+                c.get("value") or 0.0,
+                explanation.get("shared_terms") or [],
+                bool(explanation.get("text_weak")),
+            )
         elif c.get("criterion") == "languages" and applies and application and mentor:
             why = _languages_in_common(application, mentor)
         rows.append(ScoreRow(c.get("label", ""), c.get("weight", 0), pts, why, applies))

@@ -103,7 +103,7 @@ def test_settings_validation():
         ({}, {}, {"same_institution": "require"}, "same_institution"),
         ({}, {"institution": "Uni A"}, {"same_institution": "avoid"}, "same_institution"),
         ({}, {}, {"rejected_pairs": frozenset({(1, 101)})}, "rejected"),
-        ({}, {}, {"min_score": 0.99}, "min_score"),
+        ({}, {"statement": "hemophilia"}, {"min_score": 0.99}, "min_score"),
         ({"topics": ("cll",)}, {}, {"must_have": frozenset({"shared_topic"})}, "shared_topic"),
         (
             {"meeting_format": "in_person"},
@@ -471,8 +471,8 @@ def test_text_order_groups_trainees_by_their_costliest_term():
     rows = np.arange(3, 300)
     order = sc.text_order(rows)
     assert sorted(order.tolist()) == list(range(rows.size))
-    postings = np.diff(sc._text_m_t.indptr)
-    part = sc._text_t[rows[order]]
+    postings = np.diff(sc.text.postings.indptr)
+    part = sc.text.trainees32[rows[order]]
     key = [
         -1 if lo == hi else int(max(part.indices[lo:hi], key=lambda t: (postings[t], -t)))
         for lo, hi in zip(part.indptr[:-1], part.indptr[1:], strict=True)

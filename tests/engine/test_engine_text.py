@@ -82,7 +82,10 @@ def test_pair_similarity_and_shared_terms_agree_with_the_matrix():
     assert len(terms) == 3
     for term, _ in terms:  # every reported term occurs in both (expanded) statements
         assert term in expand(trainees[0]) and term in expand(mentors[0])
-    assert sum(v for _, v in model.shared_terms(1, 1, n=100)) == pytest.approx(full[1, 1], abs=1e-5)
+    cosine = model.cosine()
+    assert sum(v for _, v in model.shared_terms(1, 1, n=100)) == pytest.approx(
+        cosine[1, 1], abs=1e-5
+    )
     many = model.shared_terms_many(np.array([0, 1]), np.array([0, 1]))
     assert [t for t, _ in many[0]] == [t for t, _ in terms]
 
@@ -111,3 +114,81 @@ def test_prefix_tree_patterns_expand_exactly_like_a_plain_alternation():
             assert [m.span() for m in tree.finditer(text)] == [
                 m.span() for m in plain.finditer(text)
             ], text
+
+
+def test_value_is_the_cosine_over_the_trainees_best_cosine_or_the_floor():
+    from mri_match.engine.text import FLOOR, calibrate
+
+    trainees = [
+        "sickle cell pain crises in the emergency department",
+        "hydroxyurea adherence",
+        "my project is about nothing in particular, with one word: emergency",
+    ]
+    mentors = [
+        "Sickle cell disease: vaso-occlusive pain and emergency department care",
+        "Sickle cell disease: hydroxyurea adherence in adolescents",
+        "Hemophilia gene therapy with AAV vectors",
+        "Research on emergency medicine, trauma, sepsis, resuscitation, critical care and triage",
+    ]
+    model = TextModel.fit(trainees, mentors)
+    cos, sim = model.cosine(), model.similarity()
+    ref = np.maximum(cos.max(axis=1), FLOOR)
+    assert np.allclose(sim, cos / ref[:, None], atol=1e-6)
+    assert np.allclose(calibrate(cos), sim, atol=1e-6)
+    # the closest mentor counts fully; the order of a trainee's mentors is the cosine's
+    assert sim[0].max() == pytest.approx(1.0) and sim[1].max() == pytest.approx(1.0)
+    for row_cos, row_sim in zip(cos, sim, strict=True):
+        assert np.array_equal(
+            np.argsort(-row_cos, kind="stable"), np.argsort(-row_sim, kind="stable")
+        )
+    # a statement that barely meets any mentor keeps a small value (its best is under the floor)
+    assert 0 < cos[2].max() < FLOOR
+    assert 0 < sim[2].max() < 1
+    assert np.allclose(model.reference(), ref, atol=1e-6)  # float32 products
+    # a row of zeros stays zero, and a matrix of any scale is divided by its row maxima
+    assert np.array_equal(calibrate(np.zeros((1, 3))), np.zeros((1, 3)))
+    assert np.allclose(calibrate(np.array([[4.0, 2.0]]), floor=0.0), [[1.0, 0.5]])
+
+
+def test_reference_is_the_same_number_whichever_pass_finds_it():
+    """Blocks against every mentor record each trainee's reference on the way; computing it on
+    its own, for other groups of trainees, must give the same float (a run stays
+    deterministic whichever pass sees a trainee first)."""
+    from mri_match.engine import MatchSettings
+    from mri_match.engine.scorer import Scorer
+    from mri_match.engine.synth import make_cohort
+
+    trainees, mentors = make_cohort(200, 60, seed=4)
+    by_block = Scorer(trainees, mentors, MatchSettings())
+    order = by_block.text_order(np.arange(200))
+    for lo in range(0, 200, 37):
+        by_block.block(order[lo : lo + 37])
+    alone = Scorer(trainees, mentors, MatchSettings())
+    assert np.array_equal(by_block.text.ref, alone.text.reference(np.arange(200)[::-1])[::-1])
+    # exact pairs read the same reference: the best mentor of each trainee gets 1 (or its
+    # cosine over the floor when that is lower)
+    from mri_match.engine.text import FLOOR
+
+    cos = by_block.text.cosine()
+    values = by_block.text.pair_similarity(np.arange(200), cos.argmax(axis=1))
+    assert np.allclose(values, np.minimum(cos.max(axis=1) / FLOOR, 1.0), atol=1e-6)
+    assert (values > 1 - 1e-6).mean() > 0.5
+
+
+def test_statement_sentence_says_the_value_in_words():
+    from mri_match.engine.explanations import statement_sentence
+
+    assert statement_sentence(1.0, ["sickle cell"]) == (
+        "The closest statement to the trainee's among this run's mentors; "
+        "words they share most: “sickle cell”"
+    )
+    assert statement_sentence(0.74, []) == (
+        "Close to the trainee's statement (about 70% as close as the closest mentor's)"
+    )
+    assert statement_sentence(0.31, []).startswith("Somewhat related")
+    assert statement_sentence(0.05, []) == "Little in common with the trainee's statement"
+    assert statement_sentence(0.0, []) == "Nothing in common with the trainee's statement"
+    weak = statement_sentence(0.8, ["cell"], weak=True)
+    assert weak.startswith("Little in common: the trainee's statement shares few words")
+    for v in (0.0, 0.05, 0.31, 0.74, 1.0):  # never a bare fraction
+        assert "0." not in statement_sentence(v, [])
