@@ -53,6 +53,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import display
 
     display.init_app(app)
+    from .forms import error_summary, length_limits
+    from .vocabulary import topic_groups
+
+    app.add_template_global(error_summary, "error_summary")
+    app.add_template_global(length_limits, "length_limits")
+    app.add_template_global(topic_groups, "topic_groups")
     deploy.configure(app)
 
     from . import cli

@@ -107,3 +107,53 @@ def as_id(value) -> int | None:
     if text.isascii() and text.isdigit() and len(text) <= 9:
         return int(text)
     return None
+
+
+class AtLeastOne:
+    """A checkbox group where at least one box must be ticked (marked as required)."""
+
+    field_flags = {"required": True}
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field):
+        if not field.data:
+            raise StopValidation(self.message)
+
+
+# --- what the form macros in templates/_macros.html read from a field -----------------------
+
+SESSION_EXPIRED = "Your session expired. Please try again."
+_GROUP_WIDGETS = (widgets.ListWidget, widgets.TableWidget)
+
+
+def focus_target(field) -> str | None:
+    """The id the error summary links to: the box itself, or a group's first option."""
+    if field.type in ("HiddenField", "CSRFTokenField"):
+        return None
+    if isinstance(field.widget, _GROUP_WIDGETS):
+        return f"{field.id}-0"
+    return field.id
+
+
+def error_summary(form) -> list[tuple[str | None, str]]:
+    """Each error of ``form`` as (id of the field to focus or None, message), in page order."""
+    problems: list[tuple[str | None, str]] = []
+    for field in form:
+        for error in field.errors or ():
+            if isinstance(error, dict | list):  # a FormField's or FieldList's nested errors
+                continue
+            if field.type == "CSRFTokenField":
+                problems.append((None, SESSION_EXPIRED))
+            else:
+                problems.append((focus_target(field), str(error)))
+    problems += [(None, str(error)) for error in getattr(form, "form_errors", None) or ()]
+    return list(dict.fromkeys(problems))
+
+
+def length_limits(field) -> tuple[int | None, int | None]:
+    """The fewest and most characters a text field takes (None where there is no limit)."""
+    low = getattr(field.flags, "minlength", None)
+    high = getattr(field.flags, "maxlength", None)
+    return (low if low and low > 0 else None, high if high and high > 0 else None)

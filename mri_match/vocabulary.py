@@ -81,6 +81,9 @@ LANGUAGES = [
     ("other", "Other"),
 ]
 
+#: Ticked on a new application or mentor profile: most people answer English.
+DEFAULT_LANGUAGES = ("en",)
+
 # Self-identification answers. "prefer_not" is an explicit answer, distinct from no answer.
 PREFER_NOT = ("prefer_not", "Prefer not to say")
 RACE_ETHNICITY = [
@@ -106,6 +109,16 @@ YES_NO_PREFER_NOT = [("yes", "Yes"), ("no", "No"), PREFER_NOT]
 
 def topic_choices() -> list[tuple[str, str]]:
     return [(t.code, t.label) for t in topics()]
+
+
+@cache
+def topic_groups() -> tuple[tuple[str, tuple[codes.Topic, ...]], ...]:
+    """The topics by area, areas in the order the list first names them: the first topic
+    shown is the list's first (the error summary links to it)."""
+    areas: dict[str, list] = {}
+    for topic in topics():
+        areas.setdefault(topic.area, []).append(topic)
+    return tuple((area, tuple(members)) for area, members in areas.items())
 
 
 @cache

@@ -183,7 +183,9 @@ def test_submit_with_missing_answers_shows_messages_beside_fields_and_saves_noth
     )
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert "Please correct the" in page
+    assert "There is a problem" in page
+    assert '<a href="#career_stage" class="alert-link">Choose your career stage.</a>' in page
+    assert '<a href="#topics-0" class="alert-link">Choose at least one research topic.</a>' in page
     assert error_for(page, "career_stage") == "Choose your career stage."
     assert error_for(page, "institution") == "Enter your institution."
     assert error_for(page, "timezone") == "Choose your time zone."
@@ -192,7 +194,7 @@ def test_submit_with_missing_answers_shows_messages_beside_fields_and_saves_noth
     assert error_for(page, "research_statement") == "Write a research statement."
     assert error_for(page, "meeting_format") == "Choose how you would like to meet."
     assert "Choose at least one mentor role" in error_for(page, "requested_roles")
-    assert 'aria-describedby="career_stage-error"' in page
+    assert 'aria-describedby="career_stage-help career_stage-error"' in page
     assert 'value="Ada Okafor"' in page  # what was typed is kept
     assert applications_in_db() == []
 
@@ -407,7 +409,7 @@ def test_submit_button_on_an_incomplete_draft_shows_what_is_missing(client, fact
     response = client.post(f"/trainee/applications/{application.id}/submit")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert "Your application is not complete yet" in page
+    assert "There is a problem" in page
     assert error_for(page, "career_stage") == "Choose your career stage."
     assert error_for(page, "research_statement") == "Write a research statement."
     assert f'action="/trainee/applications/{application.id}/edit"' in page

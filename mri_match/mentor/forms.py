@@ -12,7 +12,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..forms import BaseForm, MultiCheckboxField, none_if_blank, strip_filter
+from ..forms import AtLeastOne, BaseForm, MultiCheckboxField, none_if_blank, strip_filter
 from ..vocabulary import (
     CAREER_STAGES,
     LANGUAGES,
@@ -29,17 +29,6 @@ MAX_CONFLICTS = 2_000
 MAX_CONFLICT_LINES = 50
 MAX_CAPACITY = 5
 MAX_REASON = 500
-
-
-class AtLeastOne:
-    """A checkbox group where at least one box must be ticked."""
-
-    def __init__(self, message: str):
-        self.message = message
-
-    def __call__(self, form, field):
-        if not field.data:
-            raise StopValidation(self.message)
 
 
 class ChoiceField(SelectField):

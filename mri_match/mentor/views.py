@@ -14,6 +14,7 @@ from ..matches.queries import matches_of
 from ..models import Cycle, MentorOffer, MentorProfile
 from ..vocabulary import (
     CAREER_STAGES,
+    DEFAULT_LANGUAGES,
     LANGUAGES,
     MEETING_FORMATS,
     MENTOR_ROLES,
@@ -86,7 +87,7 @@ def profile():
     profile = MentorProfile.of_user(current_user)
     form = MentorProfileForm(obj=profile)
     if profile is None and not form.is_submitted():
-        form.languages.data = ["en"]
+        form.languages.data = list(DEFAULT_LANGUAGES)
     if form.validate_on_submit():
         creating = profile is None
         if creating:

@@ -49,6 +49,23 @@ def normalise_newlines(value):
     return value
 
 
+class NeededToSubmit:
+    """An answer a draft may leave blank but a submitted application needs: the form macros
+    mark the field, and :meth:`ApplicationForm.validate_complete` checks it."""
+
+    field_flags = {"required": True}
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field):
+        """Nothing to check while saving a draft."""
+
+
+def _needed(message: str) -> list:
+    return [NeededToSubmit(message)]
+
+
 class _OptionalChoice:
     """A choice that may be left unanswered; a value not offered gets a message."""
 
@@ -67,12 +84,13 @@ class OptionalRadioField(_OptionalChoice, RadioField):
     """Radio buttons that may be left unanswered."""
 
 
-def _text(label, max_length, what="This answer"):
+def _text(label, max_length, what="This answer", needed: str | None = None):
     return StringField(
         label,
         filters=[strip_filter],
         validators=[
-            Length(max=max_length, message=f"{what} has at most {max_length:,} characters.")
+            *(_needed(needed) if needed else []),
+            Length(max=max_length, message=f"{what} has at most {max_length:,} characters."),
         ],
     )
 
@@ -84,37 +102,41 @@ SIMPLE_FIELDS = tuple(name for name in Application.ENTERED_FIELDS if name not in
 
 
 class ApplicationForm(BaseForm):
-    full_name = _text("Full name", 120, "A name")
+    # In the order the page shows them, so that the error summary lists them in that order.
+    full_name = _text("Full name", 120, "A name", needed="Enter your full name.")
     pronouns = _text("Pronouns (optional)", 40, "Pronouns have")
     career_stage = OptionalSelectField(
-        "Career stage", choices=_choices([("", "Choose your career stage…")])
+        "Career stage",
+        choices=_choices([("", "Choose your career stage…")]),
+        validators=_needed("Choose your career stage."),
     )
-    institution = _text("Institution", 200, "An institution name")
-    city = _text("City", 120, "A city name")
-    region = _text("State or province", 120, "A state or province name")
-    country = _text("Country", 120, "A country name")
-    timezone = OptionalSelectField("Time zone")
     track = OptionalSelectField("Program track")
-    topics = MultiCheckboxField("Research topics")
+    institution = _text("Institution", 200, "An institution name", needed="Enter your institution.")
+    city = _text("City", 120, "A city name", needed="Enter your city.")
+    region = _text("State or province", 120, "A state or province name")
+    country = _text("Country", 120, "A country name", needed="Enter your country.")
+    timezone = OptionalSelectField("Time zone", validators=_needed("Choose your time zone."))
+    topics = MultiCheckboxField(
+        "Research topics", validators=_needed("Choose at least one research topic.")
+    )
     research_statement = TextAreaField(
         "Research statement",
         filters=[normalise_newlines, strip_filter],
+        validators=_needed("Write a research statement."),
     )
     needs = MultiCheckboxField(
-        "What would you like help with?", choices=_choices(vocabulary.MENTORING_NEEDS)
+        "What would you like help with?",
+        choices=_choices(vocabulary.MENTORING_NEEDS),
+        validators=_needed("Choose at least one thing you would like help with."),
     )
     requested_roles = MultiCheckboxField(
-        "Mentor roles you request", choices=_choices(vocabulary.MENTOR_ROLES)
+        "Mentor roles you request",
+        choices=_choices(vocabulary.MENTOR_ROLES),
+        # unless a research mentor is named below: validate_complete checks both together
+        validators=_needed(
+            "Choose at least one mentor role, or name the research mentor you already have."
+        ),
     )
-    meeting_format = OptionalRadioField(
-        "Preferred meeting format", choices=_choices(vocabulary.MEETING_PREFERENCES)
-    )
-    languages = MultiCheckboxField(
-        "Languages you can be mentored in", choices=_choices(vocabulary.LANGUAGES)
-    )
-    wants_same_institution = BooleanField("I would like a mentor at my own institution")
-    wants_same_region = BooleanField("I would like a mentor in my state or province")
-
     has_research_mentor = BooleanField("I already have a research mentor")
     nominee_name = _text("Research mentor’s name", 120, "A name")
     nominee_email = EmailField(
@@ -130,6 +152,18 @@ class ApplicationForm(BaseForm):
         ],
     )
     nominee_institution = _text("Research mentor’s institution", 200, "An institution name")
+    meeting_format = OptionalRadioField(
+        "Preferred meeting format",
+        choices=_choices(vocabulary.MEETING_PREFERENCES),
+        validators=_needed("Choose how you would like to meet."),
+    )
+    languages = MultiCheckboxField(
+        "Languages you can be mentored in",
+        choices=_choices(vocabulary.LANGUAGES),
+        validators=_needed("Choose at least one language."),
+    )
+    wants_same_institution = BooleanField("I would like a mentor at my own institution")
+    wants_same_region = BooleanField("I would like a mentor in my state or province")
 
     def __init__(self, *args, tracks=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -138,6 +172,12 @@ class ApplicationForm(BaseForm):
         )
         self.timezone.choices = {"": "Choose your time zone…", **timezone_choices()}
         self.track.choices = {"": "Choose a track…", **{t: t for t in tracks}}
+        if tracks:  # a cycle without tracks asks for none
+            self.track.validators = _needed("Choose a program track.")
+            self.track.flags.required = True
+        # the limits the hint states and the counter shows; validate_complete checks the least
+        self.research_statement.flags.minlength = STATEMENT_MIN
+        self.research_statement.flags.maxlength = STATEMENT_MAX
         self.topics.choices = _choices(vocabulary.topic_choices())
 
     # --- checks on what is filled in (drafts too) -----------------------------------------
@@ -163,33 +203,25 @@ class ApplicationForm(BaseForm):
     # --- checks that everything required is there (submitting) ----------------------------
 
     def validate_complete(self) -> bool:
-        """Full validation: formats as for a draft, plus every required answer."""
+        """Full validation: formats as for a draft, plus every answer needed to submit."""
         valid = self.validate()
-        required = [
-            (self.full_name, "Enter your full name."),
-            (self.career_stage, "Choose your career stage."),
-            (self.institution, "Enter your institution."),
-            (self.city, "Enter your city."),
-            (self.country, "Enter your country."),
-            (self.timezone, "Choose your time zone."),
-            (self.topics, "Choose at least one research topic."),
-            (self.research_statement, "Write a research statement."),
-            (self.needs, "Choose at least one thing you would like help with."),
-            (self.meeting_format, "Choose how you would like to meet."),
-            (self.languages, "Choose at least one language."),
-        ]
-        if len(self.track.choices) > 1:  # a cycle without tracks asks for none
-            required.append((self.track, "Choose a program track."))
+        for field in self:
+            needed = [v for v in field.validators if isinstance(v, NeededToSubmit)]
+            if not needed or field.errors or field.data:
+                continue
+            if field is self.requested_roles and self.has_research_mentor.data:
+                continue  # the research mentor named below stands in for a request
+            field.errors.append(needed[0].message)
+            valid = False
         if self.has_research_mentor.data:
-            required += [
+            for field, message in (
                 (self.nominee_name, "Enter your research mentor’s name."),
                 (self.nominee_email, "Enter your research mentor’s email address."),
                 (self.nominee_institution, "Enter your research mentor’s institution."),
-            ]
-        for field, message in required:
-            if not field.errors and not field.data:
-                field.errors.append(message)
-                valid = False
+            ):
+                if not field.errors and not field.data:
+                    field.errors.append(message)
+                    valid = False
 
         statement = self.research_statement
         length = len(statement.data or "")
@@ -197,12 +229,6 @@ class ApplicationForm(BaseForm):
             statement.errors.append(f"Write at least {STATEMENT_MIN} characters (it has {length}).")
             valid = False
 
-        roles = self.requested_roles
-        if not roles.errors and not roles.data and not self.has_research_mentor.data:
-            roles.errors.append(
-                "Choose at least one mentor role, or name the research mentor you already have."
-            )
-            valid = False
         return valid
 
     # --- moving data between the form and the application ---------------------------------

@@ -15,13 +15,7 @@ from ..models import Application, SelfIdentification, history
 from ..models import self_identification_of as read_self_identification
 from ..web import commit_change, get_cycle
 from . import applications as service
-from .forms import (
-    STATEMENT_MAX,
-    STATEMENT_MIN,
-    ApplicationForm,
-    SelfIdentificationForm,
-    WithdrawForm,
-)
+from .forms import ApplicationForm, SelfIdentificationForm, WithdrawForm
 
 bp = Blueprint("trainee", __name__)
 
@@ -44,9 +38,6 @@ def _render_form(form, cycle, application=None):
         form=form,
         cycle=cycle,
         application=application,
-        topic_areas=vocabulary.topics(),
-        statement_min=STATEMENT_MIN,
-        statement_max=STATEMENT_MAX,
     )
 
 
@@ -88,6 +79,8 @@ def apply(slug: str):
         if previous is not None:
             form = ApplicationForm(data=_carried_over(previous, cycle), tracks=cycle.tracks)
             flash("We filled in answers from your last application. Check them.", "info")
+        else:
+            form.languages.data = list(vocabulary.DEFAULT_LANGUAGES)
         return _render_form(form, cycle)
 
     submitting = request.form.get("action") == "submit"
@@ -186,7 +179,6 @@ def submit_application(application_id: int):
         return redirect(url_for(".view_application", application_id=application.id))
     form = ApplicationForm(formdata=_as_formdata(application), tracks=application.cycle.tracks)
     if not form.validate_complete():
-        flash("Your application is not complete yet. Please fill in the fields marked.", "danger")
         return _render_form(form, application.cycle, application)
     commit_change(
         lambda: application.submit(actor=current_user),
