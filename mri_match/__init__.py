@@ -54,7 +54,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     display.init_app(app)
     from .forms import error_summary, length_limits
-    from .vocabulary import topic_groups
+    from .vocabulary import timezone_name, topic_groups
+
+    app.add_template_filter(timezone_name, "zone")
 
     app.add_template_global(error_summary, "error_summary")
     app.add_template_global(length_limits, "length_limits")

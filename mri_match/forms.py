@@ -15,12 +15,16 @@ from wtforms import (
     DecimalField,
     FloatField,
     PasswordField,
+    SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
     widgets,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
+
+from . import vocabulary
 
 # Control characters (Unicode category Cc) other than tab, line feed and carriage return:
 # never typed by a person, NUL is refused by PostgreSQL, and the rest garble pages and exports.
@@ -157,3 +161,32 @@ def length_limits(field) -> tuple[int | None, int | None]:
     low = getattr(field.flags, "minlength", None)
     high = getattr(field.flags, "maxlength", None)
     return (low if low and low > 0 else None, high if high and high > 0 else None)
+
+
+def _canonical_zone(value):
+    """An older zone name as the zone it links to; anything else as it was (checked later)."""
+    return vocabulary.canonical_timezone(value) or value
+
+
+class TimeZoneField(SelectField):
+    """The canonical time zones, grouped by region, shown as on every page ("America/New
+    York"). An older name (Asia/Calcutta), stored or posted, counts as the zone it links to;
+    a blank answer is left to the form's own required rule."""
+
+    def __init__(self, label=None, validators=None, placeholder="Choose a time zone…", **kw):
+        kw.setdefault("filters", [_canonical_zone])
+        kw.setdefault("invalid_choice_message", "Choose one of the options listed.")
+        kw.setdefault("render_kw", {"data-searchable": "Find a time zone: type a city"})
+        super().__init__(label, validators, **kw)
+        self.choices = [
+            SelectChoice("", placeholder),
+            *(
+                SelectChoice(zone, name, optgroup=vocabulary.timezone_region(zone))
+                for zone, name in vocabulary.timezone_choices()
+            ),
+        ]
+
+    def pre_validate(self, form):
+        if self.data in (None, ""):
+            return
+        super().pre_validate(form)

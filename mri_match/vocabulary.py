@@ -142,10 +142,59 @@ def labels(codes, choices: list[tuple[str, str]], separator: str = ", ") -> str:
     return separator.join(label(choices, code) for code in codes or ())
 
 
-def timezone_choices() -> list[tuple[str, str]]:
-    import zoneinfo
+# --- time zones ------------------------------------------------------------------------------
+# The canonical zones are those of the tz database's zone.tab (one or more per country, such as
+# Asia/Kolkata); the older names kept for compatibility (Asia/Calcutta, US/Eastern) are links in
+# tzdata.zi, followed to the zone they name so that a stored or imported old name still counts.
 
-    zones = sorted(
-        z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith("Etc/")
+ZONE_REGIONS = {
+    "America": "Americas",
+    "Atlantic": "Atlantic Ocean",
+    "Indian": "Indian Ocean",
+    "Pacific": "Pacific Ocean",
+}
+
+
+@cache
+def _zone_database() -> tuple[frozenset[str], dict[str, str]]:
+    from importlib import resources
+
+    folder = resources.files("tzdata").joinpath("zoneinfo")
+    zones = frozenset(
+        line.split("\t")[2]
+        for line in folder.joinpath("zone.tab").read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
     )
-    return [(z, z.replace("_", " ")) for z in zones]
+    links = {}
+    for line in folder.joinpath("tzdata.zi").read_text(encoding="utf-8").splitlines():
+        if line.startswith("L "):
+            _, target, name = line.split()
+            links[name] = target
+    return zones, links
+
+
+def canonical_timezone(code: str | None) -> str | None:
+    """The canonical zone for ``code`` (itself, or the zone an older name links to), or None."""
+    zones, links = _zone_database()
+    for _ in range(4):  # links point at zones, rarely at another link
+        if code is None or code in zones:
+            return code
+        code = links.get(code)
+    return None
+
+
+def timezone_name(code: str | None) -> str:
+    """A zone as pages show it, everywhere: "America/New_York" as "America/New York"."""
+    return (code or "").replace("_", " ")
+
+
+@cache
+def timezone_choices() -> tuple[tuple[str, str], ...]:
+    """(zone, name) for every canonical zone, by region and then name."""
+    zones, _ = _zone_database()
+    return tuple((zone, timezone_name(zone)) for zone in sorted(zones))
+
+
+def timezone_region(code: str) -> str:
+    region = code.split("/", 1)[0]
+    return ZONE_REGIONS.get(region, region)

@@ -681,7 +681,7 @@ def test_application_page_shows_every_field_with_labels(client, admin, factory):
         "Same region",
         "Howard University",
         "Washington, DC, United States",
-        "America/New_York",
+        "America/New York",
         "sickle cell disease outcomes",
         "Dr Nia Brown",
         "nia@example.edu",

@@ -77,3 +77,57 @@ def test_text_areas_state_their_limits_and_carry_a_counter(first_forms, page_ind
     assert help_text.startswith(hint)
     box = re.search(rf"<textarea[^>]*\bid=\"{field}\"[^>]*>", html).group(0)
     assert 'data-counter="true"' in box and "maxlength=" in box
+
+
+# --- time zones ----------------------------------------------------------------------------------
+
+
+def _zone_options(html: str) -> dict[str, str]:
+    select = re.search(r'<select[^>]*id="timezone".*?</select>', html, re.S).group(0)
+    return dict(re.findall(r'<option[^>]*value="([^"]+)"[^>]*>([^<]+)</option>', select))
+
+
+def test_time_zones_are_canonical_grouped_and_named_as_everywhere(first_forms):
+    for html in first_forms:
+        zones = _zone_options(html)
+        assert zones["Asia/Kolkata"] == "Asia/Kolkata"
+        assert zones["America/New_York"] == "America/New York"
+        assert zones["America/Argentina/Buenos_Aires"] == "America/Argentina/Buenos Aires"
+        for legacy in ("Asia/Calcutta", "America/Buenos_Aires", "US/Eastern", "Etc/GMT+5"):
+            assert legacy not in zones
+        assert 350 < len(zones) < 500
+        assert '<optgroup label="Americas">' in html and '<optgroup label="Europe">' in html
+        assert 'data-searchable="Find a time zone: type a city"' in html
+
+
+def test_an_older_zone_name_counts_as_the_zone_it_names(app, factory):
+    from mri_match.models import MentorProfile
+
+    mentor = factory.mentor()
+    mentor.timezone = "Asia/Calcutta"
+    from mri_match.extensions import db
+
+    db.session.commit()
+    html = _client_as(app, mentor.user_id).get("/mentor/profile").get_data(as_text=True)
+    assert re.search(r'<option selected value="Asia/Kolkata">', html)
+    assert db.session.get(MentorProfile, mentor.id).timezone == "Asia/Calcutta"
+
+
+def test_every_page_names_a_time_zone_the_same_way(app, factory):
+    """The "zone" filter: the trainee's and mentor's own pages and the admin's show one form."""
+    cycle = factory.cycle(status="open")
+    application = factory.application(cycle=cycle, timezone="America/New_York")
+    mentor = factory.mentor(cycle=cycle, timezone="America/Argentina/Buenos_Aires")
+    admin = factory.user("admin")
+    pages = [
+        (application.trainee_id, f"/trainee/applications/{application.id}", "America/New York"),
+        (admin.id, f"/admin/applications/{application.id}", "America/New York"),
+        (mentor.user_id, "/mentor/", "America/Argentina/Buenos Aires"),
+        (admin.id, f"/admin/mentors/{mentor.id}", "America/Argentina/Buenos Aires"),
+    ]
+    for user_id, url, shown in pages:
+        response = _client_as(app, user_id).get(url)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200, url
+        assert shown in html, url
+        assert "New_York" not in html and "Buenos_Aires" not in html, url

@@ -5,7 +5,6 @@ Nothing here writes: the result is the clean records and every problem, (row, co
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -34,11 +33,6 @@ class Checked:
     @property
     def rows_with_problems(self) -> int:
         return len({p.row for p in self.problems if p.row is not None})
-
-
-@cache
-def _timezones() -> frozenset[str]:
-    return frozenset(code for code, _ in vocabulary.timezone_choices())
 
 
 def _lookup(choices) -> dict[str, str]:
@@ -116,10 +110,10 @@ class RowChecker:
                 return None
             return int(number)
         if column.kind == "timezone":
-            if text not in _timezones():
+            zone = vocabulary.canonical_timezone(text)
+            if zone is None:
                 problems.append(f"“{text}” is not a time zone name like America/New_York.")
-                return None
-            return text
+            return zone
         if column.kind == "track":
             track = self.tracks.get(text.lower())
             if track is None:

@@ -12,13 +12,19 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..forms import AtLeastOne, BaseForm, MultiCheckboxField, none_if_blank, strip_filter
+from ..forms import (
+    AtLeastOne,
+    BaseForm,
+    MultiCheckboxField,
+    TimeZoneField,
+    none_if_blank,
+    strip_filter,
+)
 from ..vocabulary import (
     CAREER_STAGES,
     LANGUAGES,
     MEETING_FORMATS,
     MENTOR_ROLES,
-    timezone_choices,
     topic_choices,
 )
 
@@ -76,9 +82,8 @@ class MentorProfileForm(BaseForm):
     city = _optional("City", 120)
     region = _optional("State or province", 120)
     country = _required("Country", 120, "Enter your country.")
-    timezone = ChoiceField(
-        "Time zone",
-        validators=[InputRequired(message="Choose your time zone.")],
+    timezone = TimeZoneField(
+        "Time zone", validators=[InputRequired(message="Choose your time zone.")]
     )
     ash_member_number = StringField(
         "ASH membership number",
@@ -131,7 +136,6 @@ class MentorProfileForm(BaseForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.timezone.choices = {"": "Choose a time zone…", **dict(timezone_choices())}
         self.topics.choices = dict(topic_choices())
 
     def validate_conflicts(self, field):

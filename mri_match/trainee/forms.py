@@ -8,8 +8,6 @@ Two levels of checking for the application, so that a draft can be saved half-fi
   application", and any change to an application that is already submitted, need this.
 """
 
-from functools import cache
-
 from wtforms import (
     BooleanField,
     EmailField,
@@ -21,7 +19,7 @@ from wtforms import (
 from wtforms.validators import Email, Length, Optional, ValidationError
 
 from .. import vocabulary
-from ..forms import BaseForm, MultiCheckboxField, none_if_blank, strip_filter
+from ..forms import BaseForm, MultiCheckboxField, TimeZoneField, none_if_blank, strip_filter
 from ..models import Application
 
 STATEMENT_MIN = 50
@@ -34,12 +32,6 @@ CHOOSE_FROM_LIST = "Choose one of the options listed."
 def _choices(pairs) -> dict[str, str]:
     """WTForms 3.3 wants ``{value: label}`` dicts rather than lists of tuples."""
     return dict(pairs)
-
-
-@cache
-def timezone_choices() -> dict[str, str]:
-    """The time-zone list, built once per process (it reads the system's zone database)."""
-    return _choices(vocabulary.timezone_choices())
 
 
 def normalise_newlines(value):
@@ -115,7 +107,11 @@ class ApplicationForm(BaseForm):
     city = _text("City", 120, "A city name", needed="Enter your city.")
     region = _text("State or province", 120, "A state or province name")
     country = _text("Country", 120, "A country name", needed="Enter your country.")
-    timezone = OptionalSelectField("Time zone", validators=_needed("Choose your time zone."))
+    timezone = TimeZoneField(
+        "Time zone",
+        validators=_needed("Choose your time zone."),
+        placeholder="Choose your time zone…",
+    )
     topics = MultiCheckboxField(
         "Research topics", validators=_needed("Choose at least one research topic.")
     )
@@ -170,7 +166,6 @@ class ApplicationForm(BaseForm):
         self.career_stage.choices = _choices(
             [("", "Choose your career stage…"), *vocabulary.CAREER_STAGES]
         )
-        self.timezone.choices = {"": "Choose your time zone…", **timezone_choices()}
         self.track.choices = {"": "Choose a track…", **{t: t for t in tracks}}
         if tracks:  # a cycle without tracks asks for none
             self.track.validators = _needed("Choose a program track.")

@@ -1,7 +1,9 @@
 // Forms: focus moves to the error summary after a refused submit, its links move focus to the
-// field (scrolling its label or legend into view, as the GOV.UK error summary does), and text
-// boxes with a least or most number of characters count as the person types. Without this
-// script the summary's links still jump to the fields and each hint states the limits.
+// field (scrolling its label or legend into view, as the GOV.UK error summary does), text
+// boxes with a least or most number of characters count as the person types, and a long list
+// (select[data-searchable], the time zones) gets a search box that narrows it. Without this
+// script the summary's links still jump to the fields, each hint states the limits, and the
+// list is grouped by region.
 (function () {
   "use strict";
 
@@ -62,9 +64,56 @@
     });
   }
 
+  function searchable() {
+    document.querySelectorAll("select[data-searchable]").forEach(function (select) {
+      var box = document.createElement("input");
+      box.type = "search";
+      box.id = select.id + "-search";
+      box.className = "form-control mb-2";
+      box.setAttribute("autocomplete", "off");
+      var label = document.createElement("label");
+      label.htmlFor = box.id;
+      label.className = "form-label small mb-1";
+      label.textContent = select.getAttribute("data-searchable");
+      var found = document.createElement("div");
+      found.id = select.id + "-found";
+      found.className = "form-text mb-2";
+      found.setAttribute("aria-live", "polite");
+      select.insertAdjacentElement("beforebegin", label);
+      select.insertAdjacentElement("beforebegin", box);
+      select.insertAdjacentElement("beforebegin", found);
+      box.setAttribute("aria-describedby", found.id);
+
+      box.addEventListener("input", function () {
+        var words = box.value.toLowerCase().replace(/_/g, " ").trim();
+        var matches = [];
+        select.querySelectorAll("option").forEach(function (option) {
+          if (!option.value) {
+            return;
+          }
+          var hit = !words || option.textContent.toLowerCase().indexOf(words) !== -1;
+          option.hidden = !hit && !option.selected;
+          if (hit) {
+            matches.push(option);
+          }
+        });
+        select.querySelectorAll("optgroup").forEach(function (group) {
+          group.hidden = !group.querySelector("option:not([hidden])");
+        });
+        if (words && matches.length === 1) {
+          select.value = matches[0].value;
+        }
+        found.textContent = !words ? "" : matches.length === 1
+          ? "Chosen: " + matches[0].textContent
+          : matches.length + " match: choose one from the list below.";
+      });
+    });
+  }
+
   function start() {
     summaries();
     counters();
+    searchable();
   }
 
   if (document.readyState === "loading") {
