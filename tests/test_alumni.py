@@ -1,9 +1,11 @@
 """Alumni: consent given and withdrawn, what the purge and an account deletion do to the record,
 the personal-data download, and the former-trainee link behind the family tree."""
 
-from datetime import timedelta
+import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from test_mentor import profile_data
 
 from mri_match.alumni import links, service
@@ -17,6 +19,7 @@ from mri_match.models import (
     Match,
     MentorProfile,
     SelfIdentification,
+    SentReminder,
     utcnow,
 )
 from mri_match.privacy.deletion import delete_account
@@ -283,3 +286,132 @@ def test_a_link_that_loops_back_does_not_recurse_forever(client, factory, admin)
     db.session.commit()
     response = client.get(f"/admin/mentors/{one.id}/family-tree")
     assert response.status_code == 200
+
+
+# --- the yearly follow-up -------------------------------------------------------------------------
+
+FORM = {
+    "training_stage": "fellowship",
+    "degree_status": "completed",
+    "degree_completed": "MD",
+    "specialty": "hematology",
+    "fellowship": "Hematology fellowship, Emory",
+    "faculty_post": "",
+    "grants": "1",
+    "abstracts": "3",
+    "papers": "2",
+    "ash_member": "yes",
+    "attended_annual_meeting": "no",
+    "mentors_now": "yes",
+}
+LINK = re.compile(r"http://localhost(/alumni/follow-up/\S+)")
+
+
+@pytest.fixture
+def alumnus(factory):
+    """A consenting alumnus of a cycle completed on 15 June 2025."""
+    with time_machine.travel(datetime(2025, 6, 15, 12, tzinfo=UTC), tick=False):
+        cycle = factory.cycle(status="completed", name="MRI 2024–25")
+        cycle.completed_at = utcnow()
+        application = mentored(factory, cycle, full_name="Rosa Parks-Lee")
+        return consented(application.trainee, "rosa@example.org")
+
+
+def _send(runner, when: datetime):
+    with time_machine.travel(when, tick=False):
+        result = runner.invoke(args=["remind"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_the_follow_up_goes_once_a_year_from_the_anniversary(runner, alumnus, outbox):
+    assert "emails sent: 0" in _send(runner, datetime(2026, 6, 14, 9, tzinfo=UTC))
+    assert outbox.messages() == []
+    assert "emails sent: 1" in _send(runner, datetime(2026, 6, 16, 9, tzinfo=UTC))
+    assert "emails sent: 0" in _send(runner, datetime(2026, 6, 17, 9, tzinfo=UTC))
+    assert "emails sent: 0" in _send(runner, datetime(2026, 12, 31, 9, tzinfo=UTC))
+    (message,) = outbox.messages()
+    assert message["To"] == "rosa@example.org" and "2026" in message["Subject"]
+    assert "Dear Rosa Parks-Lee" in outbox.bodies()[0]
+    assert "emails sent: 1" in _send(runner, datetime(2027, 6, 15, 13, tzinfo=UTC))
+    assert len(outbox.messages()) == 2
+    periods = db.session.scalars(db.select(SentReminder.period).order_by(SentReminder.id)).all()
+    assert periods == ["2026", "2027"]
+
+
+def test_the_emailed_link_takes_one_answer_a_year(client, runner, alumnus, outbox):
+    _send(runner, datetime(2026, 7, 1, tzinfo=UTC))
+    link = LINK.search(outbox.bodies()[0]).group(1)
+    with time_machine.travel(datetime(2026, 7, 2, tzinfo=UTC), tick=False):
+        page = client.get(link).get_data(as_text=True)
+        assert "Alumni follow-up 2026" in page
+        refused = client.post(link, data={**FORM, "specialty": "", "papers": "-1"})
+        text = refused.get_data(as_text=True)
+        assert "Choose a specialty" in text and "Enter a number from 0 to 999" in text
+        assert db.session.scalar(db.select(db.func.count(FollowUpResponse.id))) == 0
+        assert client.post(link, data=FORM).status_code == 302
+        client.post(link, data={**FORM, "papers": "4"})
+    (response,) = db.session.scalars(db.select(FollowUpResponse)).all()
+    assert response.year == 2026 and response.papers == 4 and response.ash_member
+    assert response.specialty == "hematology" and response.faculty_post is None
+    assert not response.attended_annual_meeting and response.mentors_now
+
+
+def test_a_link_that_is_forged_old_or_withdrawn_is_refused_kindly(client, runner, alumnus, outbox):
+    _send(runner, datetime(2026, 7, 1, tzinfo=UTC))
+    link = LINK.search(outbox.bodies()[0]).group(1)
+    page = client.get(link[:-3] + "xyz")
+    assert page.status_code == 200 and "does not work" in page.get_data(as_text=True)
+    with time_machine.travel(datetime(2027, 7, 10, tzinfo=UTC), tick=False):
+        assert "does not work" in client.get(link).get_data(as_text=True)
+    service.withdraw_consent(alumnus.user)
+    db.session.commit()
+    assert "does not work" in client.get(link).get_data(as_text=True)
+    client.post(link, data=FORM)
+    assert db.session.scalar(db.select(db.func.count(FollowUpResponse.id))) == 0
+
+
+def test_answering_on_the_dashboard_first_means_no_email(client, runner, auth, alumnus, outbox):
+    auth.login(alumnus.user)
+    with time_machine.travel(datetime(2026, 3, 1, tzinfo=UTC), tick=False):
+        page = client.get("/trainee/alumni").get_data(as_text=True)
+        assert "There is no follow-up to answer now" in page
+        assert client.get("/trainee/alumni/follow-up").status_code == 302
+    with time_machine.travel(datetime(2026, 6, 20, tzinfo=UTC), tick=False):
+        assert "Answer the 2026 follow-up" in client.get("/trainee/alumni").get_data(as_text=True)
+        assert client.post("/trainee/alumni/follow-up", data=FORM).status_code == 302
+    assert "emails sent: 0" in _send(runner, datetime(2026, 6, 21, tzinfo=UTC))
+    assert outbox.messages() == []
+
+
+def test_a_run_whose_mail_failed_is_finished_by_the_next(runner, alumnus, outbox, monkeypatch):
+    from mri_match.reminders import sending
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("mail server down")
+
+    monkeypatch.setattr(sending, "send_email", broken)
+    assert "failed, retried next run: 1" in _send(runner, datetime(2026, 7, 1, tzinfo=UTC))
+    assert outbox.messages() == []
+    (row,) = db.session.scalars(db.select(SentReminder)).all()
+    assert row.sent_at is None
+    monkeypatch.undo()
+    assert "emails sent: 1" in _send(runner, datetime(2026, 7, 2, tzinfo=UTC))
+    assert "emails sent: 0" in _send(runner, datetime(2026, 7, 3, tzinfo=UTC))
+    assert len(outbox.messages()) == 1
+
+
+def test_consent_withdrawn_after_the_row_was_recorded_sends_nothing(runner, alumnus, outbox):
+    db.session.add(
+        SentReminder(
+            kind="alumni_follow_up",
+            user_id=alumnus.user_id,
+            subject=f"alumni:{alumnus.id}",
+            period="2026",
+        )
+    )
+    db.session.commit()
+    service.withdraw_consent(alumnus.user)
+    db.session.commit()
+    assert "emails sent: 0" in _send(runner, datetime(2026, 7, 2, tzinfo=UTC))
+    assert outbox.messages() == []

@@ -8,7 +8,7 @@ from datetime import datetime
 from ..models import SentReminder
 
 #: Modules whose import registers rules with :func:`reminder_rule`.
-RULE_MODULES = ("mri_match.mentorship.rules",)
+RULE_MODULES = ("mri_match.mentorship.rules", "mri_match.alumni.rules")
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class Notice:
     subject: str
     lines: list[str]
     url: str
+    to: str | None = None  # an address other than the account's (an alumnus's lasting one)
 
 
 @dataclass(frozen=True)

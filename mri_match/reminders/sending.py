@@ -163,7 +163,7 @@ def _send_each(user: User, row: SentReminder, now: datetime, report: RunReport) 
         report.skipped += 1
         return
     try:
-        send_email("reminder", to=user.email, subject=notice.subject, notice=notice)
+        send_email("reminder", to=notice.to or user.email, subject=notice.subject, notice=notice)
     except Exception:
         log.exception("reminder %s to user %s not sent; retried next run", row.id, user.id)
         _release([row.id])
