@@ -162,6 +162,8 @@ ACCESS = {
     ("GET", "mentorship.health_export"): ADMIN,
     ("GET", "reminders.preferences"): PUBLIC,
     ("POST", "reminders.preferences"): PUBLIC,
+    ("GET", "reports.outcomes_page"): ADMIN,
+    ("GET", "reports.outcomes_csv"): ADMIN,
 }
 
 RESEARCH = {

@@ -1,14 +1,15 @@
-"""Report pages for admins: a cycle's charts and tables, and a proposal set's equity audit."""
+"""Report pages for admins: a cycle's charts and tables, a proposal set's equity audit, and the
+alumni outcomes across cycles."""
 
 from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
 from ..access import admin_required
-from ..extensions import db
+from ..extensions import db, read_only
 from ..models import MatchRun
 from ..spreadsheet import to_csv
 from ..web import download, get_cycle
-from . import cycle_reports
+from . import cycle_reports, outcomes
 from .equity import SUPPRESSED, TABLE_HEADER, equity_audit, table_rows
 
 bp = Blueprint("reports", __name__)
@@ -52,3 +53,24 @@ def equity(run_id: int):
 def equity_csv(run_id: int):
     run, audit = _audit(run_id)
     return download(to_csv(TABLE_HEADER, table_rows(audit)), f"run-{run.id}-equity.csv")
+
+
+@bp.route("/admin/reports/outcomes")
+@read_only
+@admin_required
+def outcomes_page():
+    report = outcomes.outcomes_report()
+    return render_template(
+        "reports/outcomes.html",
+        report=report,
+        chart=outcomes.chart(report),
+        suppressed=SUPPRESSED,
+    )
+
+
+@bp.route("/admin/reports/outcomes.csv")
+@read_only
+@admin_required
+def outcomes_csv():
+    report = outcomes.outcomes_report()
+    return download(to_csv(outcomes.TABLE_HEADER, outcomes.table_rows(report)), "outcomes.csv")
