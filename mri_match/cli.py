@@ -5,15 +5,15 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from .extensions import db
-from .models import User, normalise_email, utcnow
+from .models import User, utcnow
 
 
 def _check_email(email: str) -> str:
-    from email_validator import EmailNotValidError, validate_email
+    from .email import BadAddress, checked_address
 
     try:
-        return normalise_email(validate_email(email, check_deliverability=False).normalized)
-    except EmailNotValidError as exc:
+        return checked_address(email)
+    except BadAddress as exc:
         raise click.BadParameter(str(exc), param_hint="EMAIL") from exc
 
 

@@ -1,13 +1,44 @@
-"""Outgoing email: SMTP through Flask-Mail in production, a file outbox or the console otherwise."""
+"""Outgoing email: SMTP through Flask-Mail in production, a file outbox or the console otherwise.
+
+Mail is sent after the commit of whatever it reports, and a failure to send never undoes or
+breaks that action: ``send_email_or_log`` logs it and returns False, and the caller tells the
+person plainly. Addresses are checked by ``checked_address`` wherever typed or imported.
+"""
 
 import uuid
 from pathlib import Path
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template
 from flask_mail import Message
 
 from .extensions import mail
-from .models import utcnow
+from .models import normalise_email, utcnow
+
+INVALID_ADDRESS = "Enter a valid email address, like name@example.org."
+# Mail servers that cannot deliver to such a mailbox are still common (SMTPUTF8), so an address
+# whose mailbox name is not ASCII is refused where it is typed rather than failing later.
+NON_ASCII_MAILBOX = (
+    "Use an address with only unaccented letters, digits and . _ + - before the @: "
+    "email to other addresses cannot be delivered reliably."
+)
+
+
+class BadAddress(ValueError):
+    """An address that cannot be used; the message says why, for the person who typed it."""
+
+
+def checked_address(text: str) -> str:
+    """The address, normalised (lower case, Unicode domain in NFC), or BadAddress."""
+    text = text.strip()
+    mailbox = text.rsplit("@", 1)[0] if "@" in text else ""
+    if mailbox and not mailbox.isascii():
+        raise BadAddress(NON_ASCII_MAILBOX)
+    try:
+        valid = validate_email(text, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as error:
+        raise BadAddress(INVALID_ADDRESS) from error
+    return normalise_email(valid.normalized)
 
 
 def _preferences_footer(recipients: list[str]) -> str:
@@ -22,7 +53,8 @@ def _preferences_footer(recipients: list[str]) -> str:
 
 
 def send_email(template: str, to: str | list[str], subject: str, **context) -> Message:
-    """Render ``templates/email/<template>.txt`` and send it; call after the commit."""
+    """Render ``templates/email/<template>.txt`` and send it; call after the commit. Raises when
+    it cannot be sent (see ``send_email_or_log`` for callers that carry on)."""
     recipients = [to] if isinstance(to, str) else list(to)
     msg = Message(
         subject=f"[MRI Match] {subject}",
@@ -41,3 +73,14 @@ def send_email(template: str, to: str | list[str], subject: str, **context) -> M
         name = f"{utcnow():%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}.eml"
         (outbox / name).write_text(msg.as_string(), encoding="utf-8")
     return msg
+
+
+def send_email_or_log(template: str, to: str | list[str], subject: str, **context) -> bool:
+    """``send_email`` for an action that is already committed: True when the message went out
+    (or into the outbox); False, logged, when it could not be, for the caller to say so."""
+    try:
+        send_email(template, to, subject, **context)
+    except Exception:  # any failure of rendering, encoding or delivery: logged, reported
+        current_app.logger.exception("Email %r to %s could not be sent", template, to)
+        return False
+    return True

@@ -25,6 +25,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 
 from . import vocabulary
+from .email import BadAddress, checked_address
 
 # Control characters (Unicode category Cc) other than tab, line feed and carriage return:
 # never typed by a person, NUL is refused by PostgreSQL, and the rest garble pages and exports.
@@ -92,6 +93,18 @@ class MultiCheckboxField(SelectMultipleField):
         unknown = [v for v in self.data or [] if v not in known]
         if unknown:
             raise ValidationError("Choose only from the options listed.")
+
+
+class EmailAddress:
+    """An email address we can deliver to (see ``email.checked_address``); blank is left to
+    InputRequired or Optional."""
+
+    def __call__(self, form, field):
+        if field.data:
+            try:
+                checked_address(field.data)
+            except BadAddress as error:
+                raise ValidationError(str(error)) from error
 
 
 def strip_filter(value):

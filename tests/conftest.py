@@ -206,10 +206,7 @@ class Outbox:
     def messages(self) -> list[email.message.Message]:
         if not self.folder.exists():
             return []
-        return [
-            email.message_from_string(p.read_text(encoding="utf-8"))
-            for p in sorted(self.folder.glob("*.eml"))
-        ]
+        return [email.message_from_bytes(p.read_bytes()) for p in sorted(self.folder.glob("*.eml"))]
 
     def bodies(self) -> list[str]:
         return [m.get_payload(decode=True).decode("utf-8") for m in self.messages()]

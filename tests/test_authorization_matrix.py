@@ -117,6 +117,7 @@ ACCESS = {
     ("GET", "bulk.export_mentors"): ADMIN,
     ("GET", "bulk.import_people_page"): ADMIN,
     ("POST", "bulk.import_people_page"): ADMIN,
+    ("POST", "bulk.resend_invitations"): ADMIN,
     ("GET", "bulk.import_template"): ADMIN,
     # admins: matching runs, review, matches, audit
     ("GET", "matches.runs_page"): ADMIN,

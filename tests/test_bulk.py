@@ -7,6 +7,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from mri_match.bulk.columns import mentor_columns, trainee_columns
+from mri_match.email import INVALID_ADDRESS
 from mri_match.extensions import db
 from mri_match.models import Application, AuditEvent, MentorOffer, MentorProfile, User
 
@@ -244,7 +245,7 @@ def test_every_row_problem_is_listed_with_row_column_and_message(client, admin, 
     before = counts()
     response = upload(client, cycle, csv_bytes(rows))
     found = problems(response)
-    assert ("2", "email", "“not-an-email” is not a valid email address.") in found
+    assert ("2", "email", "“not-an-email”: " + INVALID_ADDRESS) in found
     assert ("3", "topics", "Unknown topic: “astrology”.") in found
     assert ("5", "email", "Duplicate: dup@example.org is also on row 4.") in found
     assert ("6", "email", "Duplicate: an account with taken@example.org already exists.") in found

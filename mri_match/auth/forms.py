@@ -1,9 +1,9 @@
 """Forms for registering, logging in and choosing, changing or resetting a password."""
 
 from wtforms import EmailField, PasswordField, RadioField, SubmitField
-from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
+from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
-from ..forms import BaseForm, strip_filter
+from ..forms import BaseForm, EmailAddress, strip_filter
 
 MIN_PASSWORD = 12
 
@@ -45,10 +45,7 @@ def _email_field(label="Email address"):
         validators=[
             InputRequired(message="Enter your email address."),
             Length(max=254, message="An email address has at most 254 characters."),
-            Email(
-                message="Enter a valid email address, like name@example.org.",
-                check_deliverability=False,
-            ),
+            EmailAddress(),
         ],
     )
 

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
-from ..email import send_email
+from ..email import send_email_or_log
 from ..extensions import db, limiter
 from ..models import User, awaiting_confirmation, normalise_email, utcnow
 from ..models.accounts import spend_password_check
@@ -22,6 +22,9 @@ from .forms import (
 bp = Blueprint("auth", __name__)
 
 AUTH_LIMIT = "10 per minute; 50 per hour"
+MAIL_FAILED = (
+    "We could not send the email just now. Nothing is lost: please try again in a few minutes."
+)
 
 
 def safe_next(target: str | None) -> str | None:
@@ -50,13 +53,14 @@ def register():
     if request.method == "GET" and request.args.get("role") in ("trainee", "mentor"):
         form.role.data = request.args["role"]
     if form.validate_on_submit():
-        _register_address(form.email.data, form.role.data)
-        # The same page whatever happened: it must not tell who has an account.
-        return redirect(url_for("auth.check_email"))
+        if _register_address(form.email.data, form.role.data):
+            # The same page whatever happened: it must not tell who has an account.
+            return redirect(url_for("auth.check_email"))
+        flash(MAIL_FAILED, "danger")
     return render_template("auth/register.html", form=form)
 
 
-def _register_address(email: str, role: str) -> None:
+def _register_address(email: str, role: str) -> bool:
     """Email the address, and only the address, what to do next.
 
     - a new address gets an account with no usable password and a confirmation link;
@@ -65,7 +69,8 @@ def _register_address(email: str, role: str) -> None:
     - any other account (confirmed, or imported and waiting for its password) gets a notice
       with a log-in and a reset link, and is left exactly as it was.
     Every case is one look-up, one commit, one signed token and one email, with no password
-    hashing, so the time taken does not tell the cases apart either.
+    hashing, so the time taken does not tell the cases apart either. The email goes after the
+    commit; False when it could not be sent (asking again sends a fresh link).
     """
     address = normalise_email(email)
     for attempt in range(2):
@@ -80,7 +85,7 @@ def _register_address(email: str, role: str) -> None:
                 reset_url = url_for(
                     "auth.reset_password", token=user.password_reset_token(), _external=True
                 )
-            send_email(
+            return send_email_or_log(
                 "already_registered",
                 to=user.email,
                 subject="You already have an account",
@@ -88,7 +93,6 @@ def _register_address(email: str, role: str) -> None:
                 reset_url=reset_url,
                 login_url=url_for("auth.login", _external=True),
             )
-            return
         if user is None:
             user = User(email=address)
             db.session.add(user)
@@ -101,14 +105,14 @@ def _register_address(email: str, role: str) -> None:
             if attempt:
                 raise
             continue
-        send_email(
+        return send_email_or_log(
             "confirm_email",
             to=user.email,
             subject="Confirm your email address",
             user=user,
             url=url_for("auth.confirm_email", token=user.email_confirm_token(), _external=True),
         )
-        return
+    return False  # not reached: the second attempt either commits or raises
 
 
 @bp.route("/register/check-email")
@@ -202,7 +206,7 @@ def reset_request():
         # Every address gets one email, so neither the page nor the time it takes (sending mail
         # is the slow part) tells whether the address has an account.
         if user is not None and user.active:
-            send_email(
+            sent = send_email_or_log(
                 "reset_password",
                 to=user.email,
                 subject="Reset your password",
@@ -212,12 +216,15 @@ def reset_request():
                 ),
             )
         else:
-            send_email(
+            sent = send_email_or_log(
                 "reset_unavailable",
                 to=normalise_email(form.email.data),
                 subject="Password reset",
                 register_url=url_for("auth.register", _external=True),
             )
+        if not sent:
+            flash(MAIL_FAILED, "danger")
+            return render_template("auth/reset_request.html", form=form)
         flash(
             "If that address has an account, we have emailed it a link to reset the password. "
             "The link works once and expires in an hour.",

@@ -2,7 +2,7 @@
 
 from flask import url_for
 
-from ..email import send_email
+from ..email import send_email_or_log
 from ..extensions import db
 from ..models import Application, MentorOffer, MentorProfile, NominatedMentor, User, record, utcnow
 
@@ -65,10 +65,12 @@ def import_people(kind: str, cycle, records: list[tuple[int, dict]], *, actor, s
     return users
 
 
-def invite(users: list[User], cycle) -> None:
-    """A "set your password" email to each imported person; call after the commit."""
+def invite(users: list[User], cycle) -> list[User]:
+    """A "set your password" email to each imported person; call after the commit. The people
+    whose email could not be sent are returned, for the admin to send again."""
+    unsent = []
     for user in users:
-        send_email(
+        sent = send_email_or_log(
             "invitation",
             to=user.email,
             subject="Set your password",
@@ -80,3 +82,34 @@ def invite(users: list[User], cycle) -> None:
                 _external=True,
             ),
         )
+        if not sent:
+            unsent.append(user)
+    return unsent
+
+
+def awaiting_invitation(cycle, user_ids: list[int]) -> list[User]:
+    """Of these accounts, those imported into ``cycle`` that have not set a password yet."""
+    if not user_ids:
+        return []
+    in_cycle = db.or_(
+        db.select(Application.id)
+        .where(Application.trainee_id == User.id, Application.cycle_id == cycle.id)
+        .exists(),
+        db.select(MentorOffer.id)
+        .join(MentorProfile, MentorOffer.mentor_id == MentorProfile.id)
+        .where(MentorProfile.user_id == User.id, MentorOffer.cycle_id == cycle.id)
+        .exists(),
+    )
+    return list(
+        db.session.scalars(
+            db.select(User)
+            .where(
+                User.id.in_(user_ids),
+                User.active.is_(True),
+                User.email_confirmed_at.is_(None),
+                User.password_hash.startswith("!invited:"),
+                in_cycle,
+            )
+            .order_by(User.email)
+        )
+    )

@@ -6,12 +6,11 @@ Nothing here writes: the result is the clean records and every problem, (row, co
 import re
 from dataclasses import dataclass, field
 
-from email_validator import EmailNotValidError, validate_email
-
 from .. import vocabulary
+from ..email import BadAddress, checked_address
 from ..extensions import db
 from ..mentor.forms import MAX_CONFLICT_LINES
-from ..models import User, normalise_email
+from ..models import User
 from .columns import LIST_SEPARATOR, Column, columns_for
 from .reader import Problem, Table
 
@@ -69,9 +68,9 @@ class RowChecker:
             return text
         if column.kind == "email":
             try:
-                return normalise_email(validate_email(text, check_deliverability=False).normalized)
-            except EmailNotValidError:
-                problems.append(f"“{text}” is not a valid email address.")
+                return checked_address(text)
+            except BadAddress as error:
+                problems.append(f"“{text}”: {error}")
                 return None
         if column.kind == "choice":
             code = self.lookups[column.name].get(text.lower())

@@ -2,7 +2,7 @@
 
 from flask import url_for
 
-from ..email import send_email
+from ..email import send_email_or_log
 from ..models import Match
 from ..vocabulary import CAREER_STAGES, MENTOR_ROLES, label, topic_labels
 
@@ -20,11 +20,13 @@ def reasons(match: Match) -> list[str]:
     return lines[:5]
 
 
-def notify_match(match: Match) -> None:
+def notify_match(match: Match) -> list[str]:
+    """Email both people; the addresses that could not be sent to (logged)."""
     application, mentor = match.application, match.mentor
     role = label(MENTOR_ROLES, match.role).lower()
     topics = [topic_labels().get(t, t) for t in application.topics]
-    send_email(
+    unsent = []
+    if not send_email_or_log(
         "match_trainee",
         to=application.trainee.email,
         subject=f"You have a {role}: {mentor.full_name}",
@@ -34,8 +36,9 @@ def notify_match(match: Match) -> None:
         role=role,
         reasons=reasons(match),
         url=url_for("trainee.dashboard", _external=True),
-    )
-    send_email(
+    ):
+        unsent.append(application.trainee.email)
+    if not send_email_or_log(
         "match_mentor",
         to=mentor.user.email,
         subject=f"You are matched with {application.full_name}",
@@ -47,4 +50,6 @@ def notify_match(match: Match) -> None:
         topics=topics,
         reasons=reasons(match),
         url=url_for("mentor.dashboard", _external=True),
-    )
+    ):
+        unsent.append(mentor.user.email)
+    return unsent

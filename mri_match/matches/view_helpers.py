@@ -1,6 +1,8 @@
 """What the match pages share: one admin decision as its own transaction, and the emails that
 follow a confirmation."""
 
+from flask import flash
+
 from ..models import Match, TransitionError
 from ..web import commit_change
 from .decisions import DecisionError
@@ -8,9 +10,17 @@ from .notify import notify_match
 
 
 def notify(matches: list[Match]) -> None:
-    """Email both people of each new match (call after the commit)."""
-    for match in matches:
-        notify_match(match)
+    """Email both people of each new match (call after the commit); the admin is told which
+    addresses could not be emailed, so they can tell those people another way."""
+    unsent = [address for match in matches for address in notify_match(match)]
+    if unsent:
+        flash(
+            "The match is saved, but the email to "
+            + ", ".join(unsent[:10])
+            + (f" and {len(unsent) - 10} more" if len(unsent) > 10 else "")
+            + " could not be sent. Please let them know another way.",
+            "warning",
+        )
 
 
 def decide(action, success: str, *, notify_people: bool = True) -> bool:

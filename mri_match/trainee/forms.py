@@ -16,10 +16,17 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import Email, Length, Optional, ValidationError
+from wtforms.validators import Length, Optional, ValidationError
 
 from .. import vocabulary
-from ..forms import BaseForm, MultiCheckboxField, TimeZoneField, none_if_blank, strip_filter
+from ..forms import (
+    BaseForm,
+    EmailAddress,
+    MultiCheckboxField,
+    TimeZoneField,
+    none_if_blank,
+    strip_filter,
+)
 from ..models import Application
 
 STATEMENT_MIN = 50
@@ -141,10 +148,7 @@ class ApplicationForm(BaseForm):
         validators=[
             Optional(),
             Length(max=254, message="An email address has at most 254 characters."),
-            Email(
-                message="Enter a valid email address, like name@example.org.",
-                check_deliverability=False,
-            ),
+            EmailAddress(),
         ],
     )
     nominee_institution = _text("Research mentor’s institution", 200, "An institution name")
