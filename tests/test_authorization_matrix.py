@@ -161,6 +161,8 @@ ACCESS = {
     ("GET", "mentorship.admin_timeline"): ADMIN,
     ("GET", "mentorship.health"): ADMIN,
     ("GET", "mentorship.health_export"): ADMIN,
+    ("GET", "mentorship.settings"): ADMIN,
+    ("POST", "mentorship.settings"): ADMIN,
     ("GET", "reminders.preferences"): PUBLIC,
     ("POST", "reminders.preferences"): PUBLIC,
     ("GET", "reports.outcomes_page"): ADMIN,

@@ -107,3 +107,25 @@ def test_the_page_costs_the_same_statements_for_few_and_many_pairs(client, admin
         with count_statements() as seen:
             client.get(f"/admin/matches/{db.session.scalar(db.select(Match.id))}/timeline")
     assert counts[1] <= counts[0], counts
+
+
+def test_admins_set_the_cadences_and_the_page_follows(client, admin, factory):
+    cycle = factory.cycle(status="matching")
+    url = f"/admin/cycles/{cycle.slug}/after-match-settings"
+    page = client.get(url).get_data(as_text=True)
+    assert 'value="28"' in page and 'value="56"' in page and 'value="21"' in page
+    refused = client.post(url, data={"first_meeting_days": "0", "research_cadence_days": "x"})
+    assert refused.status_code == 400
+    assert "Between 1 and 120 days." in refused.get_data(as_text=True)
+    fields = {
+        "first_meeting_days": "14",
+        "research_cadence_days": "21",
+        "career_cadence_days": "42",
+        "meeting_grace_days": "7",
+        "checkin_interval_days": "30",
+    }
+    assert client.post(url, data=fields).status_code == 302
+    db.session.refresh(cycle)
+    assert (cycle.first_meeting_days, cycle.cadence_days("research")) == (14, 21)
+    page = client.get(f"/admin/cycles/{cycle.slug}/health").get_data(as_text=True)
+    assert "no meeting for 21 days" in page and "more than 14 days ago" in page

@@ -73,3 +73,23 @@ class CheckInForm(BaseForm):
             ]
             return False
         return valid
+
+
+def _days(label: str, low: int, high: int) -> IntegerField:
+    return IntegerField(
+        label,
+        validators=[
+            InputRequired("Give a number of days."),
+            NumberRange(low, high, f"Between {low} and {high} days."),
+        ],
+    )
+
+
+class SettingsForm(BaseForm):
+    """A cycle's after-match settings (the names are the cycle's columns)."""
+
+    first_meeting_days = _days("First meeting expected within (days after acceptance)", 1, 120)
+    research_cadence_days = _days("Research mentors meet every (days)", 7, 180)
+    career_cadence_days = _days("Career-development mentors meet every (days)", 7, 365)
+    meeting_grace_days = _days("Grace before a quiet pair is at risk (days)", 0, 90)
+    checkin_interval_days = _days("Check-ins every (days)", 14, 365)

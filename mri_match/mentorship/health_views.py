@@ -1,15 +1,18 @@
-"""The admins' program health page of a cycle and role, and its CSV."""
+"""The admins' program health page of a cycle and role, its CSV, and the cycle's
+after-match settings (first-meeting deadline, cadences, grace, check-in interval)."""
 
 from math import ceil
 
-from flask import current_app, render_template, request
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from ..access import admin_required
-from ..extensions import read_only
-from ..models import utcnow
+from ..extensions import db, read_only
+from ..models import record, utcnow
 from ..vocabulary import MENTOR_ROLES
 from ..web import download, get_cycle, page_number
 from . import bp
+from .forms import SettingsForm
 from .health import (
     SORTS,
     counts,
@@ -22,6 +25,14 @@ from .health import (
     sort_rows,
 )
 from .pairs import HEALTH_LABELS, Settings
+
+SETTING_NAMES = (
+    "first_meeting_days",
+    "research_cadence_days",
+    "career_cadence_days",
+    "meeting_grace_days",
+    "checkin_interval_days",
+)
 
 
 class ListPage:
@@ -94,3 +105,31 @@ def health_export(slug: str):
     rows = health_rows(cycle, role, utcnow().date())
     rows = sort_rows([r for r in rows if state is None or r.health == state], sort)
     return download(health_csv(rows), f"{cycle.slug}-{role}-health.csv")
+
+
+@bp.route("/admin/cycles/<slug>/after-match-settings", methods=["GET", "POST"])
+@admin_required
+def settings(slug: str):
+    cycle = get_cycle(slug)
+    form = SettingsForm(obj=cycle)
+    if form.validate_on_submit():
+        changes = {
+            name: value
+            for name, value in form.data.items()
+            if name in SETTING_NAMES and getattr(cycle, name) != value
+        }
+        for name, value in changes.items():
+            setattr(cycle, name, value)
+        if changes:
+            record(
+                cycle,
+                "after_match_settings",
+                actor=current_user,
+                reason=", ".join(f"{name.replace('_', ' ')}: {v}" for name, v in changes.items()),
+            )
+        db.session.commit()
+        flash("Settings saved." if changes else "Nothing changed.", "success")
+        return redirect(url_for(".health", slug=cycle.slug))
+    return render_template("mentorship/settings.html", cycle=cycle, form=form), (
+        400 if form.errors else 200
+    )
