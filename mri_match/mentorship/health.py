@@ -136,8 +136,13 @@ def meetings_per_month(cycle: Cycle, role: str) -> list[tuple[str, int]]:
     return sorted(months.items())
 
 
+def month_label(month: str) -> str:
+    """``2026-03`` as "March 2026"."""
+    return date.fromisoformat(f"{month}-01").strftime("%B %Y")
+
+
 def month_chart(table: list[tuple[str, int]]) -> Chart:
-    labels = [date.fromisoformat(f"{m}-01").strftime("%B %Y") for m, _ in table]
+    labels = [month_label(m) for m, _ in table]
     return bar_chart(
         "meetings-month-chart",
         "Meetings per month",

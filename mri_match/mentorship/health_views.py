@@ -21,6 +21,7 @@ from .health import (
     health_rows,
     meetings_per_month,
     month_chart,
+    month_label,
     rules_in_words,
     sort_rows,
 )
@@ -93,6 +94,7 @@ def health(slug: str):
         first_table=first_table,
         month_chart=month_chart(month_table),
         month_table=month_table,
+        month_label=month_label,
     )
 
 
