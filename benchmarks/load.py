@@ -6,12 +6,13 @@ Run from the repository root (not part of the test suite or CI; it takes a few m
 
 It creates a scratch PostgreSQL database, migrates it, seeds the demo cohort, closes the cycle,
 times ``flask match`` with its peak memory, serves the app with gunicorn (2 workers, Redis for
-rate-limit state, one trusted proxy hop), logs in as the demo admin and a demo trainee, and runs
-wrk against a bare hello endpoint, the admin proposals page, the trainee dashboard and the login
-form. It prints p50, p95 and requests per second for each, the throughput as a share of
-hello's, and the median of requests sent one at a time (service time without queueing). Then it
-stops gunicorn and drops the database (``--keep-db`` keeps it, ``--reuse-db`` skips the set-up
-and matching on a kept one).
+rate-limit state, one trusted proxy hop), confirms the proposals as pairs with a history of
+meetings and check-ins (``seed-demo-pairs``), logs in as the demo admin and a demo trainee, and
+runs wrk against a bare hello endpoint, the admin proposals page, the program health page, the
+trainee dashboard and the login form. It prints p50, p95 and requests per second for each, the
+throughput as a share of hello's, and the median of requests sent one at a time (service time
+without queueing). Then it stops gunicorn and drops the database (``--keep-db`` keeps it,
+``--reuse-db`` skips the set-up and matching on a kept one).
 
 Login: CSRF stays on (the script fetches a token and its session cookie first) and so does the
 Redis-backed rate limit of 10 per minute per client address. The server trusts one proxy hop
@@ -369,6 +370,9 @@ def main(argv=None) -> None:
                 f"mean score {summary.get('mean score')}, engine {summary.get('time')}"
             )
             setup_rows.append(("match --role research", t, rss, note))
+            say("confirming the proposals as pairs with meetings and check-ins")
+            t, rss, output = run_measured([*FLASK, "seed-demo-pairs"], env, workdir / "pairs.log")
+            setup_rows.append(("seed-demo-pairs", t, rss, output.strip().splitlines()[-1]))
             # Planner statistics, as autovacuum would gather them in production (some servers,
             # like a throwaway CI one, run with autovacuum off: unanalysed, plans go badly wrong).
             say("VACUUM ANALYZE")
@@ -382,10 +386,12 @@ def main(argv=None) -> None:
         login_cookie, token = login_form(args.port)
         login_body = urlencode({"email": TRAINEE, "password": DEMO_PASSWORD, "csrf_token": token})
         proposals = f"/admin/runs/{run_id}"
+        health = f"/admin/cycles/{DEMO_SLUG}/health"
         sizes = {
             "hello": expect_page(args.port, "/_bench/hello", None, "hello"),
             "proposals": expect_page(args.port, proposals, admin_cookie, "page 1 of"),
             "dashboard": expect_page(args.port, "/trainee/", trainee_cookie),
+            "health": expect_page(args.port, health, admin_cookie, "Program health"),
         }
         targets = [
             {"key": "hello", "label": "hello (`/_bench/hello`)", "path": "/_bench/hello"},
@@ -399,6 +405,18 @@ def main(argv=None) -> None:
                 "key": "proposals_deep",
                 "label": f"admin proposals, page 100 (`{proposals}?page=100`)",
                 "path": f"{proposals}?page=100",
+                "headers": {"Cookie": admin_cookie},
+            },
+            {
+                "key": "health",
+                "label": f"program health, every pair (`{health}`)",
+                "path": health,
+                "headers": {"Cookie": admin_cookie},
+            },
+            {
+                "key": "health_at_risk",
+                "label": f"program health, at risk by name (`{health}?state=at_risk&sort=trainee`)",
+                "path": f"{health}?state=at_risk&sort=trainee",
                 "headers": {"Cookie": admin_cookie},
             },
             {

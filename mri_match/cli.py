@@ -59,4 +59,7 @@ def register(app: Flask) -> None:
     from .reminders.cli import remind_command, scheduler_command
 
     app.cli.add_command(remind_command)
+    from .demo.pairs import seed_demo_pairs
+
+    app.cli.add_command(seed_demo_pairs)
     app.cli.add_command(scheduler_command)

@@ -129,3 +129,37 @@ def test_admins_set_the_cadences_and_the_page_follows(client, admin, factory):
     assert (cycle.first_meeting_days, cycle.cadence_days("research")) == (14, 21)
     page = client.get(f"/admin/cycles/{cycle.slug}/health").get_data(as_text=True)
     assert "no meeting for 21 days" in page and "more than 14 days ago" in page
+
+
+def test_demo_pairs_fill_the_health_page(app, client, factory):
+    from mri_match.demo import ADMIN_EMAIL, make_plan, write_plan
+    from mri_match.matches import runs
+    from mri_match.models import MatchRun, User
+
+    cycle = write_plan(make_plan(30, 15, seed=3))
+    cycle.status = "closed"
+    db.session.commit()
+    admin = db.session.scalar(db.select(User).filter_by(email=ADMIN_EMAIL))
+    runs.run_matching(
+        cycle,
+        {
+            "role": "research",
+            "objective": "total",
+            "same_institution": "ignore",
+            "must_have": [],
+            "min_score": 0.0,
+            "weights": {"text": 5, "topics": 4, "needs": 3, "meeting": 2, "geography": 2},
+        },
+        actor=admin,
+    )
+    db.session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["seed-demo-pairs"])
+    assert result.exit_code == 0, result.output
+    pairs = db.session.scalar(db.select(db.func.count()).select_from(Match))
+    assert pairs > 10 and f"{pairs} pairs" in result.output
+    assert runner.invoke(args=["seed-demo-pairs"]).exit_code != 0  # once only
+    client.post("/auth/login", data={"email": ADMIN_EMAIL, "password": "demo-password-2026"})
+    page = client.get(f"/admin/cycles/{cycle.slug}/health").get_data(as_text=True)
+    assert f"{pairs} pairs" in page and "At risk" in page
+    assert db.session.get(MatchRun, 1).status == "done"
