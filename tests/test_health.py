@@ -163,3 +163,10 @@ def test_demo_pairs_fill_the_health_page(app, client, factory):
     page = client.get(f"/admin/cycles/{cycle.slug}/health").get_data(as_text=True)
     assert f"{pairs} pairs" in page and "At risk" in page
     assert db.session.get(MatchRun, 1).status == "done"
+
+
+def test_the_cycle_page_sums_up_its_pairs(client, admin, factory):
+    cycle, *_ = _world(factory)
+    with time_machine.travel(T0 + timedelta(days=30), tick=False):
+        page = client.get(f"/admin/cycles/{cycle.slug}").get_data(as_text=True)
+    assert "1 on track, 1 needing a check-in, 1 at risk, 1 waiting for acceptance." in page

@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import func
 
 from ..extensions import db
-from ..models import Cycle, Match, Meeting
+from ..models import Cycle, Match, Meeting, utcnow
 from ..reports.charts import Chart, Series, bar_chart
 from ..spreadsheet import to_csv
 from ..vocabulary import MENTOR_ROLES, label
@@ -95,6 +95,13 @@ def sort_rows(rows: list[HealthRow], sort: str) -> list[HealthRow]:
 
 def counts(rows: list[HealthRow]) -> dict[str, int]:
     found = Counter(r.health for r in rows)
+    return {state: found.get(state, 0) for state in HEALTH_STATES}
+
+
+def cycle_summary(cycle: Cycle) -> dict[str, int]:
+    """Pairs per state across both roles (the cycle page's line), in four statements."""
+    today = utcnow().date()
+    found = Counter(state.health(today) for state in pair_states(cycle_id=cycle.id))
     return {state: found.get(state, 0) for state in HEALTH_STATES}
 
 
