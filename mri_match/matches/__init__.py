@@ -11,8 +11,10 @@ bp = Blueprint("matches", __name__)
 
 from . import match_views, proposal_views, run_views  # noqa: E402  (they add their routes to bp)
 from .scores import score_rows, score_summary  # noqa: E402
+from .why import reasons_for  # noqa: E402
 
 bp.add_app_template_global(score_rows)
 bp.add_app_template_global(score_summary)
+bp.add_app_template_global(reasons_for, "why_matched")
 
 __all__ = ["bp", "match_views", "proposal_views", "run_views"]

@@ -5,19 +5,7 @@ from flask import url_for
 from ..email import send_email_or_log
 from ..models import Match
 from ..vocabulary import CAREER_STAGES, MENTOR_ROLES, label, topic_labels
-
-
-def reasons(match: Match) -> list[str]:
-    """The explanation's main reasons, in words, strongest first."""
-    explanation = match.explanation or {}
-    lines = [
-        f"{c['label']}: {c['detail']}"
-        for c in sorted(
-            explanation.get("criteria", []), key=lambda c: c.get("points", 0), reverse=True
-        )
-        if c.get("points", 0) > 0 and c.get("detail")
-    ]
-    return lines[:5]
+from .why import reasons_for
 
 
 def notify_match(match: Match) -> list[str]:
@@ -34,7 +22,7 @@ def notify_match(match: Match) -> list[str]:
         application=application,
         mentor=mentor,
         role=role,
-        reasons=reasons(match),
+        reasons=reasons_for(match, reader="trainee"),
         url=url_for("trainee.dashboard", _external=True),
     ):
         unsent.append(application.trainee.email)
@@ -48,7 +36,7 @@ def notify_match(match: Match) -> list[str]:
         role=role,
         stage=label(CAREER_STAGES, application.career_stage),
         topics=topics,
-        reasons=reasons(match),
+        reasons=reasons_for(match, reader="mentor"),
         url=url_for("mentor.dashboard", _external=True),
     ):
         unsent.append(mentor.user.email)
