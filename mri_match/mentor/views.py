@@ -3,7 +3,7 @@
 A mentor never sees a trainee's application or anyone's self-identification here.
 """
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ..access import mentor_required
@@ -74,6 +74,7 @@ def dashboard():
         "mentor/dashboard.html",
         profile=profile,
         offers=offers,
+        filled=profile.places_filled() if offers else {},
         open_cycles=open_cycles,
         button_form=EmptyForm(),
         labels=_labels(),
@@ -81,9 +82,16 @@ def dashboard():
     )
 
 
+def _next_cycle_to_volunteer(profile: MentorProfile | None) -> Cycle | None:
+    """The newest cycle taking volunteers that the mentor has not volunteered for yet."""
+    offered = {offer.cycle_id for offer in profile.offers} if profile else set()
+    return next((c for c in _cycles_accepting_volunteers() if c.id not in offered), None)
+
+
 @bp.route("/profile", methods=["GET", "POST"])
 @mentor_required
 def profile():
+    """The profile, then straight on to volunteering for a cycle that needs mentors."""
     profile = MentorProfile.of_user(current_user)
     form = MentorProfileForm(obj=profile)
     if profile is None and not form.is_submitted():
@@ -99,14 +107,19 @@ def profile():
             db.session.flush()
             link_by_account(profile=profile)
         db.session.commit()
-        if creating:
-            flash("Your mentor profile is saved. You can now volunteer for a cycle.", "success")
-        else:
-            flash("Your mentor profile is saved.", "success")
+        flash("Your mentor profile is saved.", "success")
         if profile.ash_member_number and profile.ash_member_number != had_number:
             flash("An admin will verify your ASH membership number.", "info")
+        cycle = _next_cycle_to_volunteer(profile)
+        if cycle is not None:
+            return redirect(url_for("mentor.offer", slug=cycle.slug, step=2))
         return redirect(url_for("mentor.dashboard"))
-    return render_template("mentor/profile.html", form=form, profile=profile)
+    return render_template(
+        "mentor/profile.html",
+        form=form,
+        profile=profile,
+        next_cycle=_next_cycle_to_volunteer(profile),
+    )
 
 
 def _volunteer_cycle(slug: str) -> Cycle | None:
@@ -143,7 +156,12 @@ def offer(slug: str):
             flash(f"Your offer for {cycle.name} is updated.", "success")
         return redirect(url_for("mentor.dashboard"))
     return render_template(
-        "mentor/offer.html", form=form, cycle=cycle, offer=offer, labels=_labels()
+        "mentor/offer.html",
+        form=form,
+        cycle=cycle,
+        offer=offer,
+        labels=_labels(),
+        second_step=offer is None and request.args.get("step") == "2",
     )
 
 

@@ -2,11 +2,12 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .audit import record, transition
+from .matching import LIVE_MATCH_STATES, Match
 from .types import UTCDateTime, utcnow
 
 APPLICATION_STATES = ("draft", "submitted", "withdrawn", "eligible", "ineligible")
@@ -245,6 +246,16 @@ class MentorProfile(_TopicsMixin, db.Model):
 
     def conflict_list(self) -> list[str]:
         return [line.strip() for line in (self.conflicts or "").splitlines() if line.strip()]
+
+    def places_filled(self) -> dict[int, int]:
+        """Per cycle, how many of the mentor's places live (offered or active) matches take."""
+        return dict(
+            db.session.execute(
+                db.select(Match.cycle_id, func.count(Match.id))
+                .where(Match.mentor_id == self.id, Match.status.in_(LIVE_MATCH_STATES))
+                .group_by(Match.cycle_id)
+            ).all()
+        )
 
     def offers_newest_first(self) -> list["MentorOffer"]:
         """The mentor's offers, the newest cycle first."""
