@@ -1,6 +1,7 @@
 """Program cycles: one round of applications, volunteering and matching."""
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import JSON, String, true
 from sqlalchemy.orm import Mapped, mapped_column
@@ -18,6 +19,19 @@ CYCLE_TRANSITIONS = {
     "matching": {"completed"},
     "completed": set(),
 }
+
+#: What applicants are told to expect after applications close: the eligibility review, the
+#: matching and the news of their match, each within about this many days of the deadline.
+AFTER_CLOSING_DAYS = {"review": 14, "matching": 28, "notification": 35}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of what happens next: what, and by when (or when it happened)."""
+
+    what: str
+    when: datetime
+    done: bool
 
 
 class Cycle(db.Model):
@@ -49,6 +63,37 @@ class Cycle(db.Model):
     def accepts_applications(self, now: datetime | None = None) -> bool:
         now = now or utcnow()
         return self.status == "open" and self.opens_at <= now < self.closes_at
+
+    def closed_early(self, now: datetime | None = None) -> bool:
+        """Applications stopped before the deadline that was announced."""
+        return self.status in ("closed", "matching", "completed") and (now or utcnow()) < (
+            self.closes_at
+        )
+
+    def next_steps(self, now: datetime | None = None) -> list[Step]:
+        """What happens after an application is submitted, with dates, for the applicant."""
+        now = now or utcnow()
+        after = {key: self.closes_at + timedelta(days=n) for key, n in AFTER_CLOSING_DAYS.items()}
+        closed = self.status in ("closed", "matching", "completed")
+        matched = self.status in ("matching", "completed")
+        return [
+            Step("Applications close", self.closes_at, closed),
+            Step(
+                "The program team checks that each application is eligible",
+                after["review"],
+                matched,
+            ),
+            Step(
+                "Matching: each trainee is paired with a mentor",
+                after["matching"],
+                self.status == "completed",
+            ),
+            Step(
+                "You hear about your match by email",
+                after["notification"],
+                self.status == "completed",
+            ),
+        ]
 
     def accepts_volunteers(self) -> bool:
         return self.status in ("open", "closed")

@@ -8,6 +8,7 @@ from werkzeug.datastructures import MultiDict
 
 from .. import vocabulary
 from ..access import loads_signed_in_user, role_required, trainee_required
+from ..email import send_email
 from ..extensions import db, read_only
 from ..forms import EmptyForm
 from ..matches.queries import matches_of
@@ -109,12 +110,32 @@ def _carried_over(previous: Application, cycle) -> dict:
     return data
 
 
+SUBMITTED = "Your application is submitted. You can still change it until the deadline."
+
+
+def _send_receipt(application: Application) -> None:
+    """Email the trainee a receipt with what happens next, and say so. Called after the
+    commit, so a mail failure never undoes the submission: it is logged and the page says so."""
+    try:
+        send_email(
+            "application_received",
+            to=application.trainee.email,
+            subject=f"Application received: {application.cycle.name}",
+            application=application,
+            steps=application.cycle.next_steps(),
+            url=url_for(".view_application", application_id=application.id, _external=True),
+        )
+    except Exception:  # the submission stands; only the receipt is missing
+        current_app.logger.exception("The receipt for application %s was not sent", application.id)
+        flash("We could not email you a receipt; this page is your record.", "warning")
+    else:
+        flash(f"We have emailed a receipt to {application.trainee.email}.", "info")
+
+
 def _saved(application: Application, submitted: bool):
     if submitted:
-        flash(
-            "Your application is submitted. You can still change it until the deadline.",
-            "success",
-        )
+        flash(SUBMITTED, "success")
+        _send_receipt(application)
     elif application.status == "submitted":
         flash("Your changes are saved. Your application is still submitted.", "success")
     else:
@@ -180,10 +201,8 @@ def submit_application(application_id: int):
     form = ApplicationForm(formdata=_as_formdata(application), tracks=application.cycle.tracks)
     if not form.validate_complete():
         return _render_form(form, application.cycle, application)
-    commit_change(
-        lambda: application.submit(actor=current_user),
-        "Your application is submitted. You can still change it until the deadline.",
-    )
+    if commit_change(lambda: application.submit(actor=current_user), SUBMITTED):
+        _send_receipt(application)
     return redirect(url_for(".view_application", application_id=application.id))
 
 
