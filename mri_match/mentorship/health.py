@@ -110,9 +110,9 @@ def first_meeting_chart(rows: list[HealthRow]) -> tuple[Chart, list[tuple[str, i
     found: Counter = Counter()
     for row in rows:
         s = row.state
-        if s.started_at is None or s.first_meeting is None:
+        if s.started_on is None or s.first_meeting is None:
             continue
-        days = (s.first_meeting - s.started_at.date()).days
+        days = (s.first_meeting - s.started_on).days
         for limit, bucket in FIRST_MEETING_BUCKETS:
             if limit is None or days <= limit:
                 found[bucket] += 1
@@ -186,7 +186,7 @@ def health_csv(rows: list[HealthRow]) -> str:
                 label(MENTOR_ROLES, r.state.role),
                 r.label,
                 "; ".join(r.reasons),
-                r.state.started_at.date() if r.state.started_at else None,
+                r.state.started_on,
                 r.state.first_meeting,
                 r.state.last_meeting,
                 r.state.meetings,

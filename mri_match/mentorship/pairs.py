@@ -2,15 +2,15 @@
 *needs a check-in* or *at risk*. Used by the health page, the dashboards' next step and the
 reminder rules, so the three always agree.
 
-:func:`pair_states` reads a whole cycle in four statements whatever its size (matches with
-their people and settings, meeting totals, check-ins, open re-match requests) and the rules
-are plain Python on the result.
+:func:`pair_states` reads a whole cycle in five statements whatever its size (the cycles'
+settings, matches with their people, meeting totals, check-ins, open re-match requests) and
+the rules are plain Python on the result.
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import Date, case, cast, func
 
 from ..extensions import db
 from ..models import (
@@ -66,8 +66,7 @@ class PairState:
     trainee_name: str
     mentor_name: str
     settings: Settings
-    started_at: datetime | None  # accepted (or confirmed, when no acceptance was needed)
-    respond_by: datetime | None = None
+    started_on: date | None  # accepted (or confirmed, when no acceptance was needed), UTC
     first_meeting: date | None = None
     last_meeting: date | None = None
     meetings: int = 0
@@ -85,9 +84,9 @@ class PairState:
 
     @property
     def first_meeting_by(self) -> date | None:
-        if self.started_at is None:
+        if self.started_on is None:
             return None
-        return self.started_at.date() + timedelta(days=self.settings.first_meeting_days)
+        return self.started_on + timedelta(days=self.settings.first_meeting_days)
 
     @property
     def next_meeting_by(self) -> date | None:
@@ -162,6 +161,14 @@ class PairState:
         return None
 
 
+def _utc_date(column):
+    """The UTC calendar date of a timestamp column, computed by the database: a page of
+    thousands of pairs then reads dates, far cheaper to load than aware datetimes."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return func.date(column, type_=Date)  # stored as naive UTC text
+    return cast(func.timezone("UTC", column), Date)
+
+
 def pair_states(
     *,
     cycle_id: int | None = None,
@@ -169,7 +176,8 @@ def pair_states(
     statuses: tuple[str, ...] | None = None,
     match_ids: list[int] | None = None,
 ) -> list[PairState]:
-    """Every pair in scope with its meetings, check-ins and open request; four statements."""
+    """Every pair in scope with its meetings, check-ins and open request: five statements
+    (cycles' settings, pairs, meeting totals, check-ins, open requests) whatever the number."""
     scope = db.select(Match.id)
     if cycle_id is not None:
         scope = scope.where(Match.cycle_id == cycle_id)
@@ -181,49 +189,59 @@ def pair_states(
         scope = scope.where(Match.id.in_(match_ids))
     scope_ids = scope.scalar_subquery()
 
+    settings: dict[tuple[int, str], Settings] = {}
+    for cycle in db.session.scalars(
+        db.select(Cycle).where(
+            Cycle.id.in_(db.select(Match.cycle_id).where(Match.id.in_(scope_ids)).distinct())
+        )
+    ):
+        for each_role in ("research", "career"):
+            settings[cycle.id, each_role] = Settings.of(cycle, each_role)
+    started = case(
+        (Match.accepted_at.is_not(None), Match.accepted_at),
+        (Match.status == "active", Match.confirmed_at),
+        else_=None,
+    )
     rows = db.session.execute(
         db.select(
             Match.id,
             Match.cycle_id,
             Match.role,
             Match.status,
-            Match.confirmed_at,
-            Match.accepted_at,
-            Match.respond_by,
+            _utc_date(started),
             Application.trainee_id,
             Application.full_name,
             MentorProfile.user_id,
             MentorProfile.full_name,
-            Cycle.first_meeting_days,
-            Cycle.research_cadence_days,
-            Cycle.career_cadence_days,
-            Cycle.meeting_grace_days,
-            Cycle.checkin_interval_days,
         )
         .join(Application, Application.id == Match.application_id)
         .join(MentorProfile, MentorProfile.id == Match.mentor_id)
-        .join(Cycle, Cycle.id == Match.cycle_id)
         .where(Match.id.in_(scope_ids))
         .order_by(Match.id)
-    ).all()
+    )
     states: dict[int, PairState] = {}
-    for r in rows:
-        cadence = r.research_cadence_days if r.role == "research" else r.career_cadence_days
-        started = r.accepted_at or (r.confirmed_at if r.status == "active" else None)
-        states[r.id] = PairState(
-            match_id=r.id,
-            cycle_id=r.cycle_id,
-            role=r.role,
-            status=r.status,
-            trainee_user_id=r.trainee_id,
-            mentor_user_id=r[9],
-            trainee_name=r[8],
-            mentor_name=r[10],
-            settings=Settings(
-                r.first_meeting_days, cadence, r.meeting_grace_days, r.checkin_interval_days
-            ),
-            started_at=started,
-            respond_by=r.respond_by,
+    for (
+        match_id,
+        match_cycle,
+        match_role,
+        status,
+        started_on,
+        trainee,
+        t_name,
+        mentor,
+        m_name,
+    ) in rows:
+        states[match_id] = PairState(
+            match_id=match_id,
+            cycle_id=match_cycle,
+            role=match_role,
+            status=status,
+            trainee_user_id=trainee,
+            mentor_user_id=mentor,
+            trainee_name=t_name,
+            mentor_name=m_name,
+            settings=settings[match_cycle, match_role],
+            started_on=started_on,
         )
     if not states:
         return []
@@ -236,13 +254,13 @@ def pair_states(
     ):
         state = states[match_id]
         state.first_meeting, state.last_meeting, state.meetings = first, last, count
-    for match_id, side, rating, answered_at in db.session.execute(
-        db.select(CheckIn.match_id, CheckIn.side, CheckIn.rating, CheckIn.answered_at)
+    for match_id, side, rating, answered_on in db.session.execute(
+        db.select(CheckIn.match_id, CheckIn.side, CheckIn.rating, _utc_date(CheckIn.answered_at))
         .where(CheckIn.match_id.in_(scope_ids))
         .order_by(CheckIn.answered_at, CheckIn.id)
     ):
         state = states[match_id]
-        state.last_checkin[side] = answered_at.date()
+        state.last_checkin[side] = answered_on
         state.latest_rating = rating  # rows come oldest first: the last one wins
     for (match_id,) in db.session.execute(
         db.select(RematchRequest.match_id)
