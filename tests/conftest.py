@@ -316,6 +316,7 @@ class Factory:
             ash_member_number=f"ASH{user.id:05d}",
             expertise_statement="Sickle cell disease, hemoglobinopathies and gene therapy.",
             stages_accepted=["medical_student", "resident", "fellow"],
+            needs_offered=["research", "career_development", "grant_writing"],
             meeting_formats=["virtual", "in_person"],
             languages=["en"],
         )

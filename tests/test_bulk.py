@@ -56,6 +56,7 @@ MENTOR = {
     "expertise_statement": EXPERTISE,
     "publications": "",
     "stages_accepted": "medical_student; Resident",
+    "needs_offered": "research; Grant writing",
     "meeting_formats": "virtual; in_person",
     "languages": "en",
     "conflicts": "",
@@ -205,6 +206,7 @@ def test_importing_mentors_from_xlsx_creates_profiles_and_offers(client, admin, 
     assert [p.user.email for p in profiles] == ["dr.b1@example.org", "dr.b2@example.org"]
     assert profiles[0].user.role == "mentor"
     assert profiles[0].stages_accepted == ["medical_student", "resident"]
+    assert profiles[0].needs_offered == ["research", "grant_writing"]
     assert profiles[0].ash_member_number == "ASH-123" and not profiles[0].ash_verified
     offers = db.session.scalars(db.select(MentorOffer).order_by(MentorOffer.id)).all()
     assert [(o.cycle_id, o.capacity, o.roles) for o in offers] == [
@@ -411,6 +413,13 @@ def test_exports_are_spreadsheet_safe_and_never_include_self_identification(
     text = client.get(f"/admin/cycles/{cycle.slug}/export/mentors.csv").get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert rows[1][2] == mentor.user.email and rows[1][15] == "'+1 paper"
-    assert rows[1][19] == "2"
+    header = rows[0]
+    assert rows[1][header.index("Capacity")] == "2"
+    needs = header.index("Mentoring needs offered")
+    assert rows[1][needs] == "Research; Career development; Grant writing"
+    mentor.needs_offered = None
+    db.session.commit()
+    text = client.get(f"/admin/cycles/{cycle.slug}/export/mentors.csv").get_data(as_text=True)
+    assert list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))[1][needs] == "Not stated"
     lowered = text.lower()
     assert "lgbtq" not in lowered and "gender" not in lowered

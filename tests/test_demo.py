@@ -129,7 +129,7 @@ def test_plan_is_varied_and_realistic():
 def test_demo_mentor_profiles_pass_the_profile_form(app):
     for mentor in make_plan(0, 40, seed=3)["mentors"]:
         data = MultiDict({k: v for k, v in mentor["profile"].items() if isinstance(v, str)})
-        for key in ("stages_accepted", "meeting_formats", "languages"):
+        for key in ("stages_accepted", "needs_offered", "meeting_formats", "languages"):
             for value in mentor["profile"][key]:
                 data.add(key, value)
         for code in mentor["topics"]:

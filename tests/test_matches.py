@@ -222,6 +222,35 @@ def test_confirming_emails_both_people(client, auth, program, outbox):
     assert ana.research_statement[:40] in mentor_body
 
 
+def test_a_mentor_who_has_not_said_what_they_offer_is_not_said_to_offer_it(
+    client, auth, program, outbox
+):
+    """Needs offered not stated (a mentor from before the question): the criterion does not
+    apply, the pages and the emails say so in words and never "offers 1 of 1 needs"."""
+    cycle, admin, mentors, (ana, _ben, _cy) = program
+    mentors["scd"].needs_offered = None
+    db.session.commit()
+    run = _run(cycle, admin)
+    proposal = _proposal(run, ana)
+    assert proposal.mentor_id == mentors["scd"].id
+    needs = {c["criterion"]: c for c in proposal.explanation["criteria"]}["needs"]
+    assert not needs["applies"] and needs["points"] == 0
+    assert "has not said which mentoring needs they offer" in needs["detail"]
+    auth.login(admin)
+    page = client.get(f"/admin/proposals/{proposal.id}").get_data(as_text=True)
+    assert "has not said which mentoring needs they offer" in page
+    client.post(f"/admin/proposals/{proposal.id}/confirm")
+    bodies = outbox.bodies()
+    assert len(bodies) == 2 and all("Why you were matched" in body for body in bodies[:1])
+    assert not any("offers 1 of" in body or "needs (" in body for body in bodies)
+    # with the must-have rule "every need offered", such a mentor is never proposed
+    strict = _run(cycle, admin, must_have=["needs_offered"])
+    proposed = {
+        p.mentor_id for p in db.session.scalars(db.select(Proposal).filter_by(run_id=strict.id))
+    }
+    assert mentors["scd"].id not in proposed and mentors["aml"].id in proposed
+
+
 def test_people_see_contact_details_only_after_confirmation(client, auth, program):
     cycle, admin, mentors, (ana, _ben, _cy) = program
     run = _run(cycle, admin)

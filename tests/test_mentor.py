@@ -29,6 +29,7 @@ def profile_data(**overrides):
         "expertise_statement": STATEMENT,
         "publications": "Fetal hemoglobin induction in sickle cell disease.",
         "stages_accepted": ["medical_student", "resident"],
+        "needs_offered": ["research", "identity"],
         "meeting_formats": ["virtual"],
         "languages": ["en", "fr"],
         "conflicts": "Jane Roe\n\n  Morehouse School of Medicine  \nJane Roe\n",
@@ -84,6 +85,8 @@ def test_mentor_creates_profile(client, mentor_user):
     assert profile.full_name == "Dr Ada Okafor"
     assert profile.topics == ["gene-therapy", "sickle-cell-disease"]
     assert profile.languages == ["en", "fr"]
+    assert profile.needs_offered == ["research", "identity"]
+    assert "Can help with" in page and "Navigating identity in medicine" in page
     assert profile.conflict_list() == ["Jane Roe", "Morehouse School of Medicine"]
     assert profile.ash_verified is False
 
@@ -106,6 +109,28 @@ def test_mentor_edits_profile(client, mentor):
     assert profile.full_name == "Dr Renamed"
     assert profile.topics == ["aml"]
     assert profile.publications is None
+
+
+def test_a_mentor_who_has_not_said_what_they_offer_is_asked_to(client, mentor):
+    """Mentors from before the question have it unanswered: the dashboard says so, the
+    form asks it and does not save without an answer."""
+    mentor.needs_offered = None
+    db.session.commit()
+    page = client.get("/mentor/").get_data(as_text=True)
+    assert "Not stated yet" in page
+    form = client.get("/mentor/profile").get_data(as_text=True)
+    assert "What you can help trainees with" in form
+    response = client.post(
+        "/mentor/profile",
+        data=profile_data(ash_member_number=mentor.ash_member_number, needs_offered=None),
+    )
+    assert "Choose at least one thing you can help with." in response.get_data(as_text=True)
+    assert own_profile(mentor.user).needs_offered is None
+    client.post(
+        "/mentor/profile",
+        data=profile_data(ash_member_number=mentor.ash_member_number, needs_offered=["clinical"]),
+    )
+    assert own_profile(mentor.user).needs_offered == ["clinical"]
 
 
 def test_changing_member_number_resets_verification(client, mentor, factory):
@@ -146,6 +171,8 @@ def test_changing_member_number_resets_verification(client, mentor, factory):
         ("publications", "x" * 10_001, "at most 10,000"),
         ("stages_accepted", None, "Choose at least one career stage."),
         ("stages_accepted", ["professor"], "Choose only from the options listed."),
+        ("needs_offered", None, "Choose at least one thing you can help with."),
+        ("needs_offered", ["sleep"], "Choose only from the options listed."),
         ("meeting_formats", None, "Choose at least one meeting format."),
         ("meeting_formats", ["carrier-pigeon"], "Choose only from the options listed."),
         ("languages", ["klingon"], "Choose only from the options listed."),

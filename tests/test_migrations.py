@@ -130,6 +130,9 @@ def test_matches_confirmed_before_mentor_acceptance_count_as_accepted(
                 ).all()
             assert [r.role for r in accepted] == ["research"]
             assert [r.role for r in unanswered] == ["career"]
+            with db.engine.connect() as conn:  # mentors from before the question: not stated
+                needs = conn.execute(text("SELECT needs_offered FROM mentor_profile")).all()
+            assert [r.needs_offered for r in needs] == [None]
         finally:
             downgrade(revision="base")
             with db.engine.begin() as conn:

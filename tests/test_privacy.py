@@ -194,6 +194,11 @@ def test_mentor_downloads_profile_offers_and_matches(client, auth, people):
     assert data["applications"] == []
     assert data["mentor_profile"]["full_name"] == "Dr Bea Mensah"
     assert data["mentor_profile"]["publications"] == "Papers"
+    assert data["mentor_profile"]["needs_offered"] == [
+        "research",
+        "career_development",
+        "grant_writing",
+    ]
     assert data["mentor_offers"][0]["capacity"] == 2
     assert data["self_identification"]["disability"] == "no"
     assert data["matches"][0]["with"] == "Ada Okafor"

@@ -56,6 +56,7 @@ def test_the_trainee_and_mentor_forms_offer_the_engines_codes(app):
     assert _codes(trainee.topics.choices) == TOPICS
     assert _codes(profile.stages_accepted.choices) == codes.CAREER_STAGES
     assert _codes(profile.meeting_formats.choices) == codes.MEETING_FORMATS
+    assert _codes(profile.needs_offered.choices) == codes.MENTORING_NEEDS
     assert _codes(profile.topics.choices) == TOPICS
     assert _codes(offer.roles.choices) == codes.MENTOR_ROLES
 
@@ -71,6 +72,7 @@ def test_the_importer_accepts_exactly_the_engines_codes():
         },
         "mentor": {
             "stages_accepted": codes.CAREER_STAGES,
+            "needs_offered": codes.MENTORING_NEEDS,
             "meeting_formats": codes.MEETING_FORMATS,
             "roles": codes.MENTOR_ROLES,
             "topics": TOPICS,

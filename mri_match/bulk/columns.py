@@ -159,6 +159,13 @@ def mentor_columns() -> tuple[Column, ...]:
             choices=tuple(vocabulary.CAREER_STAGES),
         ),
         Column(
+            "needs_offered",
+            "What they can help trainees with (mentoring needs), separated by “;”",
+            "multi",
+            True,
+            choices=tuple(vocabulary.MENTORING_NEEDS),
+        ),
+        Column(
             "meeting_formats",
             "Meeting formats, separated by “;”",
             "multi",

@@ -247,6 +247,8 @@ def _plan_mentor(rng, n: int, topic_weights: dict[str, int], member_number: int)
     if rng.random() < 0.15:
         c_first, c_last = _name(rng)
         conflicts = f"{c_first} {c_last}\n{rng.choice(t['minority_serving'])[0]}"
+    need_codes = list(t["mentor_need_weights"])
+    needs = sorted(_pick_some(rng, t["mentor_need_weights"], 2, 5), key=need_codes.index)
     return dict(
         email=mentor_email(n),
         topics=codes,
@@ -265,6 +267,7 @@ def _plan_mentor(rng, n: int, topic_weights: dict[str, int], member_number: int)
             expertise_statement=_mentor_statement(rng, codes, institution),
             publications=_publications(rng, codes) if rng.random() < 0.6 else None,
             stages_accepted=stages,
+            needs_offered=needs,
             meeting_formats=rng.choices(
                 [["in_person", "virtual"], ["virtual"], ["in_person"]], [50, 40, 10]
             )[0],

@@ -22,9 +22,19 @@ from .codes import CAREER_STAGES, MEETING_FORMATS, MEETING_PREFERENCES, MENTORIN
 from .inputs import CRITERION_NAMES, MatchSettings, MentorInput, TraineeInput
 from .text import TextModel
 
+#: Criteria that read an answer from the mentor's side. A mentor who left the question
+#: unanswered (no topics, needs offered not stated, no meeting format, no known time zone, no
+#: languages) makes the criterion not apply to the pair: the pair's score is the weighted mean
+#: over the other criteria (see ProfileEncoding._encode_mentor_answers).
+MENTOR_ANSWERED = ("topics", "needs", "meeting", "timezone", "languages")
 #: Geography levels, from the closest: their keys are compared for equality.
 GEO_LEVELS = ("inst", "city", "region", "country")
 _TZ_ZERO_HOURS = 8.0  # time-zone criterion reaches 0 at this distance
+
+
+def unanswered(pattern: int) -> frozenset[str]:
+    """The criteria of MENTOR_ANSWERED a mentor's pattern bits name."""
+    return frozenset(c for bit, c in enumerate(MENTOR_ANSWERED) if pattern >> bit & 1)
 
 
 def text_key(s: str) -> str:
@@ -167,6 +177,7 @@ class ProfileEncoding:
         n_off = self._encode_time_zones()
         self._encode_preferences()
         self._encode_weights(set_sizes, wants_inst, n_off)
+        self._encode_mentor_answers()
         self._encode_block_factors(set_sizes, geo_keys, n_off)
         self._encode_eligibility()
         self._encode_excluded_pairs()
@@ -191,7 +202,7 @@ class ProfileEncoding:
             ),
             "needs": (
                 _multi_hot([t.needs for t in trainees], need_vocab),
-                _multi_hot([m.needs_offered for m in mentors], need_vocab),
+                _multi_hot([m.needs_offered or () for m in mentors], need_vocab),
             ),
             "languages": (
                 _multi_hot([t.languages for t in trainees], lang_vocab),
@@ -203,6 +214,11 @@ class ProfileEncoding:
             ),
         }
         set_sizes = {k: v[0].sum(axis=1) for k, v in self._sets.items()}
+        self.m_answered = {
+            "topics": self._sets["topics"][1].sum(axis=1) > 0,
+            "needs": np.array([m.needs_offered is not None for m in mentors], bool),
+            "languages": self._sets["languages"][1].sum(axis=1) > 0,
+        }
         # Explicit pairs count shared items on bit-packed sets: a few bytes a pair to gather,
         # where a float row on each side would be most of the exact rescoring's time
         self._set_bits = {
@@ -212,15 +228,24 @@ class ProfileEncoding:
         return set_sizes
 
     def _encode_meeting_formats(self) -> None:
-        """The trainee's preference (a column of MEETING_PREFERENCES) and what each mentor
-        offers (a mentor who names no format offers both; "either" is always offered)."""
+        """The trainee's preference (a column of MEETING_PREFERENCES, or -1 when not given)
+        and what each mentor offers ("either" is always offered; a mentor who names no format
+        offers none and has not answered)."""
         fmt_code = {f: k for k, f in enumerate(MEETING_PREFERENCES)}
-        either = fmt_code["either"]
-        self.t_format = np.array([fmt_code.get(t.meeting_format, either) for t in self.trainees])
-        m_offers = np.zeros((self.n_m, len(MEETING_PREFERENCES)), bool)
+        self.t_format = np.array(
+            [fmt_code.get(t.meeting_format, -1) for t in self.trainees], np.int64
+        ).reshape(self.n_t)
+        m_offers = np.zeros((self.n_m, len(MEETING_PREFERENCES) + 1), bool)
         for j, m in enumerate(self.mentors):
-            offers = set(m.meeting_formats) & set(MEETING_FORMATS) or set(MEETING_FORMATS)
-            m_offers[j] = [f in offers or f == "either" for f in MEETING_PREFERENCES]
+            offers = set(m.meeting_formats) & set(MEETING_FORMATS)
+            if offers:
+                m_offers[j, : len(MEETING_PREFERENCES)] = [
+                    f in offers or f == "either" for f in MEETING_PREFERENCES
+                ]
+        self.m_answered["meeting"] = m_offers.any(axis=1)
+        # the last column (t_format -1) is a trainee who gave no preference: the must-have
+        # rule has nothing to check, and the criterion does not apply to them
+        m_offers[:, -1] = True
         self.m_offers = m_offers
 
     def _encode_geography(self) -> tuple[dict[str, dict[str, int]], np.ndarray]:
@@ -261,8 +286,9 @@ class ProfileEncoding:
         diff = np.minimum(diff, 24 - diff)
         self.tz_hours = diff  # nan where unknown
         tz_value = np.clip(1 - diff / _TZ_ZERO_HOURS, 0, 1)
-        tz_value[np.isnan(tz_value)] = 0.5  # unknown mentor zone: neutral
+        tz_value[np.isnan(tz_value)] = 0.0  # an unknown zone: the criterion does not apply
         self.tz_value = tz_value
+        self.m_answered["timezone"] = self.m_tz < n_off
         self.t_offset = t_off
         self.m_offset = m_off
         return n_off
@@ -293,7 +319,7 @@ class ProfileEncoding:
             "text": has_text,
             "topics": set_sizes["topics"] > 0,
             "needs": set_sizes["needs"] > 0,
-            "meeting": np.ones(self.n_t, bool),
+            "meeting": self.t_format >= 0,
             "geography": geo_applies,
             "timezone": self.t_tz < n_off,
             "languages": set_sizes["languages"] > 0,
@@ -308,6 +334,39 @@ class ProfileEncoding:
         # coefficient of criterion c for trainee i: w_c * a_ic / denom_i
         self.coef = {c: np.where(self.denom > 0, w[c] * applies[c] / safe, 0.0) for c in w}
 
+    def _encode_mentor_answers(self) -> None:
+        """Mentors who left questions unanswered: for them a criterion of MENTOR_ANSWERED does
+        not apply to the pair, and the pair's weights are renormalised over the rest.
+
+        ``m_pattern`` holds, per mentor, a bit per unanswered criterion (0: all answered).
+        For each pattern that occurs, ``pattern_denom[p]`` is each trainee's sum of the weights
+        that still apply, and ``pattern_factor[p]`` the float32 factor (full sum over that
+        sum, 0 when nothing applies) that turns a block score, whose unanswered criteria add
+        nothing, into the renormalised score. Mentors who answered everything keep the
+        trainee's own coefficients, untouched."""
+        pattern = np.zeros(self.n_m, np.int64)
+        for bit, c in enumerate(MENTOR_ANSWERED):
+            pattern |= (~self.m_answered[c]).astype(np.int64) << bit
+        self.m_pattern = pattern
+        self.pattern_denom: dict[int, np.ndarray] = {}
+        self.pattern_factor: dict[int, np.ndarray] = {}
+        for p in np.unique(pattern[pattern != 0]).tolist():
+            missing = unanswered(p)
+            denom = sum(
+                self.weights[c] * self.applies[c] * (c not in missing) for c in CRITERION_NAMES
+            )
+            denom = np.asarray(denom, np.float64)
+            safe = np.where(denom > 0, denom, 1.0)
+            self.pattern_denom[p] = denom
+            self.pattern_factor[p] = np.where(denom > 0, self.denom / safe, 0.0).astype(np.float32)
+
+    def pair_applies(self, c: str, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Whether criterion ``c`` applies to explicit pairs (both sides answered)."""
+        out = self.applies[c][rows]
+        if c in self.m_answered:
+            out = out & self.m_answered[c][cols]
+        return out
+
     def _encode_block_factors(
         self, set_sizes: dict[str, np.ndarray], tables: dict[str, dict[str, int]], n_off: int
     ) -> None:
@@ -321,7 +380,7 @@ class ProfileEncoding:
             lefts.append(lt * (self.coef[name] / size)[:, None])
             rights.append(rt)
         lefts.append(np.eye(3)[self.t_format] * self.coef["meeting"][:, None])
-        rights.append(self.m_offers.astype(np.float64))
+        rights.append(self.m_offers[:, :3].astype(np.float64))
         lefts.append(np.eye(n_off + 1)[self.t_tz] * self.coef["timezone"][:, None])
         rights.append(self.tz_value[:, self.m_tz].T)
         geo_rest = (1 - self.inst_share) / 3 * self.coef["geography"]

@@ -72,6 +72,27 @@ def _share(value: float) -> str:
     return f"about {round(value * 10) * 10}% as close"
 
 
+#: Why a criterion does not apply to a pair whose mentor left the question unanswered: it
+#: counts neither for nor against the pair (its weight goes to the other criteria).
+_NOT_ANSWERED = {
+    "topics": "mentor chose no topics",
+    "needs": "mentor has not said which mentoring needs they offer",
+    "meeting": "mentor has not said which meeting formats they offer",
+    "timezone": "mentor's time zone unknown",
+    "languages": "mentor listed no languages",
+}
+_NOT_COUNTED = ", so this counts neither for nor against the pair"
+
+
+def _why_not(c: str, weight: float, trainee_side: bool) -> str:
+    """Why criterion ``c`` does not apply to a pair."""
+    if weight > 0 and trainee_side:
+        return _NOT_ANSWERED[c] + _NOT_COUNTED
+    if weight > 0 and c == "meeting":
+        return "trainee gave no meeting preference"
+    return _NOT_APPLIED[c]
+
+
 _P = TypeVar("_P")
 _V = TypeVar("_V")
 
@@ -97,9 +118,13 @@ def explain_pairs(
     columns = []  # per criterion: name, label, weight, then per pair: applies, value,
     # points and the sentence (or why the criterion does not apply)
     for c_idx, c in enumerate(CRITERION_NAMES):
-        applies = (sc.applies[c][rows] & (sc.weights[c] > 0)).tolist()
+        trainee_side = sc.applies[c][rows]
+        applies = (sc.pair_applies(c, rows, cols) & (sc.weights[c] > 0)).tolist()
         details = _sentences(sc, c, rows_l, cols_l, parts.values[:, c_idx].tolist(), terms_all)
-        shown = [d if a else _NOT_APPLIED[c] for d, a in zip(details, applies, strict=True)]
+        shown = [
+            d if a else _why_not(c, sc.weights[c], t)
+            for d, a, t in zip(details, applies, trainee_side.tolist(), strict=True)
+        ]
         columns.append(
             (c, _LABEL[c], sc.weights[c], applies)
             + (values[:, c_idx].tolist(), points[:, c_idx].tolist(), shown)
@@ -173,7 +198,7 @@ def _sentences(
             )
         return out
     if c == "needs":
-        m_needs = _per_person(ms, cols, lambda m: set(m.needs_offered))
+        m_needs = _per_person(ms, cols, lambda m: set(m.needs_offered or ()))
         out = []
         for i, j in pairs:
             needs, offered = ts[i].needs, m_needs[j]
@@ -190,7 +215,7 @@ def _sentences(
         offers = _per_person(
             ms,
             cols,
-            lambda m: " and ".join(f.replace("_", " ") for f in m.meeting_formats) or "any format",
+            lambda m: " and ".join(f.replace("_", " ") for f in m.meeting_formats),
         )
         return [
             f"trainee prefers {ts[i].meeting_format.replace('_', ' ')}; mentor offers "
@@ -211,8 +236,8 @@ def _sentences(
             if a is None:  # the criterion does not apply: this sentence is not shown
                 out.append(_NOT_APPLIED[c])
                 continue
-            if b is None:
-                out.append("mentor's time zone unknown (neutral)")
+            if b is None:  # the criterion does not apply to the pair
+                out.append(_NOT_ANSWERED[c] + _NOT_COUNTED)
                 continue
             hours = abs(a - b)
             hours = min(hours, 24 - hours)

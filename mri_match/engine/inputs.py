@@ -15,13 +15,12 @@ from .codes import (
     CAREER_STAGES,
     MEETING_FORMATS,
     MENTOR_ROLES,
-    MENTORING_NEEDS,
     OBJECTIVES,
     SAME_INSTITUTION_POLICIES,
 )
 
 #: Stored with every matching run; bump when scores or rules change meaning.
-MODEL_VERSION = "mri-match-engine/1.0 (tfidf-lexicon-2, criteria-1, exact-bmatching-1)"
+MODEL_VERSION = "mri-match-engine/1.0 (tfidf-lexicon-2, criteria-2, exact-bmatching-1)"
 
 
 @dataclass(frozen=True)
@@ -124,7 +123,7 @@ class TraineeInput:
     id: int
     name: str = ""
     email: str = ""
-    stage: str = "medical_student"
+    stage: str = "medical_student"  #: one of CAREER_STAGES; "" if not given (no mentor takes it)
     institution: str = ""
     city: str = ""
     region: str = ""  #: state or province
@@ -134,7 +133,7 @@ class TraineeInput:
     statement: str = ""
     needs: tuple[str, ...] = ()
     roles: tuple[str, ...] = ("research",)  #: kinds of mentor requested
-    meeting_format: str = "either"
+    meeting_format: str = "either"  #: one of MEETING_PREFERENCES; "" if not given
     languages: tuple[str, ...] = ()
     wants_same_institution: bool = False
     wants_same_region: bool = False
@@ -161,7 +160,9 @@ class MentorInput:
     publications: str = ""  #: titles / abstracts, free text
     roles: tuple[str, ...] = ("research", "career")  #: kinds of mentoring offered
     stages: tuple[str, ...] = CAREER_STAGES  #: career stages accepted
-    needs_offered: tuple[str, ...] = MENTORING_NEEDS
+    #: mentoring needs the mentor offers; None: not stated (the criterion then does not apply
+    #: to the mentor's pairs, and the must-have rule "every need offered" excludes them)
+    needs_offered: tuple[str, ...] | None = None
     capacity: int = 1
     meeting_formats: tuple[str, ...] = MEETING_FORMATS
     languages: tuple[str, ...] = ()

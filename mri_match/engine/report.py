@@ -158,6 +158,14 @@ def _diagnose(
                 res.excluded_by = {"role_not_requested": eng.n_m}
                 res.diagnosis = f"No eligible mentor: the trainee did not ask for a {role}."
                 continue
+            if sc.t_stage[i] < 0:  # mentors take trainees by stage: none takes an unknown one
+                res.reason = "no_eligible_mentor"
+                res.excluded_by = {"stage": eng.n_m}
+                res.diagnosis = (
+                    "No eligible mentor: the trainee's career stage is not given, and mentors "
+                    "say which career stages they take."
+                )
+                continue
             elig = np.flatnonzero(~excluded[r])
             if elig.size == 0:
                 counts = {name: int(m[r].sum()) for name, m in masks.items() if m[r].any()}

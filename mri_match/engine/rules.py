@@ -29,6 +29,22 @@ RULE_TEXT: dict[str, str] = {
     "timezone_3h": "more than 3 hours apart (must-have rule)",
     "min_score": "the score is below the minimum acceptable score",
 }
+#: Must-have rules a mentor cannot meet by leaving the question they read unanswered: the
+#: rule asks for something the mentor has not said, so it excludes the pair, and the diagnosis
+#: says the mentor did not answer (rule name + "_unanswered") rather than that they fail it.
+UNANSWERED_RULES: dict[str, tuple[str, str]] = {
+    "shared_topic": ("topics", "chose no topics"),
+    "meeting_format": ("meeting", "has not said which meeting formats they offer"),
+    "shared_language": ("languages", "listed no languages"),
+    "needs_offered": ("needs", "has not said which mentoring needs they offer"),
+    "timezone_3h": ("timezone", "gave no known time zone"),
+}
+RULE_TEXT.update(
+    {
+        f"{rule}_unanswered": f"{text} (must-have rule)"
+        for rule, (_, text) in UNANSWERED_RULES.items()
+    }
+)
 assert set(MUST_HAVE_RULES) <= set(RULE_TEXT)
 
 
@@ -109,6 +125,12 @@ class HardRules(ProfileEncoding):
         if "timezone_3h" in must:
             hours = self.tz_hours[self.t_tz[rows]][:, self.m_tz[m]]
             masks["timezone_3h"] = ~(hours <= 3.0)  # unknown zones fail the rule
+        for rule, (criterion, _) in UNANSWERED_RULES.items():
+            if rule in masks and not self.m_answered[criterion].all():
+                # split: the mentors who did not answer, and the others
+                unanswered = ~self.m_answered[criterion][None, m]
+                masks[f"{rule}_unanswered"] = masks[rule] & unanswered
+                masks[rule] = masks[rule] & ~unanswered
         return masks
 
     def eligible(self, rows: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:

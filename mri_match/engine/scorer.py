@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .encoding import unanswered
 from .inputs import CRITERION_NAMES
 from .rules import HardRules
 
@@ -79,6 +80,12 @@ class Scorer(HardRules):
             c = self.pref_cols if cols is None else _positions(self.pref_cols, np.asarray(m))
             named = (k >= 0) & (c >= 0)
             s[k[named], c[named]] += self.coef["preference"][self.pref_rows[named]]
+        if self.pattern_factor:  # mentors with unanswered questions: renormalise their columns
+            pattern = self.m_pattern[m]
+            for p, factor in self.pattern_factor.items():
+                at = np.flatnonzero(pattern == p)
+                if at.size:
+                    s[:, at] *= factor[rows][:, None]
         return s
 
     def text_order(self, rows: np.ndarray) -> np.ndarray:
@@ -128,7 +135,9 @@ class Scorer(HardRules):
         for name, (t_bits, m_bits, t_size) in self._set_bits.items():
             shared = _POPCOUNT[t_bits[rows] & m_bits[cols]].sum(axis=1, dtype=np.int64)
             vals[:, col[name]] = shared / t_size[rows]
-        vals[:, col["meeting"]] = self.m_offers[cols, self.t_format[rows]]
+        vals[:, col["meeting"]] = self.m_offers[cols, self.t_format[rows]] & (
+            self.t_format[rows] >= 0
+        )
         share = self.inst_share[rows]
         g = (self.geo_t["inst"][rows] == self.geo_m["inst"][cols]) * share
         for name in ("city", "region", "country"):
@@ -140,5 +149,28 @@ class Scorer(HardRules):
                 (a, b) in self.pref_set for a, b in zip(rows.tolist(), cols.tolist(), strict=True)
             ]
         coef = np.stack([self.coef[c][rows] for c in CRITERION_NAMES], axis=1)
+        if self.pattern_denom:
+            self._renormalise(rows, cols, vals, coef)
         points = vals * coef
         return PairParts(values=vals, points=points, score=np.clip(points.sum(axis=1), 0, 1))
+
+    def _renormalise(
+        self, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, coef: np.ndarray
+    ) -> None:
+        """Pairs whose mentor left questions unanswered: those criteria's values and
+        coefficients are 0, and the others' weights are over the sum that still applies."""
+        pattern = self.m_pattern[cols]
+        for p, denom in self.pattern_denom.items():
+            k = np.flatnonzero(pattern == p)
+            if not k.size:
+                continue
+            i = rows[k]
+            d = denom[i]
+            safe = np.where(d > 0, d, 1.0)
+            missing = unanswered(p)
+            for c_idx, c in enumerate(CRITERION_NAMES):
+                if c in missing:
+                    vals[k, c_idx] = 0.0
+                    coef[k, c_idx] = 0.0
+                else:
+                    coef[k, c_idx] = np.where(d > 0, self.weights[c] * self.applies[c][i] / safe, 0)

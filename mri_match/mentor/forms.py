@@ -25,6 +25,7 @@ from ..vocabulary import (
     LANGUAGES,
     MEETING_FORMATS,
     MENTOR_ROLES,
+    MENTORING_NEEDS,
     topic_choices,
 )
 
@@ -120,6 +121,11 @@ class MentorProfileForm(BaseForm):
         "Career stages you will mentor",
         choices=dict(CAREER_STAGES),
         validators=[AtLeastOne("Choose at least one career stage.")],
+    )
+    needs_offered = MultiCheckboxField(
+        "What you can help trainees with",
+        choices=dict(MENTORING_NEEDS),
+        validators=[AtLeastOne("Choose at least one thing you can help with.")],
     )
     meeting_formats = MultiCheckboxField(
         "Meeting formats",

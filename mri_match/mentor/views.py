@@ -18,6 +18,7 @@ from ..vocabulary import (
     LANGUAGES,
     MEETING_FORMATS,
     MENTOR_ROLES,
+    MENTORING_NEEDS,
     topic_labels,
 )
 from ..web import commit_change, get_cycle
@@ -30,6 +31,7 @@ def _labels() -> dict:
     return {
         "topics": topic_labels(),
         "stages": dict(CAREER_STAGES),
+        "needs": dict(MENTORING_NEEDS),
         "formats": dict(MEETING_FORMATS),
         "languages": dict(LANGUAGES),
         "roles": dict(MENTOR_ROLES),

@@ -189,6 +189,7 @@ class MentorProfile(_TopicsMixin, db.Model):
         "expertise_statement",
         "publications",
         "stages_accepted",
+        "needs_offered",
         "meeting_formats",
         "languages",
     )
@@ -211,6 +212,8 @@ class MentorProfile(_TopicsMixin, db.Model):
     expertise_statement: Mapped[str] = mapped_column(Text)
     publications: Mapped[str | None] = mapped_column(Text)
     stages_accepted: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: mentoring needs offered (codes of MENTORING_NEEDS); None: not stated yet
+    needs_offered: Mapped[list[str] | None] = mapped_column(JSON)
     meeting_formats: Mapped[list[str]] = mapped_column(JSON, default=list)
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     conflicts: Mapped[str | None] = mapped_column(Text)  # one person or institution per line

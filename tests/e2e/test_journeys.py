@@ -166,6 +166,9 @@ def test_mentor_registers_fills_a_profile_and_volunteers(live_server, page, a11y
     stages = page.get_by_role("group", name="Career stages you will mentor")
     stages.get_by_label("Medical student").check()
     stages.get_by_label("Resident").check()
+    offered = page.get_by_role("group", name="What you can help trainees with")
+    offered.get_by_label("Research").check()
+    offered.get_by_label("Grant writing").check()
     page.get_by_role("group", name="Meeting formats").get_by_label("Virtual").check()
     expect(page.get_by_label("English")).to_be_checked()
     page.get_by_role("button", name="Save profile").click()
@@ -187,6 +190,7 @@ def test_mentor_registers_fills_a_profile_and_volunteers(live_server, page, a11y
         profile = db.session.scalar(db.select(MentorProfile))
         (offer,) = profile.offers
         assert offer.capacity == 2 and offer.roles == ["research"]
+        assert profile.needs_offered == ["research", "grant_writing"]
 
 
 # --- 3. an admin creates a cycle, closes it, runs matching, reviews, swaps, confirms -----------

@@ -148,6 +148,8 @@ def test_a_new_mentor_goes_from_registering_to_volunteering(live_server, page, a
     expertise.fill(EXPERTISE)
     expect(page.locator("#expertise_statement-count")).to_contain_text("of 2,000")
     page.get_by_label("Medical student").check()
+    offered = page.get_by_role("group", name="What you can help trainees with")
+    offered.get_by_label("Career development").check()
     page.get_by_role("group", name="Meeting formats").get_by_label("Virtual").check()
     expect(page.get_by_label("English")).to_be_checked()
     stage("profile-filled")

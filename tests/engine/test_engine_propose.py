@@ -243,7 +243,11 @@ def test_explanation_adds_up_and_respects_consent():
     [
         ("", "America/New_York", "trainee's time zone unknown"),
         ("", "", "trainee's time zone unknown"),
-        ("America/New_York", "", "mentor's time zone unknown (neutral)"),
+        (
+            "America/New_York",
+            "",
+            "mentor's time zone unknown, so this counts neither for nor against the pair",
+        ),
         ("Not/AZone", "Europe/London", "trainee's time zone unknown"),
     ],
 )
@@ -253,7 +257,7 @@ def test_a_missing_time_zone_on_either_side_is_explained_not_fatal(
     res = one([T(1, timezone=trainee_zone)], [M(1, timezone=mentor_zone)])[1]
     assert res.mentor_id == 101
     crit = {c["criterion"]: c for c in res.explanation["criteria"]}["timezone"]
-    assert crit["applies"] == bool(trainee_zone == "America/New_York")
+    assert crit["applies"] == bool(trainee_zone == "America/New_York" and mentor_zone)
     assert crit["detail"] == detail
     assert sum(c["points"] for c in res.explanation["criteria"]) == pytest.approx(
         res.score, abs=1e-3
