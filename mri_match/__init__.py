@@ -1,5 +1,6 @@
 """MRI Match: mentor–trainee matching for the ASH Minority Recruitment Initiative."""
 
+import hmac
 import os
 from pathlib import Path
 
@@ -100,8 +101,16 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        return load_signed_in_user(int(user_id)) if user_id.isdigit() else None
+    def load_user(session_id: str):
+        """The account a session names, while the session's token is the account's current one
+        (logging out, "log out other sessions" and a new password replace it)."""
+        user_id, _, token = session_id.partition(":")
+        if not (user_id.isascii() and user_id.isdigit() and token):
+            return None
+        user = load_signed_in_user(int(user_id))
+        if user is None or not hmac.compare_digest(user.session_token or "", token):
+            return None
+        return user
 
 
 def _register_blueprints(app: Flask) -> None:

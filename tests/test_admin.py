@@ -134,7 +134,7 @@ def test_transition_without_csrf_token_is_refused(make_app, factory):
         cycle = factory.cycle(status="draft")
         client = app.test_client()
         with client.session_transaction() as session:
-            session["_user_id"] = str(user.id)
+            session["_user_id"] = user.get_id()
             session["_fresh"] = True
         response = client.post(f"/admin/cycles/{cycle.slug}/move/open")
         assert response.status_code == 400

@@ -14,7 +14,7 @@ from werkzeug.routing import Rule
 from mri_match.extensions import db
 from mri_match.matches import decisions, runs
 from mri_match.matches.decisions import Pairing
-from mri_match.models import MatchRun, Meeting, Proposal, utcnow
+from mri_match.models import MatchRun, Meeting, Proposal, User, utcnow
 
 PUBLIC = "public"  # anyone, signed in or not
 LOGIN = "login"  # any signed-in person
@@ -55,6 +55,7 @@ ACCESS = {
     ("POST", "auth.reset_password"): PUBLIC,
     ("GET", "auth.change_password"): LOGIN,
     ("POST", "auth.change_password"): LOGIN,
+    ("POST", "auth.end_other_sessions"): LOGIN,
     # trainees
     ("GET", "trainee.dashboard"): TRAINEE,
     ("GET", "trainee.apply"): TRAINEE,
@@ -281,8 +282,9 @@ def _client_as(app, user_id):
     g.pop("_login_user", None)
     client = app.test_client()
     if user_id is not None:
+        session_id = db.session.get(User, user_id).get_id()
         with client.session_transaction() as session:
-            session["_user_id"] = str(user_id)
+            session["_user_id"] = session_id
             session["_fresh"] = True
     return client
 

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..email import send_email_or_log
 from ..extensions import db, limiter
+from ..forms import EmptyForm
 from ..models import User, awaiting_confirmation, normalise_email, utcnow
 from ..models.accounts import spend_password_check
 from .forms import (
@@ -175,6 +176,11 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    """Log out: the account's session token is replaced, so no copy of this session's cookie
+    (nor any other session of the account) is signed in any more."""
+    if current_user.is_authenticated:
+        current_user.end_sessions()
+        db.session.commit()
     logout_user()
     session.clear()
     flash("You are logged out.", "info")
@@ -190,11 +196,27 @@ def change_password():
         if not current_user.check_password(form.current_password.data):
             form.current_password.errors.append("Your current password is not correct.")
         else:
-            current_user.set_password(form.password.data)
+            current_user.set_password(form.password.data)  # ends every session
             db.session.commit()
-            flash("Your password has been changed.", "success")
+            login_user(current_user._get_current_object())  # ...but this one
+            flash(
+                "Your password has been changed. Any other session on your account is logged out.",
+                "success",
+            )
             return redirect(url_for("main.index"))
-    return render_template("auth/change_password.html", form=form)
+    return render_template("auth/change_password.html", form=form, sessions_form=EmptyForm())
+
+
+@bp.route("/sessions/others", methods=["POST"])
+@login_required
+def end_other_sessions():
+    """Log out every other browser or device signed in to this account; this one stays."""
+    if EmptyForm().validate_on_submit():
+        current_user.end_sessions()
+        db.session.commit()
+        login_user(current_user._get_current_object())
+        flash("Every other session on your account is logged out.", "success")
+    return redirect(url_for("auth.change_password"))
 
 
 @bp.route("/reset", methods=["GET", "POST"])

@@ -17,6 +17,10 @@ from .types import UTCDateTime, utcnow
 ROLES = ("trainee", "mentor", "admin")
 
 
+def new_session_token() -> str:
+    return secrets.token_hex(16)
+
+
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
@@ -37,6 +41,10 @@ class User(UserMixin, db.Model):
     # Registration: None until the person proves the mailbox by following the confirmation
     # link, a reset link or an invitation. Unconfirmed accounts cannot log in.
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of every session's user id (see get_id): replacing it ends every session of the
+    # account at its next request. Logging out, "log out other sessions", and setting a new
+    # password replace it.
+    session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
     # Reminders one at a time (False) or gathered into one daily digest (True).
     email_digest: Mapped[bool] = mapped_column(default=False, server_default=false())
 
@@ -51,8 +59,20 @@ class User(UserMixin, db.Model):
     def is_admin(self) -> bool:
         return self.role == "admin"
 
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session: the id and the current session token."""
+        if not self.session_token:
+            self.session_token = new_session_token()
+        return f"{self.id}:{self.session_token}"
+
+    def end_sessions(self) -> None:
+        """Every session signed in to this account ends at its next request."""
+        self.session_token = new_session_token()
+
     def set_password(self, password: str) -> None:
+        """A new password; every session signed in with the old one ends."""
         self.password_hash = hash_password(password)
+        self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         if "$" not in self.password_hash:  # unusable: take as long as a real check would
