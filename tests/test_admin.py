@@ -4,6 +4,7 @@ import re
 from contextlib import contextmanager
 
 import pytest
+import time_machine
 from sqlalchemy import event
 
 from mri_match.engine.inputs import CRITERIA
@@ -216,6 +217,9 @@ def test_admin_creates_a_cycle_as_draft_with_history(client, admin):
         ({"opens_at": "next tuesday"}, "opens_at", "Enter a date and time"),
         ({"closes_at": "2027-01-15T09:00"}, "closes_at", "must close after they open"),
         ({"closes_at": "2026-12-01T09:00"}, "closes_at", "must close after they open"),
+        ({"opens_at": "0001-01-15T09:00"}, "opens_at", "Enter a date from 01 January 2000 to"),
+        ({"opens_at": "1999-12-31T23:59"}, "opens_at", "Enter a date from 01 January 2000 to"),
+        ({"closes_at": "9999-03-01T17:00"}, "closes_at", "Past cycles may be recorded"),
     ],
 )
 def test_create_cycle_shows_message_beside_field_and_saves_nothing(
@@ -296,6 +300,20 @@ def test_admin_edits_cycle_details_and_history_says_what_changed(client, admin, 
     [edited] = history(cycle)
     assert edited.action == "edited" and edited.actor_id == admin.id
     assert "name" in edited.reason and "tracks" in edited.reason
+
+
+def test_cycle_dates_run_from_2000_to_ten_years_ahead(client, admin):
+    with time_machine.travel("2026-12-06 12:00Z", tick=False):
+        past = {**NEW_CYCLE, "slug": "mri-2001", "opens_at": "2000-01-01T00:00"}
+        past["closes_at"] = "2001-03-01T17:00"
+        assert client.post("/admin/cycles/new", data=past).status_code == 302
+        late = {**NEW_CYCLE, "slug": "mri-2036", "opens_at": "2036-12-01T09:00"}
+        late["closes_at"] = "2036-12-31T23:59"
+        assert client.post("/admin/cycles/new", data=late).status_code == 302
+        too_late = {**late, "slug": "mri-2037", "closes_at": "2037-01-01T00:00"}
+        response = client.post("/admin/cycles/new", data=too_late)
+        assert "Enter a date from 01 January 2000 to 31 December 2036." in page_text(response)
+    assert db.session.scalar(db.select(db.func.count(Cycle.id))) == 2
 
 
 def test_edit_cycle_validates_dates(client, admin, factory):

@@ -1,7 +1,7 @@
 """Forms for running the program: cycles, state changes, eligibility, and list filters."""
 
 import re
-from datetime import UTC
+from datetime import UTC, datetime
 
 from wtforms import (
     DateTimeLocalField,
@@ -20,7 +20,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from .. import vocabulary
 from ..extensions import db
 from ..forms import BaseForm, as_id, strip_filter
-from ..models import APPLICATION_STATES, Cycle
+from ..models import APPLICATION_STATES, Cycle, utcnow
 from .services import slug_from_name
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -47,6 +47,24 @@ class UTCDateTimeField(DateTimeLocalField):
             raise ValueError("Enter a date and time, like 2026-03-01 09:00.") from error
 
 
+EARLIEST_CYCLE_YEAR = 2000  # earlier cohorts may be recorded for outcomes, not older ones
+CYCLE_YEARS_AHEAD = 10
+
+
+def within_sane_years(form, field) -> None:
+    """A cycle date from 2000 to the end of the tenth year from now: a typo like 0202 or 9999 is
+    caught here, with the range in words."""
+    if field.data is None:
+        return
+    latest = datetime(utcnow().year + CYCLE_YEARS_AHEAD, 12, 31, 23, 59, tzinfo=UTC)
+    earliest = datetime(EARLIEST_CYCLE_YEAR, 1, 1, tzinfo=UTC)
+    if not earliest <= field.data <= latest:
+        raise ValidationError(
+            f"Enter a date from {earliest:%d %B %Y} to {latest:%d %B %Y}. "
+            "Past cycles may be recorded; check the year."
+        )
+
+
 def _tracks_from_text(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
@@ -66,11 +84,11 @@ class CycleEditForm(BaseForm):
     )
     opens_at = UTCDateTimeField(
         "Applications open (UTC)",
-        validators=[InputRequired(message="Enter when applications open.")],
+        validators=[InputRequired(message="Enter when applications open."), within_sane_years],
     )
     closes_at = UTCDateTimeField(
         "Applications close (UTC)",
-        validators=[InputRequired(message="Enter when applications close.")],
+        validators=[InputRequired(message="Enter when applications close."), within_sane_years],
     )
     submit = SubmitField("Save cycle")
 
