@@ -378,7 +378,14 @@ def main(argv=None) -> None:
             say("VACUUM ANALYZE")
             admin_sql(f"{args.pg}/{args.database}", "VACUUM ANALYZE", database=None)
         # The server as in production, plus one trusted proxy hop (see the docstring).
-        server_env = dict(env, APP_ENV="production", PROXY_FIX_HOPS="1", LOG_LEVEL="WARNING")
+        server_env = dict(
+            env,
+            APP_ENV="production",
+            PROXY_FIX_HOPS="1",
+            LOG_LEVEL="WARNING",
+            PUBLIC_URL=f"http://127.0.0.1:{args.port}",
+            TRUSTED_HOSTS="127.0.0.1",
+        )
         server = start_gunicorn(args.port, server_env, workdir / "gunicorn.log")
         run_id = run_for(args)
         admin_cookie = log_in(args.port, ADMIN)

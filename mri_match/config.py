@@ -1,8 +1,10 @@
 """Configuration: defaults here, then ``instance/config.py``, then the environment."""
 
 import os
+from urllib.parse import urlsplit
 
 DEV_SECRET_KEY = "dev-only-secret-key-change-me"
+DEV_PUBLIC_URL = "http://127.0.0.1:5000"
 
 # Werkzeug's password hash methods. The strong one is werkzeug's default (scrypt, n=2**15, r=8,
 # p=1), slow by design; the quick one lets a test suite create hundreds of accounts.
@@ -59,12 +61,16 @@ class Defaults:
     MATCHING_QUEUE = "matching"
     REDIS_URL = "redis://127.0.0.1:6379/0"
 
-    # Links in emails sent outside a request (`flask remind`, the worker) start with this.
-    PUBLIC_URL = "http://127.0.0.1:5000"
+    # The site's address: every link in an email starts with it (never with the Host header of
+    # the request that sent the email). Required in production.
+    PUBLIC_URL = DEV_PUBLIC_URL
     # `flask reminder-scheduler` queues a reminders run this often.
     REMINDER_INTERVAL_MINUTES = 60
 
     RATELIMIT_STORAGE_URI = "memory://"  # e.g. redis://127.0.0.1:6379 to share between workers
+    # How many worker processes serve the app (gunicorn.conf.py sets it from gunicorn's own
+    # setting); production refuses in-memory rate limits with more than one.
+    WEB_CONCURRENCY = 1
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True  # Redis down: limit per process, do not fail
 
@@ -118,6 +124,8 @@ def from_environment() -> dict:
             settings[key] = env[key]
     if env.get("DATABASE_IDLE_PING_SECONDS"):
         settings["DATABASE_IDLE_PING_SECONDS"] = float(env["DATABASE_IDLE_PING_SECONDS"])
+    if env.get("WEB_CONCURRENCY"):
+        settings["WEB_CONCURRENCY"] = int(env["WEB_CONCURRENCY"])
     if env.get("MATCHING_INLINE_LIMIT"):
         settings["MATCHING_INLINE_LIMIT"] = int(env["MATCHING_INLINE_LIMIT"])
     if env.get("REMINDER_INTERVAL_MINUTES"):
@@ -155,12 +163,33 @@ def settle_password_hash_method(config) -> None:
 
 
 def check_production(config) -> None:
-    if config.get("APP_ENV") == "production" and config.get("SECRET_KEY") in (
-        DEV_SECRET_KEY,
-        "",
-        None,
-    ):
+    """Refuse to serve production with a setting that is unsafe there; each message says what
+    to set."""
+    if config.get("APP_ENV") != "production":
+        return
+    if config.get("SECRET_KEY") in (DEV_SECRET_KEY, "", None):
         raise ConfigurationError(
             "Refusing to start in production with the development SECRET_KEY: "
             "set SECRET_KEY in the environment or instance/config.py."
+        )
+    public = urlsplit(str(config.get("PUBLIC_URL") or ""))
+    if config.get("PUBLIC_URL") == DEV_PUBLIC_URL or public.scheme not in ("http", "https"):
+        raise ConfigurationError(
+            "Refusing to start in production without PUBLIC_URL: set it to the site's address, "
+            "e.g. https://mri-match.example.org. Every link in an email starts with it."
+        )
+    if not public.hostname or public.query or public.fragment:
+        raise ConfigurationError(f"PUBLIC_URL {config['PUBLIC_URL']!r} is not a site address.")
+    if not config.get("TRUSTED_HOSTS"):
+        raise ConfigurationError(
+            "Refusing to start in production without TRUSTED_HOSTS: set it to the host names "
+            f"the site answers to, e.g. {public.hostname}."
+        )
+    workers = int(config.get("WEB_CONCURRENCY") or 1)
+    storage = str(config.get("RATELIMIT_STORAGE_URI") or "memory://")
+    if config.get("RATELIMIT_ENABLED", True) and storage.startswith("memory://") and workers > 1:
+        raise ConfigurationError(
+            f"Refusing to start in production with {workers} workers counting log-in attempts "
+            "in memory: each would count on its own, multiplying the limit. Set "
+            "RATELIMIT_STORAGE_URI to a redis:// URL the workers share, or WEB_CONCURRENCY=1."
         )

@@ -7,6 +7,7 @@ person plainly. Addresses are checked by ``checked_address`` wherever typed or i
 
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template
@@ -22,6 +23,16 @@ NON_ASCII_MAILBOX = (
     "Use an address with only unaccented letters, digits and . _ + - before the @: "
     "email to other addresses cannot be delivered reliably."
 )
+
+
+def email_url(endpoint: str, **values) -> str:
+    """An absolute link for an email: on PUBLIC_URL, whatever Host header the request that sends
+    the email carried (a forged one must not turn a reset link into the attacker's)."""
+    site = urlsplit(current_app.config["PUBLIC_URL"])
+    adapter = current_app.url_map.bind(
+        site.netloc, script_name=site.path.rstrip("/") or "/", url_scheme=site.scheme or "https"
+    )
+    return adapter.build(endpoint, values, force_external=True)
 
 
 class BadAddress(ValueError):

@@ -100,6 +100,7 @@ def app_config(tmp_path, postgres_url):
         "MAIL_BACKEND": "file",
         "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
         "SERVER_NAME": "localhost",
+        "PUBLIC_URL": "http://localhost",
     }
 
 

@@ -43,6 +43,8 @@ def test_production_refuses_the_development_secret_key(tmp_path, monkeypatch):
     with pytest.raises(ConfigurationError, match="development SECRET_KEY"):
         create_app()
     monkeypatch.setenv("SECRET_KEY", "a-real-secret-from-the-vault")
+    monkeypatch.setenv("PUBLIC_URL", "https://mri-match.example.org")
+    monkeypatch.setenv("TRUSTED_HOSTS", "mri-match.example.org")
     assert create_app().config["SECRET_KEY"] != DEV_SECRET_KEY
 
 

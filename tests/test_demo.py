@@ -222,7 +222,9 @@ def test_demo_logins_before_and_after_seeding(runner):
 
 
 def test_seed_demo_refuses_to_run_in_production(make_app):
-    app = make_app(APP_ENV="production", SECRET_KEY="a-real-secret-for-this-test")
+    app = make_app(
+        APP_ENV="production", SECRET_KEY="a-real-secret-for-this-test", TRUSTED_HOSTS=["localhost"]
+    )
     with app.app_context():
         result = app.test_cli_runner().invoke(args=["seed-demo"])
         assert result.exit_code == 1

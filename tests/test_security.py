@@ -73,7 +73,7 @@ def test_error_pages_carry_the_headers_too(make_app):
 
 
 def test_production_sends_hsts_and_secure_cookies(make_app, factory):
-    app = make_app(APP_ENV="production")
+    app = make_app(APP_ENV="production", TRUSTED_HOSTS=["localhost"])
     with app.app_context():
         user = factory.user()
         client = app.test_client()

@@ -4,8 +4,7 @@ gave, with a signed link to the survey (see :mod:`.service`)."""
 
 from datetime import datetime
 
-from flask import url_for
-
+from ..email import email_url
 from ..extensions import db
 from ..models import AlumniRecord, Application, SentReminder
 from ..reminders import Due, Notice, reminder_rule
@@ -48,9 +47,9 @@ def _describe(row: SentReminder) -> Notice | None:
             "your answers; reports show counts, never names.",
             "You get this because you agreed to stay in touch as an alumnus of the program. To "
             "change the address or stop (your record and answers are then deleted), log in "
-            f"and go to {url_for('alumni.consent', _external=True)}",
+            f"and go to {email_url('alumni.consent')}",
         ],
-        url=url_for("alumni.follow_up_link", token=link_token(alumni, year), _external=True),
+        url=email_url("alumni.follow_up_link", token=link_token(alumni, year)),
         to=alumni.address,
     )
 

@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
-from ..email import send_email_or_log
+from ..email import email_url, send_email_or_log
 from ..extensions import db, limiter
 from ..forms import EmptyForm
 from ..models import User, awaiting_confirmation, normalise_email, utcnow
@@ -83,16 +83,14 @@ def _register_address(email: str, role: str) -> bool:
             db.session.commit()  # nothing to write; keeps the work alike
             reset_url = None
             if user.active:
-                reset_url = url_for(
-                    "auth.reset_password", token=user.password_reset_token(), _external=True
-                )
+                reset_url = email_url("auth.reset_password", token=user.password_reset_token())
             return send_email_or_log(
                 "already_registered",
                 to=user.email,
                 subject="You already have an account",
                 user=user,
                 reset_url=reset_url,
-                login_url=url_for("auth.login", _external=True),
+                login_url=email_url("auth.login"),
             )
         if user is None:
             user = User(email=address)
@@ -111,7 +109,7 @@ def _register_address(email: str, role: str) -> bool:
             to=user.email,
             subject="Confirm your email address",
             user=user,
-            url=url_for("auth.confirm_email", token=user.email_confirm_token(), _external=True),
+            url=email_url("auth.confirm_email", token=user.email_confirm_token()),
         )
     return False  # not reached: the second attempt either commits or raises
 
@@ -233,16 +231,14 @@ def reset_request():
                 to=user.email,
                 subject="Reset your password",
                 user=user,
-                url=url_for(
-                    "auth.reset_password", token=user.password_reset_token(), _external=True
-                ),
+                url=email_url("auth.reset_password", token=user.password_reset_token()),
             )
         else:
             sent = send_email_or_log(
                 "reset_unavailable",
                 to=normalise_email(form.email.data),
                 subject="Password reset",
-                register_url=url_for("auth.register", _external=True),
+                register_url=email_url("auth.register"),
             )
         if not sent:
             flash(MAIL_FAILED, "danger")

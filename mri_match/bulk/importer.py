@@ -1,8 +1,6 @@
 """Creating the checked people in one transaction, and inviting them afterwards."""
 
-from flask import url_for
-
-from ..email import send_email_or_log
+from ..email import email_url, send_email_or_log
 from ..extensions import db
 from ..models import Application, MentorOffer, MentorProfile, NominatedMentor, User, record, utcnow
 
@@ -76,11 +74,7 @@ def invite(users: list[User], cycle) -> list[User]:
             subject="Set your password",
             user=user,
             cycle=cycle,
-            url=url_for(
-                "auth.reset_password",
-                token=user.password_reset_token(invitation=True),
-                _external=True,
-            ),
+            url=email_url("auth.reset_password", token=user.password_reset_token(invitation=True)),
         )
         if not sent:
             unsent.append(user)

@@ -1,8 +1,6 @@
 """Tell both people about a confirmed match. Called after the commit, never before."""
 
-from flask import url_for
-
-from ..email import send_email_or_log
+from ..email import email_url, send_email_or_log
 from ..models import Match
 from ..vocabulary import CAREER_STAGES, MENTOR_ROLES, label, topic_labels
 from .why import reasons_for
@@ -23,7 +21,7 @@ def notify_match(match: Match) -> list[str]:
         mentor=mentor,
         role=role,
         reasons=reasons_for(match, reader="trainee"),
-        url=url_for("trainee.dashboard", _external=True),
+        url=email_url("trainee.dashboard"),
     ):
         unsent.append(application.trainee.email)
     if not send_email_or_log(
@@ -37,7 +35,7 @@ def notify_match(match: Match) -> list[str]:
         stage=label(CAREER_STAGES, application.career_stage),
         topics=topics,
         reasons=reasons_for(match, reader="mentor"),
-        url=url_for("mentor.dashboard", _external=True),
+        url=email_url("mentor.dashboard"),
     ):
         unsent.append(mentor.user.email)
     return unsent

@@ -4,8 +4,7 @@ reminder goes out exactly when the health page shows the same thing."""
 
 from datetime import datetime
 
-from flask import url_for
-
+from ..email import email_url
 from ..extensions import db
 from ..models import Cycle, SentReminder, User
 from ..reminders import Due, Notice, reminder_rule
@@ -26,7 +25,7 @@ def _other_name(state: PairState, user_id: int) -> str:
 
 
 def _timeline_url(state: PairState) -> str:
-    return url_for("mentorship.timeline", match_id=state.match_id, _external=True)
+    return email_url("mentorship.timeline", match_id=state.match_id)
 
 
 # --- no first meeting by the deadline ---
@@ -114,7 +113,7 @@ def _describe_checkin(row: SentReminder) -> Notice | None:
             "a rating from 1 to 5 and a comment if you like.",
             "Only the program team reads it, never the other person.",
         ],
-        url=url_for("mentorship.check_in", match_id=state.match_id, _external=True),
+        url=email_url("mentorship.check_in", match_id=state.match_id),
     )
 
 
@@ -155,7 +154,7 @@ def _describe_at_risk(row: SentReminder) -> Notice | None:
     return Notice(
         subject=f"Pairs at risk in {cycle.name}",
         lines=lines,
-        url=url_for("mentorship.health", slug=cycle.slug, state="at_risk", _external=True),
+        url=email_url("mentorship.health", slug=cycle.slug, state="at_risk"),
     )
 
 

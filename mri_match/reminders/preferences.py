@@ -6,9 +6,10 @@ not signed in, and all it can do is choose between one email per reminder and a 
 it shows no personal data beyond a masked address and changes nothing else.
 """
 
-from flask import current_app, url_for
+from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from ..email import email_url
 from ..extensions import db
 from ..models import User
 
@@ -24,7 +25,7 @@ def preferences_token(user: User) -> str:
 
 
 def preferences_url(user: User) -> str:
-    return url_for("reminders.preferences", token=preferences_token(user), _external=True)
+    return email_url("reminders.preferences", token=preferences_token(user))
 
 
 def user_from_token(token: str) -> User | None:
