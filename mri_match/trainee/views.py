@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 
 from .. import vocabulary
 from ..access import loads_signed_in_user, role_required, trainee_required
-from ..email import send_email
+from ..email import email_url, send_email
 from ..extensions import db, read_only
 from ..forms import EmptyForm
 from ..matches.queries import matches_of
@@ -123,7 +123,7 @@ def _send_receipt(application: Application) -> None:
             subject=f"Application received: {application.cycle.name}",
             application=application,
             steps=application.cycle.next_steps(),
-            url=url_for(".view_application", application_id=application.id, _external=True),
+            url=email_url("trainee.view_application", application_id=application.id),
         )
     except Exception:  # the submission stands; only the receipt is missing
         current_app.logger.exception("The receipt for application %s was not sent", application.id)
