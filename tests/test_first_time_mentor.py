@@ -72,6 +72,7 @@ def matched(app, factory):
         timezone="America/New_York",
     )
     mentor.languages = ["en", "es"]
+    mentor.needs_offered = ["research"]
     db.session.commit()
     run = runs.run_matching(cycle, RESEARCH, actor=admin)
     proposal = db.session.scalar(db.select(Proposal).filter_by(run_id=run.id))
@@ -107,6 +108,7 @@ def test_why_you_were_matched_speaks_to_the_reader_in_words(app, matched, reader
     assert f"You share 2 of {whose} 2 research topics: " in why
     assert "Sickle cell disease" in why and "Acute myeloid leukemia" in why
     assert "like to meet virtually" in why
+    assert ("Research" in why or "research" in why) and "career development" not in why
     assert "You both speak English and Spanish." in why
 
 

@@ -60,13 +60,18 @@ def _statements(value: float, terms: list[str], trainee: bool) -> str | None:
     return f"{pair} {alike}" + (f": both mention {words}." if words else ".")
 
 
-def _needs(application, trainee: bool) -> str | None:
-    needs = _names(application.needs or (), MENTORING_NEEDS)
-    if not needs:
+def _needs(application, mentor, trainee: bool) -> str | None:
+    offered = set(mentor.needs_offered or ())
+    asked = list(application.needs or ())
+    got = _names([need for need in asked if need in offered], MENTORING_NEEDS)
+    if not got:
         return None
+    listed = _listing(got).lower()
     if trainee:
-        return f"Your mentor can help with what you asked for: {_listing(needs).lower()}."
-    return f"They asked for help with {_listing(needs).lower()}, which you offer."
+        if len(got) == len(asked):
+            return f"Your mentor can help with everything you asked for: {listed}."
+        return f"Your mentor can help with {listed}: {len(got)} of the {len(asked)} you asked for."
+    return f"They asked for help with {listed}, which you offer."
 
 
 _MEET = {"in_person": "in person", "virtual": "virtually", "either": "in person or virtually"}
@@ -123,7 +128,7 @@ def reasons_for(match, *, reader: str) -> list[str]:
             terms = explanation.get("shared_terms") or []
             sentence = _statements(c.get("value") or 0.0, terms, trainee)
         elif name == "needs":
-            sentence = _needs(application, trainee)
+            sentence = _needs(application, mentor, trainee)
         elif name == "meeting":
             sentence = _meeting(application, mentor, trainee)
         elif name == "geography":
