@@ -5,7 +5,7 @@ session of the account (log out, log out other sessions, a new password). Existi
 a token each; sessions made before this revision end once.
 
 Revision ID: a7c3e91d5b20
-Revises: f172c2e53730
+Revises: a9c4e1d27b35
 Create Date: 2026-12-06 06:25:00.000000
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "a7c3e91d5b20"
-down_revision = "f172c2e53730"
+down_revision = "a9c4e1d27b35"
 branch_labels = None
 depends_on = None
 
