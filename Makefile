@@ -11,8 +11,10 @@ PORT ?= 5000
 # The exact versions, with hashes, that `make install` installs: the dependencies and the test
 # extra from setup.cfg, resolved once for Linux and CPython 3.11 or newer. setup.cfg holds the
 # ranges; `make lock` writes this file from them. Another set of extras gets a lock file of its
-# own beside this one, e.g. `make lock LOCK=requirements/lock-semantic.txt LOCK_EXTRAS="test
-# semantic"`, installed into a fresh .venv with `make install LOCK=requirements/lock-semantic.txt`.
+# own beside this one: requirements/lock-semantic.txt (the test and semantic extras) is written by
+# `UV_FIND_LINKS=/opt/wheels make lock LOCK=requirements/lock-semantic.txt LOCK_EXTRAS="test
+# semantic"` (the directory holding the CPU build of torch) and installed into a virtualenv of
+# its own with `make install VENV=.venv-semantic LOCK=requirements/lock-semantic.txt`.
 LOCK ?= requirements/lock.txt
 LOCK_EXTRAS ?= test
 UV := uv==0.13.9

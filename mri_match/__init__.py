@@ -7,7 +7,13 @@ from pathlib import Path
 from flask import Flask
 
 from . import deploy
-from .config import Defaults, check_production, from_environment, settle_password_hash_method
+from .config import (
+    Defaults,
+    check_production,
+    check_statement_model,
+    from_environment,
+    settle_password_hash_method,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config["MAIL_OUTBOX_DIR"]:
         app.config["MAIL_OUTBOX_DIR"] = str(Path(app.instance_path) / "outbox")
     check_production(app.config)
+    check_statement_model(app.config)
     settle_password_hash_method(app.config)
 
     from . import security

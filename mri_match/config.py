@@ -57,6 +57,9 @@ class Defaults:
 
     # Matching runs above this many trainees go to a background worker (RQ on Redis).
     MATCHING_INLINE_LIMIT = 2000
+    # statement similarity: "tfidf", "semantic" or "hybrid"; empty: the hybrid when the
+    # optional semantic model is installed, else TF-IDF (docs/matching.md)
+    STATEMENT_MODEL = ""
     MATCHING_JOB_TIMEOUT = 1800  # seconds
     MATCHING_QUEUE = "matching"
     REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -119,6 +122,7 @@ def from_environment() -> dict:
         "LOG_LEVEL",
         "REDIS_URL",
         "PUBLIC_URL",
+        "STATEMENT_MODEL",
     ):
         if env.get(key):
             settings[key] = env[key]
@@ -160,6 +164,21 @@ def settle_password_hash_method(config) -> None:
         config["PASSWORD_HASH_METHOD"] = (
             QUICK_PASSWORD_HASH_METHOD if testing else STRONG_PASSWORD_HASH_METHOD
         )
+
+
+def check_statement_model(config) -> None:
+    """The statement model must be one the engine knows, and installed when it needs the
+    optional semantic model."""
+    from .engine import semantic
+    from .engine.inputs import TEXT_MODELS
+
+    name = config.get("STATEMENT_MODEL") or ""
+    if name and name not in TEXT_MODELS:
+        raise ConfigurationError(
+            f"STATEMENT_MODEL must be one of {', '.join(TEXT_MODELS)} (or empty), not {name!r}."
+        )
+    if name in ("semantic", "hybrid") and not semantic.available(semantic.model_directory()):
+        raise ConfigurationError(f"STATEMENT_MODEL={name}: {semantic.missing_reason()}.")
 
 
 def check_production(config) -> None:

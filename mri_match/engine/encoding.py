@@ -18,6 +18,7 @@ from functools import cache
 
 import numpy as np
 
+from . import semantic
 from .codes import CAREER_STAGES, MEETING_FORMATS, MEETING_PREFERENCES, MENTORING_NEEDS, topics
 from .inputs import CRITERION_NAMES, MatchSettings, MentorInput, TraineeInput
 from .text import TextModel
@@ -35,6 +36,11 @@ _TZ_ZERO_HOURS = 8.0  # time-zone criterion reaches 0 at this distance
 def unanswered(pattern: int) -> frozenset[str]:
     """The criteria of MENTOR_ANSWERED a mentor's pattern bits name."""
     return frozenset(c for bit, c in enumerate(MENTOR_ANSWERED) if pattern >> bit & 1)
+
+
+def mentor_text(m: MentorInput) -> str:
+    """What a mentor's statement similarity is computed on: statement and publications."""
+    return f"{m.statement}. {m.publications}"
 
 
 def text_key(s: str) -> str:
@@ -164,10 +170,14 @@ class ProfileEncoding:
         self.settings = settings
         self.n_t, self.n_m = len(trainees), len(mentors)
         if text is None:
-            text = TextModel.fit(
-                [t.statement for t in trainees],
-                [f"{m.statement}. {m.publications}" for m in mentors],
-            )
+            t_texts = [t.statement for t in trainees]
+            m_texts = [mentor_text(m) for m in mentors]
+            mode = settings.text_model or semantic.default_mode()
+            t_vec = m_vec = None
+            if mode != "tfidf":
+                t_vec = semantic.vectors(t_texts, [t.embedding for t in trainees])
+                m_vec = semantic.vectors(m_texts, [m.embedding for m in mentors])
+            text = TextModel.fit(t_texts, m_texts, mode, t_vec, m_vec)
         self.text = text
         self.mentor_index = {m.id: j for j, m in enumerate(mentors)}
         self.trainee_index = {t.id: i for i, t in enumerate(trainees)}

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer
 
+from . import semantic
 from . import text as text_mod
 from .eval_data import MENTORS, QUERIES, trainee_set
 from .synth import make_cohort, trainee_statement
@@ -160,8 +161,20 @@ def _bm25_calibrated(queries: list[str], mentors: list[str]) -> np.ndarray:
     return text_mod.calibrate(bm25(queries, mentors), floor=0.0)  # no floor on its own scale
 
 
+def _project(queries: list[str], mentors: list[str]) -> np.ndarray:
+    return text_mod.text_similarity(queries, mentors, "tfidf")
+
+
 def _project_cosine(queries: list[str], mentors: list[str]) -> np.ndarray:
     return text_mod.TextModel.fit(queries, mentors).cosine()
+
+
+def _embedded(mode: str) -> Callable[[list[str], list[str]], np.ndarray]:
+    def values(queries: list[str], mentors: list[str]) -> np.ndarray:
+        t_vec, m_vec = semantic.encode(queries), semantic.encode(mentors)
+        return text_mod.TextModel.fit(queries, mentors, mode, t_vec, m_vec).similarity()
+
+    return values
 
 
 def models() -> dict[str, Callable[[list[str], list[str]], np.ndarray]]:
@@ -170,8 +183,11 @@ def models() -> dict[str, Callable[[list[str], list[str]], np.ndarray]]:
         "plain TF-IDF": _plain_tfidf,
         "plain BM25": _bm25_calibrated,
         "lexicon + TF-IDF, raw cosine": _project_cosine,
-        "lexicon + TF-IDF (this project)": text_mod.text_similarity,
+        "lexicon + TF-IDF (this project)": _project,
     }
+    if semantic.available():
+        out[f"{semantic.MODEL_NAME} (semantic)"] = _embedded("semantic")
+        out[f"hybrid: TF-IDF + {semantic.MODEL_NAME}"] = _embedded("hybrid")
     return out
 
 

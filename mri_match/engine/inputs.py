@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .codes import (
     CAREER_STAGES,
     MEETING_FORMATS,
@@ -143,6 +145,8 @@ class TraineeInput:
     conflict_people: tuple[str, ...] = ()  #: emails or names of people to avoid
     conflict_institutions: tuple[str, ...] = ()
     preferred_mentor_ids: tuple[int, ...] = ()
+    #: the statement's sentence embedding (semantic model), when stored; see text_model
+    embedding: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -169,6 +173,13 @@ class MentorInput:
     background: frozenset[str] | None = None  #: consented attributes, else None
     conflict_people: tuple[str, ...] = ()
     conflict_institutions: tuple[str, ...] = ()
+    #: the embedding of statement and publications (semantic model), when stored
+    embedding: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+
+#: How statement similarity is computed: TF-IDF with the lexicon, sentence embeddings, or the
+#: mean of the two (each calibrated per trainee; see text.py).
+TEXT_MODELS = ("tfidf", "semantic", "hybrid")
 
 
 @dataclass(frozen=True)
@@ -185,6 +196,8 @@ class MatchSettings:
     #: and 1 July averaged, which does not depend on when the run happens
     reference_date: str | None = None
     alternatives: int = 5
+    #: one of TEXT_MODELS; None: "hybrid" when the semantic model is installed, else "tfidf"
+    text_model: str | None = None
 
     def validate(self) -> None:
         if self.role not in MENTOR_ROLES:
@@ -204,6 +217,8 @@ class MatchSettings:
             raise ValueError(f"unknown must-have rules: {sorted(bad)}")
         if not 0 <= self.min_score <= 1:
             raise ValueError("min_score must be between 0 and 1")
+        if self.text_model is not None and self.text_model not in TEXT_MODELS:
+            raise ValueError(f"text_model must be one of {TEXT_MODELS}")
 
     def weight(self, name: str) -> float:
         return float(self.weights.get(name, DEFAULT_WEIGHTS[name]))

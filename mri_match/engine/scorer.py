@@ -64,7 +64,7 @@ class Scorer(HardRules):
         rows = np.asarray(rows, np.int64)
         m = slice(None) if cols is None else np.asarray(cols, np.int64)
         s = self._left[rows] @ self._right_t[:, m]
-        if self.text.terms.size and self.weights["text"] > 0:
+        if self.weights["text"] > 0:
             self._add_text(s, rows, m)
         # same institution / same city: only for trainees the geography criterion applies to,
         # and only the few pairs that share one are touched
@@ -113,10 +113,15 @@ class Scorer(HardRules):
         """
         text = self.text
         cols = None if isinstance(m, slice) else m
+        coef = self.coef["text"]
+        if text.semantic_weight:
+            text.add_semantic(s, rows, cols, coef[rows])
+        if not text.tfidf_weight or not text.terms.size:
+            return
         every = cols is None
         if not every:
             text.reference(rows)
-        coef = self.coef["text"]
+        coef = coef * text.tfidf_weight
         for lo, part in text.products(rows, cols):
             r = rows[lo : lo + part.shape[0]]
             if every:

@@ -156,8 +156,22 @@ class TextModel:
     mentors: sp.csr_array  #: mentors x terms
     terms: np.ndarray  #: term of each column
     floor: float = FLOOR
+    #: sentence embeddings (L2-normalised rows), for the "semantic" and "hybrid" modes
+    trainee_vectors: np.ndarray | None = None
+    mentor_vectors: np.ndarray | None = None
+    mode: str = "tfidf"  #: one of inputs.TEXT_MODELS
 
     def __post_init__(self) -> None:
+        #: weights of the TF-IDF part and of the semantic part in the value
+        self.tfidf_weight, self.semantic_weight = _MODE_WEIGHTS[self.mode]
+        if self.semantic_weight:
+            if self.trainee_vectors is None or self.mentor_vectors is None:
+                raise ValueError(f"text model {self.mode!r} needs the sentence embeddings")
+            self.trainee_vectors = np.ascontiguousarray(self.trainee_vectors, np.float32)
+            self.mentor_vectors = np.ascontiguousarray(self.mentor_vectors, np.float32)
+            self.semantic_low, self.semantic_span = _semantic_bounds(
+                self.trainee_vectors, self.mentor_vectors
+            )
         #: float32 copies for :meth:`products`: trainees x terms, and terms x mentors
         self.trainees32 = sp.csr_array(self.trainees, dtype=np.float32)
         self.trainees32.sort_indices()
@@ -166,7 +180,14 @@ class TextModel:
         self.ref = np.full(self.trainees.shape[0], np.nan)
 
     @classmethod
-    def fit(cls, trainee_texts: list[str], mentor_texts: list[str]) -> TextModel:
+    def fit(
+        cls,
+        trainee_texts: list[str],
+        mentor_texts: list[str],
+        mode: str = "tfidf",
+        trainee_vectors: np.ndarray | None = None,
+        mentor_vectors: np.ndarray | None = None,
+    ) -> TextModel:
         lex = load_lexicon()
         docs = [expand(t, lex) for t in trainee_texts] + [expand(t, lex) for t in mentor_texts]
         n_t = len(trainee_texts)
@@ -178,7 +199,14 @@ class TextModel:
         except ValueError:  # empty vocabulary: no usable text at all
             x = sp.csr_array((len(docs), 0), dtype=np.float32)
             terms = np.array([], dtype=object)
-        return cls(trainees=x[:n_t], mentors=x[n_t:], terms=terms)
+        return cls(
+            trainees=x[:n_t],
+            mentors=x[n_t:],
+            terms=terms,
+            trainee_vectors=trainee_vectors,
+            mentor_vectors=mentor_vectors,
+            mode=mode,
+        )
 
     def products(
         self, rows: np.ndarray, cols: np.ndarray | None = None
@@ -243,7 +271,31 @@ class TextModel:
 
     def similarity(self) -> np.ndarray:
         """Dense matrix of calibrated values (trainees x mentors), in [0, 1]."""
-        return np.clip(self.cosine() / self.reference()[:, None], 0.0, 1.0)
+        out = np.zeros((self.trainees.shape[0], self.mentors.shape[0]))
+        if self.tfidf_weight:
+            out += self.tfidf_weight * np.clip(self.cosine() / self.reference()[:, None], 0, 1)
+        if self.semantic_weight:
+            assert self.trainee_vectors is not None and self.mentor_vectors is not None
+            sem = self.trainee_vectors.astype(np.float64) @ self.mentor_vectors.T.astype(np.float64)
+            out += self.semantic_weight * self._semantic_value(sem, np.arange(out.shape[0]))
+        return out
+
+    def _semantic_value(self, cosines: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Calibrated semantic values of a block of cosines (rows: the trainees of its rows)."""
+        low = self.semantic_low[rows][:, None]
+        return np.clip((cosines - low) / self.semantic_span[rows][:, None], 0.0, 1.0)
+
+    def add_semantic(
+        self, s: np.ndarray, rows: np.ndarray, cols: np.ndarray | None, coef: np.ndarray
+    ) -> None:
+        """Add ``coef`` (per trainee) times the semantic part of the value to a float32 block."""
+        assert self.trainee_vectors is not None and self.mentor_vectors is not None
+        m = self.mentor_vectors if cols is None else self.mentor_vectors[cols]
+        sem = self.trainee_vectors[rows] @ m.T
+        sem -= self.semantic_low[rows][:, None].astype(np.float32)
+        sem *= (self.semantic_weight * coef / self.semantic_span[rows]).astype(np.float32)[:, None]
+        np.clip(sem, 0.0, (self.semantic_weight * coef).astype(np.float32)[:, None], out=sem)
+        s += sem
 
     def pair_cosine(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Cosine of the given (trainee, mentor) pairs, in float64."""
@@ -261,10 +313,20 @@ class TextModel:
 
     def pair_similarity(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """Calibrated value of the given (trainee, mentor) pairs, in float64."""
-        cos = self.pair_cosine(rows, cols)
-        if not cos.any():
-            return cos
-        return np.clip(cos / self.reference(rows), 0.0, 1.0)
+        rows = np.asarray(rows, np.int64)
+        cols = np.asarray(cols, np.int64)
+        out = np.zeros(rows.size)
+        if self.tfidf_weight:
+            cos = self.pair_cosine(rows, cols)
+            if cos.any():
+                out += self.tfidf_weight * np.clip(cos / self.reference(rows), 0.0, 1.0)
+        if self.semantic_weight and rows.size:
+            assert self.trainee_vectors is not None and self.mentor_vectors is not None
+            a = self.trainee_vectors[rows].astype(np.float64)
+            b = self.mentor_vectors[cols].astype(np.float64)
+            sem = np.einsum("ij,ij->i", a, b)[:, None]
+            out += self.semantic_weight * self._semantic_value(sem, rows)[:, 0]
+        return out
 
     def shared_terms_many(
         self, rows: np.ndarray, cols: np.ndarray, n: int = 3
@@ -297,6 +359,35 @@ class TextModel:
         return [(str(self.terms[prod.col[k]]), float(prod.data[k])) for k in order]
 
 
+#: Weights of the TF-IDF part and of the semantic part of the value, by text model.
+_MODE_WEIGHTS = {"tfidf": (1.0, 0.0), "semantic": (0.0, 1.0), "hybrid": (0.5, 0.5)}
+#: The smallest span of a trainee's semantic cosines that counts as the full range (see
+#: _semantic_bounds).
+SEMANTIC_SPAN = 0.2
+#: Trainees whose embedding cosines are computed at once for the bounds.
+_SEMANTIC_ROWS = 512
+
+
+def _semantic_bounds(t: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per trainee, the low end and the span of its semantic cosines with the run's mentors.
+
+    Embedding cosines of any two hematology texts are well above 0, so the value is min-max
+    scaled: the mean cosine (a typical mentor) maps to 0, the best to 1, and the span is at
+    least :data:`SEMANTIC_SPAN` (a trainee whose mentors are all about as close gets no full
+    point from the best of them). Computed once for all trainees, so every pass reads the same
+    numbers.
+    """
+    low = np.zeros(t.shape[0])
+    high = np.zeros(t.shape[0])
+    if m.shape[0] == 0:
+        return low, np.full(t.shape[0], SEMANTIC_SPAN)
+    for lo in range(0, t.shape[0], _SEMANTIC_ROWS):
+        sem = t[lo : lo + _SEMANTIC_ROWS] @ m.T
+        low[lo : lo + sem.shape[0]] = sem.mean(axis=1, dtype=np.float64)
+        high[lo : lo + sem.shape[0]] = sem.max(axis=1)
+    return low, np.maximum(high - low, SEMANTIC_SPAN)
+
+
 def calibrate(cosine: np.ndarray, floor: float = FLOOR) -> np.ndarray:
     """Each row divided by its reference (its largest value, at least ``floor``), in [0, 1]:
     the transformation :class:`TextModel` applies, for any matrix of similarities."""
@@ -308,12 +399,23 @@ def calibrate(cosine: np.ndarray, floor: float = FLOOR) -> np.ndarray:
     return np.clip(cosine / ref[:, None], 0.0, 1.0)
 
 
-def text_similarity(trainee_texts: list[str], mentor_texts: list[str]) -> np.ndarray:
-    """Statement similarity as the score uses it, in [0, 1], shape (trainees, mentors): the
-    cosine of TF-IDF vectors divided by the trainee's reference (see the module docstring).
+def text_similarity(
+    trainee_texts: list[str], mentor_texts: list[str], mode: str | None = None
+) -> np.ndarray:
+    """Statement similarity as the score uses it, in [0, 1], shape (trainees, mentors).
 
-    The vectoriser is fitted on these texts (the cycle's own corpus) after lexicon expansion.
+    ``mode`` is one of inputs.TEXT_MODELS; by default the hybrid when the semantic model is
+    installed, else TF-IDF (see :func:`.semantic.default_mode`). TF-IDF: the cosine of TF-IDF
+    vectors fitted on these texts (the cycle's own corpus) after lexicon expansion, divided by
+    the trainee's reference (see the module docstring); the semantic modes embed the texts.
     """
+    from . import semantic  # it imports this module
+
+    mode = mode or semantic.default_mode()
     if not trainee_texts or not mentor_texts:
         return np.zeros((len(trainee_texts), len(mentor_texts)))
-    return TextModel.fit(list(trainee_texts), list(mentor_texts)).similarity()
+    t_vec = m_vec = None
+    if mode != "tfidf":
+        t_vec, m_vec = semantic.encode(list(trainee_texts)), semantic.encode(list(mentor_texts))
+    model = TextModel.fit(list(trainee_texts), list(mentor_texts), mode, t_vec, m_vec)
+    return model.similarity()

@@ -8,6 +8,7 @@ what remains after their active matches.
 
 import time
 
+from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from ..engine import inputs as engine
@@ -163,6 +164,7 @@ def build_inputs(cycle, settings: dict):
         min_score=float(settings["min_score"]),
         rejected_pairs=rejected,
         locked_pairs=locked,
+        text_model=current_app.config.get("STATEMENT_MODEL") or None,
     )
     return applications, trainees, mentor_inputs, engine_settings
 
