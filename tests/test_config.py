@@ -99,3 +99,18 @@ def test_an_explicit_password_hash_method_wins(make_app):
         user = User(email="ada@example.org", role="trainee")
         user.set_password(PASSWORD)
     assert user.password_hash.startswith("pbkdf2:sha256:2000$")
+
+
+def test_statement_model_must_be_known_and_installed(tmp_path, monkeypatch):
+    from mri_match.engine import semantic
+
+    monkeypatch.setenv("MRI_MATCH_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("STATEMENT_MODEL", "word2vec")
+    with pytest.raises(ConfigurationError, match="STATEMENT_MODEL must be one of"):
+        create_app()
+    monkeypatch.setenv("STATEMENT_MODEL", "tfidf")
+    assert create_app().config["STATEMENT_MODEL"] == "tfidf"
+    monkeypatch.setattr(semantic, "available", lambda model_dir=None: False)
+    monkeypatch.setenv("STATEMENT_MODEL", "hybrid")
+    with pytest.raises(ConfigurationError, match="semantic model is not installed"):
+        create_app()
