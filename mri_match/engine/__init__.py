@@ -23,7 +23,8 @@ Modules, in the order a run uses them:
 * propose: ``propose()`` and its result types; rounds: locks, candidate pass, assignment and
   pricing rounds; candidates: the candidate pass; pricing and reserve_pricing: dual-price scans
   for pairs outside the candidates; reserve: each trainee's best pairs kept for pricing;
-  assign: exact min-cost-flow assignment, certificate and tie-break; report: results,
+  assign: exact min-cost-flow assignment, certificate and tie-break; dense: the same for a
+  caller's dense score matrix, by candidates and pricing; report: results,
   alternatives and diagnoses; parallel: worker threads; kernels: NumPy top-k and masking;
 * synth: synthetic cohorts; bench: the benchmark; evaluate and eval_data: the text model's
   offline evaluation.

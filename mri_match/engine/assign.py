@@ -53,7 +53,14 @@ from scipy.sparse.csgraph import breadth_first_order, connected_components, maxi
 
 from .codes import OBJECTIVES
 
-__all__ = ["AssignmentResult", "assign", "solve", "solve_candidates", "OBJECTIVES"]
+__all__ = [
+    "AssignmentResult",
+    "assign",
+    "solve",
+    "solve_all_pairs",
+    "solve_candidates",
+    "OBJECTIVES",
+]
 
 _INF = np.int64(1 << 62)
 #: Largest integer score magnitude on the grid (scores are scaled by a power of ten to fit).
@@ -608,6 +615,16 @@ def solve_candidates(
 
 def solve(scores, capacities, allowed=None, objective: str = "total") -> AssignmentResult:
     """Like :func:`assign`, but returns an :class:`AssignmentResult` with the certificate."""
+    from .dense import DENSE_LIMIT, solve_dense  # dense.py builds on this module
+
+    if not sp.issparse(scores) and np.ndim(scores) == 2 and np.size(scores) > DENSE_LIMIT:
+        return solve_dense(scores, capacities, allowed, objective)
+    return solve_all_pairs(scores, capacities, allowed, objective)
+
+
+def solve_all_pairs(scores, capacities, allowed=None, objective: str = "total") -> AssignmentResult:
+    """:func:`solve` with every allowed pair handed to one min-cost flow (sparse inputs, and
+    dense ones up to :data:`.dense.DENSE_LIMIT` pairs)."""
     n_t, n_m, rows, cols, vals = _candidates(scores, allowed)
     return solve_candidates(n_t, n_m, rows, cols, vals, capacities, objective)
 
