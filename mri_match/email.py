@@ -3,8 +3,13 @@
 Mail is sent after the commit of whatever it reports, and a failure to send never undoes or
 breaks that action: ``send_email_or_log`` logs it and returns False, and the caller tells the
 person plainly. Addresses are checked by ``checked_address`` wherever typed or imported.
+
+:func:`send_after_commit` renders a message inside the change that causes it and sends it only
+when that transaction commits: a rolled-back change sends nothing, and a committed one cannot
+forget its emails (a failure to send is logged).
 """
 
+import itertools
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -12,9 +17,15 @@ from urllib.parse import urlsplit
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template
 from flask_mail import Message
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
-from .extensions import mail
+from .extensions import db, mail
 from .models import normalise_email, utcnow
+
+_PENDING = "emails_after_commit"
+#: Orders a process's outbox files when the clock stands still (a frozen clock in tests).
+_SEQUENCE = itertools.count()
 
 INVALID_ADDRESS = "Enter a valid email address, like name@example.org."
 # Mail servers that cannot deliver to such a mailbox are still common (SMTPUTF8), so an address
@@ -63,9 +74,10 @@ def _preferences_footer(recipients: list[str]) -> str:
     return render_template("email/_preferences.txt", preferences_url=preferences_url(user))
 
 
-def send_email(template: str, to: str | list[str], subject: str, **context) -> Message:
-    """Render ``templates/email/<template>.txt`` and send it; call after the commit. Raises when
-    it cannot be sent (see ``send_email_or_log`` for callers that carry on)."""
+def build_message(
+    template: str, to: str | list[str], subject: str, *, attachments=(), **context
+) -> Message:
+    """``templates/email/<template>.txt`` rendered; ``attachments`` are (filename, type, data)."""
     recipients = [to] if isinstance(to, str) else list(to)
     msg = Message(
         subject=f"[MRI Match] {subject}",
@@ -73,17 +85,29 @@ def send_email(template: str, to: str | list[str], subject: str, **context) -> M
         body=render_template(f"email/{template}.txt", **context) + _preferences_footer(recipients),
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
     )
+    for filename, content_type, data in attachments:
+        msg.attach(filename, content_type, data)
+    return msg
+
+
+def deliver(msg: Message) -> Message:
     backend = current_app.config["MAIL_BACKEND"]
     if backend == "smtp":
         mail.send(msg)
     elif backend == "console":
-        current_app.logger.info("Email to %s:\n%s", recipients, msg.as_string())
+        current_app.logger.info("Email to %s:\n%s", msg.recipients, msg.as_string())
     else:
         outbox = Path(current_app.config["MAIL_OUTBOX_DIR"])
         outbox.mkdir(parents=True, exist_ok=True)
-        name = f"{utcnow():%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}.eml"
+        name = f"{utcnow():%Y%m%dT%H%M%S%f}-{next(_SEQUENCE):09d}-{uuid.uuid4().hex[:8]}.eml"
         (outbox / name).write_text(msg.as_string(), encoding="utf-8")
     return msg
+
+
+def send_email(template: str, to: str | list[str], subject: str, **context) -> Message:
+    """Render ``templates/email/<template>.txt`` and send it; call after the commit. Raises when
+    it cannot be sent (see ``send_email_or_log`` for callers that carry on)."""
+    return deliver(build_message(template, to, subject, **context))
 
 
 def send_email_or_log(template: str, to: str | list[str], subject: str, **context) -> bool:
@@ -95,3 +119,25 @@ def send_email_or_log(template: str, to: str | list[str], subject: str, **contex
         current_app.logger.exception("Email %r to %s could not be sent", template, to)
         return False
     return True
+
+
+def send_after_commit(template: str, to: str | list[str], subject: str, **context) -> None:
+    """Render the email now and send it when the current transaction commits."""
+    msg = build_message(template, to, subject, **context)
+    db.session.info.setdefault(_PENDING, []).append(msg)
+
+
+@event.listens_for(Session, "after_commit")
+def _send_pending(session) -> None:
+    # The data is committed: a mail server that fails now must not turn the page into an error.
+    for msg in session.info.pop(_PENDING, []):
+        try:
+            deliver(msg)
+        except Exception:  # any failure of encoding or delivery: logged, the change stands
+            current_app.logger.exception("Could not send email to %s", msg.recipients)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending(session, previous_transaction) -> None:
+    if not session.in_transaction():  # the whole transaction, not a savepoint
+        session.info.pop(_PENDING, None)

@@ -210,7 +210,26 @@ class Outbox:
         return [email.message_from_bytes(p.read_bytes()) for p in sorted(self.folder.glob("*.eml"))]
 
     def bodies(self) -> list[str]:
-        return [m.get_payload(decode=True).decode("utf-8") for m in self.messages()]
+        return [body_of(m) for m in self.messages()]
+
+    def to(self, address: str) -> list[email.message.Message]:
+        """The messages sent to ``address``, oldest first."""
+        return [m for m in self.messages() if address in (m["To"] or "")]
+
+
+def body_of(message: email.message.Message) -> str:
+    """The text of a message, whether or not it has attachments."""
+    for part in message.walk():
+        if part.get_content_type() == "text/plain" and not part.get_filename():
+            return part.get_payload(decode=True).decode("utf-8")
+    return ""
+
+
+def attachment_of(message: email.message.Message, filename: str) -> bytes | None:
+    for part in message.walk():
+        if part.get_filename() == filename:
+            return part.get_payload(decode=True)
+    return None
 
 
 @pytest.fixture
@@ -232,6 +251,18 @@ def register_and_confirm(client, outbox, email, role="trainee", password=PASSWOR
     assert message["To"] == email.strip().lower()
     link = CONFIRM_LINK.search(body).group(1)
     return client.post(link, data={"password": password, "confirm": password})
+
+
+def accept_offers() -> list:
+    """Every mentor accepts the matches offered to them (committed); returns those matches."""
+    from mri_match.matches.lifecycle import accept_offer
+    from mri_match.models import Match
+
+    offered = db.session.scalars(db.select(Match).filter_by(status="offered")).all()
+    for match in offered:
+        accept_offer(match, actor=match.mentor.user)
+    db.session.commit()
+    return offered
 
 
 # --- factories: small, explicit, and each commits what it makes ------------------------------

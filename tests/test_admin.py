@@ -384,7 +384,7 @@ def move(client, cycle, state, reason=""):
             "completed",
             [
                 "Mark the cycle completed: Cycle",
-                "0 matches in it go on",
+                "0 active matches in it go on",
                 "deleted 365 days from today",
             ],
         ),

@@ -12,7 +12,7 @@ from flask import g, url_for
 from werkzeug.routing import Rule
 
 from mri_match.extensions import db
-from mri_match.matches import decisions, runs
+from mri_match.matches import decisions, lifecycle, runs
 from mri_match.matches.decisions import Pairing
 from mri_match.models import MatchRun, Meeting, Proposal, User, utcnow
 
@@ -64,6 +64,7 @@ ACCESS = {
     ("GET", "trainee.edit_application"): TRAINEE,
     ("POST", "trainee.edit_application"): TRAINEE,
     ("POST", "trainee.submit_application"): TRAINEE,
+    ("GET", "trainee.withdraw_application"): TRAINEE,
     ("POST", "trainee.withdraw_application"): TRAINEE,
     ("POST", "trainee.reopen_application"): TRAINEE,
     # self-identification, own data and own match: trainees and mentors
@@ -87,6 +88,10 @@ ACCESS = {
     ("POST", "alumni.follow_up_link"): PUBLIC,
     # mentors
     ("GET", "mentor.dashboard"): MENTOR,
+    ("GET", "matches.offer_link"): MENTOR,
+    ("POST", "matches.accept_offer"): MENTOR,
+    ("GET", "matches.decline_offer"): MENTOR,
+    ("POST", "matches.decline_offer"): MENTOR,
     ("GET", "mentor.profile"): MENTOR,
     ("POST", "mentor.profile"): MENTOR,
     ("GET", "mentor.offer"): MENTOR,
@@ -214,6 +219,8 @@ class World:
             Pairing(application=self.application, mentor=self.mentor, role="career", score=0.5),
             actor=self.admin,
         )
+        db.session.commit()
+        lifecycle.accept_offer(self.match, actor=self.mentor.user)
         db.session.commit()
         self.rematch = decisions.request_rematch(
             self.match, person=self.application.trainee, reason="Different time zones."
@@ -357,12 +364,16 @@ NOT_YOURS = [
     ("other trainee", "GET", "trainee.edit_application"),
     ("other trainee", "POST", "trainee.edit_application"),
     ("other trainee", "POST", "trainee.submit_application"),
+    ("other trainee", "GET", "trainee.withdraw_application"),
     ("other trainee", "POST", "trainee.withdraw_application"),
     ("other trainee", "POST", "trainee.reopen_application"),
     ("other trainee", "GET", "matches.my_match"),
     ("other trainee", "POST", "matches.my_match"),
     ("other mentor", "GET", "matches.my_match"),
     ("other mentor", "POST", "matches.my_match"),
+    ("other mentor", "POST", "matches.accept_offer"),
+    ("other mentor", "GET", "matches.decline_offer"),
+    ("other mentor", "POST", "matches.decline_offer"),
     ("other mentor", "GET", "mentor.pause"),
     ("other mentor", "POST", "mentor.pause"),
     ("other mentor", "POST", "mentor.resume"),
@@ -414,8 +425,8 @@ def test_ids_that_do_not_exist_answer_404_even_to_admins(app, world):
             "request_id",
         }:
             continue
-        access = ACCESS.get(("GET", rule.endpoint), ACCESS.get(("POST", rule.endpoint), ADMIN))
-        role = "admin" if access == ADMIN else "trainee"
+        access = ACCESS.get(("GET", rule.endpoint)) or ACCESS.get(("POST", rule.endpoint), ADMIN)
+        role = {ADMIN: "admin", MENTOR: "mentor"}.get(access, "trainee")
         for method in _methods(rule):
             status = _call(app, users[role], method, _url(rule, values)).status_code
             if status != 404:

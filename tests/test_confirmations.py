@@ -5,11 +5,11 @@ button does the change, and its Cancel link goes back having changed nothing.
 """
 
 import pytest
-from conftest import RESEARCH_RUN
+from conftest import RESEARCH_RUN, accept_offers
 
 from mri_match.extensions import db
 from mri_match.matches import decisions, runs
-from mri_match.models import Match, PairRule, Proposal, RematchRequest
+from mri_match.models import PairRule, Proposal, RematchRequest
 
 
 @pytest.fixture
@@ -24,8 +24,10 @@ def proposal(factory, admin):
 
 @pytest.fixture
 def match(proposal, client):
+    """The pair confirmed, and accepted by the mentor."""
     client.post(f"/admin/proposals/{proposal.id}/confirm")
-    return db.session.scalar(db.select(Match))
+    (accepted,) = accept_offers()
+    return accepted
 
 
 def text(response) -> str:

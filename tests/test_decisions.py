@@ -33,9 +33,11 @@ def test_confirming_records_the_match_and_its_history(cohort):
     cycle, admin, mentor, (first, _second) = cohort
     match = create_match(_pairing(first.id, mentor.id), actor=admin)
     db.session.commit()
-    assert match.status == "active" and match.confirmed_by_id == admin.id
+    # the cycle asks the mentor first (its default): an offer, holding the place
+    assert match.status == "offered" and match.confirmed_by_id == admin.id
     (event,) = history(match)
     assert event.action == "confirmed" and event.actor_id == admin.id
+    assert event.to_state == "offered"
 
 
 def test_capacity_is_rechecked_when_confirming(cohort):

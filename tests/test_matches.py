@@ -6,7 +6,7 @@ import threading
 import time
 
 import pytest
-from conftest import PASSWORD
+from conftest import PASSWORD, accept_offers
 
 from mri_match.extensions import db
 from mri_match.matches import decisions, runs
@@ -211,15 +211,16 @@ def test_confirming_emails_both_people(client, auth, program, outbox):
     match = db.session.scalar(db.select(Match))
     assert (match.application_id, match.mentor_id) == (ana.id, mentors["scd"].id)
     assert proposal.status == "confirmed"
-    to_trainee, to_mentor = outbox.messages()
-    trainee_body, mentor_body = outbox.bodies()
-    assert to_trainee["To"] == ana.trainee.email
-    assert "Dr Sickle" in trainee_body and mentors["scd"].user.email in trainee_body
-    assert "Why you were matched" in trainee_body and "Sickle cell disease" in trainee_body
+    # an offer: the mentor sees the trainee, the why and a link, without contact details;
+    # the trainee learns that a mentor is being asked, without who
+    to_mentor, to_trainee = outbox.messages()
+    mentor_body, trainee_body = outbox.bodies()
     assert to_mentor["To"] == mentors["scd"].user.email
     assert "Ana Sickle" in mentor_body and "Medical student" in mentor_body
-    assert ana.trainee.email in mentor_body
-    assert ana.research_statement[:40] in mentor_body
+    assert ana.research_statement[:40] in mentor_body and "Why we suggest you" in mentor_body
+    assert ana.trainee.email not in mentor_body and "http://localhost/offers/" in mentor_body
+    assert to_trainee["To"] == ana.trainee.email
+    assert "Dr Sickle" not in trainee_body and mentors["scd"].user.email not in trainee_body
 
 
 def test_a_mentor_who_has_not_said_what_they_offer_is_not_said_to_offer_it(
@@ -241,7 +242,7 @@ def test_a_mentor_who_has_not_said_what_they_offer_is_not_said_to_offer_it(
     assert "has not said which mentoring needs they offer" in page
     client.post(f"/admin/proposals/{proposal.id}/confirm")
     bodies = outbox.bodies()
-    assert len(bodies) == 2 and all("Why you were matched" in body for body in bodies[:1])
+    assert len(bodies) == 2 and "Why we suggest you" in bodies[0]  # the offer to the mentor
     assert not any("offers 1 of" in body or "needs (" in body for body in bodies)
     # with the must-have rule "every need offered", such a mentor is never proposed
     strict = _run(cycle, admin, must_have=["needs_offered"])
@@ -251,7 +252,7 @@ def test_a_mentor_who_has_not_said_what_they_offer_is_not_said_to_offer_it(
     assert mentors["scd"].id not in proposed and mentors["aml"].id in proposed
 
 
-def test_people_see_contact_details_only_after_confirmation(client, auth, program):
+def test_people_see_contact_details_only_after_the_mentor_accepts(client, auth, program):
     cycle, admin, mentors, (ana, _ben, _cy) = program
     run = _run(cycle, admin)
     mentor_email = mentors["scd"].user.email
@@ -263,6 +264,9 @@ def test_people_see_contact_details_only_after_confirmation(client, auth, progra
     auth.logout()
     auth.login(ana.trainee)
     match = db.session.scalar(db.select(Match))
+    page = client.get(f"/matches/{match.id}").get_data(as_text=True)
+    assert mentor_email not in page and "Dr Sickle" not in page
+    accept_offers()
     page = client.get(f"/matches/{match.id}").get_data(as_text=True)
     assert mentor_email in page and "Dr Sickle" in page
 
@@ -315,10 +319,10 @@ def test_rerun_keeps_confirmed_matches_and_excludes_rejected_pairs(client, auth,
     assert db.session.scalar(db.select(PairRule)).kind == "rejected"
 
     second = _run(cycle, admin)
-    assert _proposal(second, ana) is None  # has a confirmed mentor: left out
+    assert _proposal(second, ana) is None  # has a mentor (asked, not yet answered): left out
     assert _proposal(second, ben).mentor_id != mentors["aml"].id  # rejected pair stays out
     confirmed = db.session.scalar(db.select(Match))
-    assert confirmed.status == "active" and confirmed.application_id == ana.id
+    assert confirmed.status == "offered" and confirmed.application_id == ana.id
 
 
 def test_reject_needs_a_reason(client, auth, program):
@@ -466,7 +470,7 @@ def test_rematch_request_reaches_the_admin_queue(client, auth, program):
     auth.login(admin)
     client.post(f"/admin/proposals/{_proposal(run, ana).id}/confirm")
     auth.logout()
-    match = db.session.scalar(db.select(Match))
+    (match,) = accept_offers()
     auth.login(ana.trainee)
     page = client.post(f"/matches/{match.id}", data={"reason": ""}).get_data(as_text=True)
     assert "Give a reason." in page
@@ -568,7 +572,7 @@ def test_both_dashboards_show_the_confirmed_match(client, auth, program):
     auth.login(admin)
     client.post(f"/admin/proposals/{_proposal(run, ana).id}/confirm")
     auth.logout()
-    match = db.session.scalar(db.select(Match))
+    (match,) = accept_offers()
     auth.login(ana.trainee)
     page = client.get("/trainee/").get_data(as_text=True)
     assert "Your mentors" in page and "Dr Sickle" in page and f"/matches/{match.id}" in page

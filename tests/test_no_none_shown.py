@@ -79,7 +79,9 @@ def test_no_email_shows_none_for_a_blank_optional_answer(app, factory, outbox):
     for each in (world.match, match):
         notify_match(each)
     bodies = outbox.bodies()
-    assert len(bodies) == 4, "each match emails both people"
+    # the world's match was accepted (an introduction to both), then each match emails both
+    # people: the accepted one its details, the new one its offer
+    assert len(bodies) == 6
     assert "Position None" not in "".join(bodies)
     assert "Johns Hopkins University" in bodies[0]
     found = [context for body in bodies for context in _nones(body)]

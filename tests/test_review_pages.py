@@ -4,7 +4,7 @@ detail behind a disclosure), scores as points of 100 everywhere, and languages b
 import re
 
 import pytest
-from conftest import RESEARCH_RUN
+from conftest import RESEARCH_RUN, accept_offers
 
 from mri_match.extensions import db
 from mri_match.matches import runs
@@ -182,7 +182,7 @@ def test_languages_are_named_on_every_page_that_shows_them(client, auth, admin, 
     assert "Both speak English, Spanish" in proposal_page
     assert "English, Spanish" in proposal_page.split('id="trainee-heading"')[1]
     client.post(f"/admin/proposals/{ana.id}/confirm")
-    match = db.session.scalar(db.select(Match))
+    (match,) = accept_offers()
     pages = {
         "proposal": proposal_page,
         "admin match": text(client.get(f"/admin/matches/{match.id}")),

@@ -4,8 +4,10 @@ import re
 from datetime import UTC, datetime
 
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     HiddenField,
+    IntegerField,
     RadioField,
     SearchField,
     SelectField,
@@ -15,7 +17,14 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from .. import vocabulary
 from ..extensions import db
@@ -65,11 +74,60 @@ def within_sane_years(form, field) -> None:
         )
 
 
+class DaysField(IntegerField):
+    """A number of days: anything but a whole number gets the range message alone."""
+
+    def __init__(self, *args, message: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.message = message
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(self.message) from error
+
+    def pre_validate(self, form):
+        if self.process_errors:  # said once, not again by the range check
+            raise StopValidation()
+
+
+def _days(label: str, default: int, low: int, high: int) -> IntegerField:
+    """A whole number of days between ``low`` and ``high``, with a plain message otherwise;
+    left blank, the cycle keeps its value (a new cycle takes ``default``)."""
+    message = f"Enter a whole number of days from {low} to {high}."
+    return DaysField(
+        label,
+        default=default,
+        message=message,
+        validators=[Optional(), NumberRange(min=low, max=high, message=message)],
+    )
+
+
+class AfterMatchSettings:
+    """What happens once a match is confirmed: whether the mentor answers first, and in how many
+    days (fields shared by the new-cycle and edit forms; defaults as the model's). The meeting
+    and check-in settings have their own page (``mentorship.SettingsForm``)."""
+
+    #: the field names, which are also the Cycle columns they set
+    NAMES = ("mentor_acceptance_required", "offer_response_days")
+
+    mentor_acceptance_required = BooleanField(
+        "Mentors accept each match before contact details are shared", default=True
+    )
+    offer_response_days = _days("Days a mentor has to answer", 7, 1, 60)
+
+    def after_match_values(self) -> dict:
+        """The settings given (a blank number keeps the cycle's value or the default)."""
+        values = {name: getattr(self, name).data for name in self.NAMES}
+        return {name: value for name, value in values.items() if value is not None}
+
+
 def _tracks_from_text(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-class CycleEditForm(BaseForm):
+class CycleEditForm(AfterMatchSettings, BaseForm):
     name = StringField(
         "Name",
         filters=[strip_filter],

@@ -8,10 +8,12 @@ from sqlalchemy import String, and_, case, cast, func, or_
 from ..extensions import db
 from ..models import (
     APPLICATION_STATES,
+    LIVE_MATCH_STATES,
     Application,
     ApplicationTopic,
     AuditEvent,
     Cycle,
+    Match,
     MentorOffer,
     MentorProfile,
     MentorTopic,
@@ -198,3 +200,16 @@ def allowed_eligibility(application: Application) -> list[str]:
 
 def can_edit(cycle: Cycle) -> bool:
     return cycle.status != "completed"
+
+
+def with_live_match(applications: list[Application]) -> list[Application]:
+    """Those of ``applications`` with a match offered or under way."""
+    ids = set(
+        db.session.scalars(
+            db.select(Match.application_id).where(
+                Match.application_id.in_([a.id for a in applications]),
+                Match.status.in_(LIVE_MATCH_STATES),
+            )
+        )
+    )
+    return [a for a in applications if a.id in ids]

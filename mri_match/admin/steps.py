@@ -43,12 +43,19 @@ def offered(cycle: Cycle, state: str) -> Move | None:
 
 
 def figures(cycle: Cycle) -> dict[str, int]:
-    """The counts a confirmation page quotes: applications by status, mentors offering and
-    live matches."""
+    """The counts a confirmation page quotes: applications by status, mentors offering, live
+    matches and, of those, offers waiting for an answer."""
     by_status, offering = queries.cycle_counts(cycle)
-    live = db.session.scalar(
-        db.select(func.count(Match.id)).where(
-            Match.cycle_id == cycle.id, Match.status.in_(LIVE_MATCH_STATES)
-        )
+    live = dict(
+        db.session.execute(
+            db.select(Match.status, func.count(Match.id))
+            .where(Match.cycle_id == cycle.id, Match.status.in_(LIVE_MATCH_STATES))
+            .group_by(Match.status)
+        ).all()
     )
-    return {**by_status, "offering": offering, "matches": live or 0}
+    return {
+        **by_status,
+        "offering": offering,
+        "matches": sum(live.values()),
+        "offered": live.get("offered", 0),
+    }

@@ -19,7 +19,7 @@ from ..extensions import db, read_only
 from ..forms import EmptyForm
 from ..models import Application, MentorProfile, utcnow
 from ..web import commit_change, get_cycle, page_number, paginate
-from . import queries, steps
+from . import queries, services, steps
 from .forms import (
     ApplicationFilterForm,
     BulkEligibilityForm,
@@ -29,7 +29,13 @@ from .forms import (
     MentorFilterForm,
     TransitionForm,
 )
-from .services import create_cycle, decide_eligibility_many, free_slug, update_cycle
+from .services import (
+    create_cycle,
+    decide_eligibility_many,
+    free_slug,
+    move_cycle_to,
+    update_cycle,
+)
 
 bp = Blueprint("admin", __name__)
 
@@ -68,6 +74,7 @@ def new_cycle():
                 tracks=form.track_list,
                 opens_at=form.opens_at.data,
                 closes_at=form.closes_at.data,
+                **form.after_match_values(),
             )
             db.session.commit()
         except IntegrityError:  # another admin took the slug a moment ago
@@ -97,6 +104,7 @@ def edit_cycle(slug: str):
             tracks=form.track_list,
             opens_at=form.opens_at.data,
             closes_at=form.closes_at.data,
+            **form.after_match_values(),
         )
         db.session.commit()
         flash("Cycle saved." if changed else "Nothing changed.", "success" if changed else "info")
@@ -141,7 +149,7 @@ def move_cycle(slug: str, state: str):
     if form.validate_on_submit():
         before = cycle.status
         commit_change(
-            lambda: cycle.move_to(state, actor=current_user, reason=form.reason.data),
+            lambda: move_cycle_to(cycle, state, actor=current_user, reason=form.reason.data),
             f"Cycle “{cycle.name}” is now {state}.",
             refused=lambda error: f"{error} The cycle is still “{before}”.",
         )
@@ -214,7 +222,12 @@ def decide_many(slug: str):
     if not eligible and not form.confirmed.data:
         form.confirmed.data = "yes"
         return render_template(
-            "admin/confirm_ineligible.html", cycle=cycle, applications=chosen, form=form, back=back
+            "admin/confirm_ineligible.html",
+            cycle=cycle,
+            applications=chosen,
+            form=form,
+            back=back,
+            matched=queries.with_live_match(chosen),
         )
     to_change = sum(a.status != form.decision.data for a in chosen)
     commit_change(
@@ -272,12 +285,17 @@ def decide_eligibility(application_id: int):
     if not form.validate_on_submit():
         return _render_application(application, form, 400)
     eligible = form.decision.data == "eligible"
+    ended = []
     commit_change(
-        lambda: application.decide_eligibility(
-            eligible, actor=current_user, reason=form.reason.data
+        lambda: ended.extend(
+            services.decide_eligibility(
+                application, eligible, actor=current_user, reason=form.reason.data
+            )
         ),
         f"Application marked {form.decision.data}.",
     )
+    if ended:
+        flash(f"Its match{'es' if len(ended) > 1 else ''} ended; the mentor was told.", "info")
     return _back_to_application(application)
 
 

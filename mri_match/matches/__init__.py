@@ -9,12 +9,14 @@ from flask import Blueprint
 
 bp = Blueprint("matches", __name__)
 
-from . import match_views, proposal_views, run_views  # noqa: E402  (they add their routes to bp)
+from . import match_views, offer_views, proposal_views, run_views  # noqa: E402  (routes)
+from .calendar import local_time  # noqa: E402
 from .scores import score_rows, score_summary  # noqa: E402
 from .why import reasons_for  # noqa: E402
 
 bp.add_app_template_global(score_rows)
 bp.add_app_template_global(score_summary)
 bp.add_app_template_global(reasons_for, "why_matched")
+bp.add_app_template_global(local_time)
 
-__all__ = ["bp", "match_views", "proposal_views", "run_views"]
+__all__ = ["bp", "match_views", "offer_views", "proposal_views", "run_views"]

@@ -1,12 +1,14 @@
-"""Admin decisions on proposals and matches, each one transaction that the caller commits.
+"""Admin decisions on proposals, each one transaction that the caller commits.
 
 Capacity is the one invariant two admins can race on. Every confirmation first takes a write lock
 on the mentor's offer row (an UPDATE: a row lock on PostgreSQL, the database write lock on SQLite),
-and only then counts the mentor's active matches, so a second confirmation waits and sees the
-first. The partial unique index on Match guards "one active mentor per trainee and role".
+and only then counts the mentor's live (offered or active) matches, so a second confirmation
+waits and sees the first. The partial unique index on Match guards "one live mentor per trainee
+and role". What happens to a match after its confirmation is in :mod:`.lifecycle`.
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
@@ -139,9 +141,14 @@ def create_match(pairing: Pairing, *, actor, proposal: Proposal | None = None) -
         model_version=pairing.model_version,
         proposal_id=proposal.id if proposal else None,
         confirmed_by_id=actor.id,
-        status="active",
-        accepted_at=utcnow(),
     )
+    # The cycle decides whether the mentor must accept first (an offer that holds the place).
+    cycle = application.cycle
+    if cycle.mentor_acceptance_required:
+        match.status = "offered"
+        match.respond_by = utcnow() + timedelta(days=cycle.offer_response_days)
+    else:
+        match.status, match.accepted_at = "active", utcnow()
     # The insert runs in a savepoint: when another admin confirmed this trainee a moment ago,
     # the unique index refuses the row and only the savepoint is rolled back, so the session
     # stays usable (for the message, and for the other pairs of a bulk confirmation).
@@ -154,7 +161,7 @@ def create_match(pairing: Pairing, *, actor, proposal: Proposal | None = None) -
         match,
         "confirmed",
         actor=actor,
-        to_state="active",
+        to_state=match.status,
         reason=f"{application.full_name} with {mentor.full_name}"
         + (f" (model {pairing.model_version})" if pairing.model_version else ""),
     )
@@ -273,12 +280,6 @@ def confirm_many(proposals: list[Proposal], *, actor) -> tuple[list[Match], list
     return matches, problems
 
 
-def end_match(match: Match, *, actor, reason: str) -> None:
-    if not (reason or "").strip():
-        raise DecisionError("Give a reason for ending this match.")
-    match.end(actor=actor, reason=reason)
-
-
 def request_rematch(match: Match, *, person, reason: str) -> RematchRequest:
     if match.status != "active":
         raise DecisionError("This match has already ended.")
@@ -288,14 +289,6 @@ def request_rematch(match: Match, *, person, reason: str) -> RematchRequest:
     db.session.add(request)
     record(request, "requested", actor=person, to_state="open", reason=reason)
     return request
-
-
-def resolve_rematch(request: RematchRequest, *, actor, end: bool, resolution: str) -> None:
-    if not (resolution or "").strip():
-        raise DecisionError("Say how the request was resolved.")
-    if end and request.match.status == "active":
-        request.match.end(actor=actor, reason=f"Re-match requested: {request.reason}")
-    request.close("resolved" if end else "declined", actor=actor, resolution=resolution)
 
 
 def record_unmatched_outcome(

@@ -1,6 +1,9 @@
 """Forms for running matching and deciding on proposals."""
 
+from datetime import UTC, datetime, timedelta
+
 from wtforms import (
+    DateTimeLocalField,
     DecimalField,
     HiddenField,
     IntegerField,
@@ -11,11 +14,20 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from ..engine.inputs import CRITERIA, MUST_HAVE_RULES
 from ..forms import BaseForm, MultiCheckboxField, strip_filter
+from ..models import utcnow
 from ..vocabulary import CAREER_STAGES, topic_choices
+from .calendar import zone
 
 OBJECTIVE_CHOICES = {
     "total": "Match as many trainees as possible, then the best total score",
@@ -30,6 +42,8 @@ SAME_INSTITUTION_CHOICES = {
 ROLE_CHOICES = {"research": "Research mentors", "career": "Career-development mentors"}
 MAX_REASON = 1000
 MAX_SEARCH = 100
+#: A first meeting the mentor proposes on accepting is at most this far ahead.
+MAX_FIRST_MEETING_DAYS = 120
 
 
 def clip_search(value):
@@ -133,6 +147,56 @@ class ResolutionForm(BaseForm):
 class OptionalReasonForm(BaseForm):
     reason = _reason("Reason (optional)")
     submit = SubmitField("Save")
+
+
+class LocalDateTimeField(DateTimeLocalField):
+    """A date-and-time box with a plain-language error."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("format", ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError("Enter a date and time, like 2027-03-01 09:00.") from error
+
+
+class AcceptForm(BaseForm):
+    """The mentor accepts, proposing a first meeting in their own time zone (optional)."""
+
+    first_meeting = LocalDateTimeField(
+        "Propose a first meeting (optional)", validators=[Optional()]
+    )
+    submit = SubmitField("Accept")
+
+    def __init__(self, *args, timezone: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone = zone(timezone)
+
+    def validate_first_meeting(self, field):
+        when = self.first_meeting_at
+        if when is None:
+            return
+        now = utcnow()
+        if when <= now:
+            raise ValidationError("Choose a time in the future.")
+        if when > now + timedelta(days=MAX_FIRST_MEETING_DAYS):
+            raise ValidationError(f"Choose a time within the next {MAX_FIRST_MEETING_DAYS} days.")
+
+    @property
+    def first_meeting_at(self) -> datetime | None:
+        """The proposed time in UTC (the box is read in the mentor's time zone)."""
+        value = self.first_meeting.data
+        if value is None:
+            return None
+        return value.replace(tzinfo=self.zone).astimezone(UTC)
+
+
+class DeclineForm(BaseForm):
+    reason = _reason("Why are you declining? (optional, seen by the program team only)")
+    submit = SubmitField("Decline")
 
 
 class SwapForm(OptionalReasonForm):

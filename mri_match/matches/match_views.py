@@ -8,9 +8,9 @@ from ..access import admin_required, role_required
 from ..extensions import db, read_only
 from ..models import Match, RematchRequest, history
 from ..web import download, get_cycle, paginate
-from . import bp, decisions, queries
+from . import bp, decisions, lifecycle, queries
 from .export import matches_csv
-from .forms import ReasonForm, ResolutionForm
+from .forms import AcceptForm, ReasonForm, ResolutionForm
 from .view_helpers import decide
 
 AUDIT_PER_PAGE = 50
@@ -39,7 +39,7 @@ def admin_match(match_id: int):
     match = db.get_or_404(Match, match_id)
     form = ReasonForm()
     if form.validate_on_submit() and decide(
-        lambda: decisions.end_match(match, actor=current_user, reason=form.reason.data),
+        lambda: lifecycle.end_by_admin(match, actor=current_user, reason=form.reason.data),
         "Match ended.",
         notify_people=False,
     ):
@@ -55,7 +55,7 @@ def admin_match(match_id: int):
 def end_match(match_id: int):
     """The page that says what ending a match does; its button posts to the match page."""
     match = db.get_or_404(Match, match_id)
-    if match.status != "active":
+    if not match.is_live:
         flash("This match has already ended.", "info")
         return redirect(url_for("matches.admin_match", match_id=match_id))
     return render_template("matches/confirm_end.html", match=match, form=ReasonForm(formdata=None))
@@ -81,7 +81,7 @@ def resolve_rematch(request_id: int, action: str):
     form = ResolutionForm()
     if form.validate_on_submit():
         decide(
-            lambda: decisions.resolve_rematch(
+            lambda: lifecycle.resolve_rematch(
                 item, actor=current_user, end=action == "end", resolution=form.reason.data
             ),
             "Request resolved.",
@@ -105,7 +105,8 @@ def audit():
 # --- what the two people see --------------------------------------------------------------------
 
 
-def _my_match_or_404(match_id: int) -> Match:
+def my_match_or_404(match_id: int) -> Match:
+    """The signed-in trainee's or mentor's own match; anyone else's (or none) answers 404."""
     match = db.get_or_404(Match, match_id)
     mine = (
         match.application.trainee_id == current_user.id
@@ -120,7 +121,7 @@ def _my_match_or_404(match_id: int) -> Match:
 @bp.route("/matches/<int:match_id>", methods=["GET", "POST"])
 @role_required("trainee", "mentor")
 def my_match(match_id: int):
-    match = _my_match_or_404(match_id)
+    match = my_match_or_404(match_id)
     form = ReasonForm()
     if form.validate_on_submit() and decide(
         lambda: decisions.request_rematch(match, person=current_user, reason=form.reason.data),
@@ -128,9 +129,20 @@ def my_match(match_id: int):
         notify_people=False,
     ):
         return redirect(url_for("matches.my_match", match_id=match_id))
+    return render_my_match(match, form=form)
+
+
+def render_my_match(match: Match, *, form=None, accept_form=None) -> str:
+    """The match as one of its two people sees it: while it is offered, the mentor sees the
+    trainee without contact details and answers; the trainee sees that the mentor is asked."""
+    if accept_form is None and match.status == "offered":
+        profile = match.mentor
+        accept_form = AcceptForm(formdata=None, timezone=profile.timezone)
     return render_template(
         "matches/my_match.html",
         match=match,
-        form=form,
+        form=form or ReasonForm(formdata=None),
+        accept_form=accept_form,
+        answer_error=lifecycle.answer_error(match) if match.status == "offered" else None,
         open_request=queries.open_rematch_request(match),
     )

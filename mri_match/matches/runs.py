@@ -15,6 +15,7 @@ from ..engine import inputs as engine
 from ..engine.propose import cyclic_gc_paused, propose
 from ..extensions import db
 from ..models import (
+    LIVE_MATCH_STATES,
     Application,
     Match,
     MatchRun,
@@ -61,7 +62,7 @@ def load_trainees(cycle, role: str) -> list[Application]:
             .where(
                 Match.application_id == Application.id,
                 Match.role == role,
-                Match.status == "active",
+                Match.status.in_(LIVE_MATCH_STATES),
             )
             .exists(),
         )

@@ -11,7 +11,13 @@ from .types import UTCDateTime, utcnow
 
 RUN_TRANSITIONS = {"running": {"done", "failed"}, "done": set(), "failed": set()}
 # A proposal is decided once; "swapped" marks the original when an admin picks another mentor.
-PROPOSAL_TRANSITIONS = {"open": {"confirmed", "rejected", "swapped"}}
+# A confirmed proposal opens again when its match falls through before the pair ever met
+# (the mentor declined, or the offer expired or was ended), so the trainee is back in review.
+PROPOSAL_TRANSITIONS = {
+    "open": {"confirmed", "rejected", "swapped"},
+    "confirmed": {"open"},
+    "swapped": {"open"},
+}
 # A confirmed match is *offered* to the mentor, who accepts (*active*) or declines; an offer
 # nobody answers *expires*. Ending (an admin, a withdrawal, a deleted account) closes either.
 MATCH_STATES = ("offered", "active", "declined", "expired", "ended")
@@ -103,6 +109,25 @@ class Proposal(db.Model):
         self.reason = reason
         self.decided_by_id = actor.id
         self.decided_at = utcnow()
+
+    def reopen(self, *, actor, reason: str, mentor_id: int | None, alternatives: list) -> None:
+        """Back to review with ``mentor_id`` proposed (one of ``alternatives``, with its score
+        and any explanation it carries), the others kept as the alternatives."""
+        transition(self, "open", PROPOSAL_TRANSITIONS, actor=actor, reason=reason)
+        chosen = next((a for a in alternatives if a.get("mentor_id") == mentor_id), None)
+        self.mentor_id = mentor_id
+        self.score = chosen.get("score") if chosen else None
+        self.explanation = (chosen.get("explanation") or {}) if chosen else {}
+        self.alternatives = [
+            {k: v for k, v in a.items() if k != "explanation"}
+            for a in alternatives
+            if a is not chosen
+        ]
+        self.diagnosis = None if chosen else reason
+        self.locked = False
+        self.reason = reason
+        self.decided_by_id = None
+        self.decided_at = None
 
 
 #: The review list's default order: unmatched first, then best score. With this index a page of

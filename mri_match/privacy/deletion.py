@@ -7,14 +7,14 @@ longer log in. The email address is freed for a new registration. Foreign keys a
 at real rows, so nothing depends on ON DELETE behaviour (the same on SQLite and PostgreSQL).
 """
 
-from sqlalchemy import or_, update
+from sqlalchemy import update
 
 from ..extensions import db
+from ..matches.lifecycle import close_matches_of_application, close_matches_of_mentor
 from ..models import (
     AlumniRecord,
     Application,
     AuditEvent,
-    Match,
     MentorProfile,
     RematchRequest,
     SelfIdentification,
@@ -53,17 +53,12 @@ def delete_account(user) -> None:
 
     applications = db.session.scalars(db.select(Application).filter_by(trainee_id=user.id)).all()
     profile = MentorProfile.of_user(user)
-    matches = db.session.scalars(
-        db.select(Match)
-        .join(Application, Match.application_id == Application.id)
-        .join(MentorProfile, Match.mentor_id == MentorProfile.id)
-        .where(
-            Match.status == "active",
-            or_(Application.trainee_id == user.id, MentorProfile.user_id == user.id),
-        )
-    ).unique()
-    for match in matches:
-        match.end(actor=user, reason=REASON)
+    # Offered and active matches close first, while names are intact for the other person's
+    # email; a mentor's trainees go back to review.
+    for application in applications:
+        close_matches_of_application(application, actor=user, reason=REASON)
+    if profile is not None:
+        close_matches_of_mentor(profile, actor=user, reason=REASON)
 
     for application in applications:
         if application.status != "withdrawn":

@@ -8,7 +8,11 @@ from datetime import datetime
 from ..models import SentReminder
 
 #: Modules whose import registers rules with :func:`reminder_rule`.
-RULE_MODULES = ("mri_match.mentorship.rules", "mri_match.alumni.rules")
+RULE_MODULES = (
+    "mri_match.matches.offer_rules",
+    "mri_match.mentorship.rules",
+    "mri_match.alumni.rules",
+)
 
 
 @dataclass(frozen=True)

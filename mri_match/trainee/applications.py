@@ -141,3 +141,15 @@ def _set_nominee(application: Application, details: dict | None, *, actor) -> No
             to_state="unverified",
             reason="The trainee changed the research mentor’s details.",
         )
+
+
+WITHDRAWN_REASON = "The trainee withdrew their application."
+
+
+def withdraw(application: Application, *, actor, reason: str | None) -> None:
+    """Withdraw the application and, in the same transaction, end or cancel its live matches
+    (the mentor and the admins are told; the mentor's place is free). The caller commits."""
+    from ..matches.lifecycle import close_matches_of_application
+
+    application.withdraw(actor=actor, reason=reason)
+    close_matches_of_application(application, actor=actor, reason=WITHDRAWN_REASON)

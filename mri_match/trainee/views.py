@@ -11,6 +11,7 @@ from ..access import loads_signed_in_user, role_required, trainee_required
 from ..email import email_url, send_email
 from ..extensions import db, read_only
 from ..forms import EmptyForm
+from ..matches.lifecycle import live_matches_of_application
 from ..matches.queries import matches_of
 from ..models import Application, SelfIdentification, history
 from ..models import self_identification_of as read_self_identification
@@ -157,6 +158,7 @@ def view_application(application_id: int):
         events=history(application),
         action_form=EmptyForm(),
         withdraw_form=WithdrawForm(),
+        has_live_match=bool(live_matches_of_application(application)),
         read_only_message=None if application.editable else _not_editable_message(application),
     )
 
@@ -221,24 +223,47 @@ def _as_formdata(application: Application) -> MultiDict:
     return MultiDict(pairs)
 
 
-@bp.route("/applications/<int:application_id>/withdraw", methods=["POST"])
+@bp.route("/applications/<int:application_id>/withdraw", methods=["GET", "POST"])
 @trainee_required
 def withdraw_application(application_id: int):
+    """Withdraw. With a match offered or under way, a page first says what will happen (the
+    match ends, the mentor is told); the button there posts here with ``confirmed``."""
     application = service.own_application(current_user, application_id)
-    form = WithdrawForm()
-    if not form.validate_on_submit():
-        for error in form.reason.errors or ["Your session expired. Please try again."]:
-            flash(error, "danger")
-        return redirect(url_for(".view_application", application_id=application.id))
+    back = redirect(url_for(".view_application", application_id=application.id))
     if application.cycle.status == "completed":
         flash("This cycle is completed, so there is nothing to withdraw from.", "warning")
-        return redirect(url_for(".view_application", application_id=application.id))
+        return back
+    if application.status == "withdrawn":
+        flash("This application cannot be withdrawn now.", "danger")
+        return back
+    matches = live_matches_of_application(application)
+    form = WithdrawForm()
+    if request.method == "GET" or (matches and not request.form.get("confirmed")):
+        return _confirm_withdrawal(application, matches, WithdrawForm(formdata=None))
+    if not form.validate_on_submit():
+        if matches:
+            return _confirm_withdrawal(application, matches, form, status=400)
+        for error in form.reason.errors or ["Your session expired. Please try again."]:
+            flash(error, "danger")
+        return back
     commit_change(
-        lambda: application.withdraw(actor=current_user, reason=form.reason.data or None),
-        "Your application is withdrawn. You can reopen it until the deadline.",
+        lambda: service.withdraw(application, actor=current_user, reason=form.reason.data or None),
+        "Your application is withdrawn."
+        + (" Your mentor has been told." if matches else "")
+        + (
+            " You can reopen it until the deadline."
+            if application.cycle.accepts_applications()
+            else ""
+        ),
         refused="This application cannot be withdrawn now.",
     )
-    return redirect(url_for(".view_application", application_id=application.id))
+    return back
+
+
+def _confirm_withdrawal(application, matches, form, status: int = 200):
+    return render_template(
+        "trainee/confirm_withdraw.html", application=application, matches=matches, form=form
+    ), status
 
 
 @bp.route("/applications/<int:application_id>/reopen", methods=["POST"])

@@ -111,6 +111,8 @@ def _seed_program(make) -> dict:
     match = decisions.confirm_proposal(first, actor=admin)
     decisions.lock_proposal(rest[0], actor=admin)
     db.session.commit()
+    match.accept(actor=match.mentor.user)  # accepted (the emails are another test's)
+    db.session.commit()
     rematch = decisions.request_rematch(
         match, person=first.application.trainee, reason="We never met."
     )

@@ -144,7 +144,7 @@ def test_a_new_admin_goes_from_first_login_to_a_confirmed_match(
 
     with live_server.seeding():
         match = db.session.scalar(db.select(Match))
-        assert match.application.full_name == "Amara Okafor" and match.status == "active"
+        assert match.application.full_name == "Amara Okafor" and match.status == "offered"
         statuses = dict(
             db.session.execute(db.select(Application.full_name, Application.status)).all()
         )
