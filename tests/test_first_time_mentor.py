@@ -88,6 +88,8 @@ def matched(app, factory):
         proposal=proposal,
     )
     db.session.commit()
+    match.accept(actor=mentor.user)  # the mentor accepted: both see the match
+    db.session.commit()
     return match
 
 
