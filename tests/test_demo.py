@@ -48,7 +48,7 @@ def snapshot() -> list[tuple]:
 
 
 def test_seed_demo_creates_the_cycle_and_people_asked_for(runner):
-    result = seed(runner, "--trainees", "12", "--mentors", "6", "--seed", "7")
+    result = seed(runner, "--trainees", "12", "--mentors", "6", "--alumni", "0", "--seed", "7")
     assert result.exit_code == 0, result.output
     cycle = db.session.scalar(db.select(Cycle).filter_by(slug=DEMO_SLUG))
     assert cycle.status == "open"
@@ -71,7 +71,8 @@ def test_seed_demo_creates_the_cycle_and_people_asked_for(runner):
 def test_seed_demo_defaults_to_sixty_trainees_and_thirty_mentors(runner):
     result = seed(runner)
     assert result.exit_code == 0, result.output
-    assert count(Application) == 60
+    demo_cycle = db.select(Cycle.id).filter_by(slug=DEMO_SLUG).scalar_subquery()
+    assert count(Application, Application.cycle_id == demo_cycle) == 60
     assert count(MentorProfile) == 30
     assert trainee_email(60) in result.output
     assert mentor_email(30) in result.output
@@ -165,7 +166,7 @@ def test_paused_demo_offers_have_history(runner):
 
 
 def test_second_run_refuses_clearly_and_changes_nothing(runner):
-    assert seed(runner, "--trainees", "4", "--mentors", "2").exit_code == 0
+    assert seed(runner, "--trainees", "4", "--mentors", "2", "--alumni", "0").exit_code == 0
     result = seed(runner, "--trainees", "4", "--mentors", "2")
     assert result.exit_code == 1
     assert "demo data already exists" in result.output
@@ -174,7 +175,7 @@ def test_second_run_refuses_clearly_and_changes_nothing(runner):
 
 
 def test_if_empty_seeds_once_then_exits_quietly(runner):
-    first = seed(runner, "--if-empty", "--trainees", "4", "--mentors", "2")
+    first = seed(runner, "--if-empty", "--trainees", "4", "--mentors", "2", "--alumni", "0")
     assert first.exit_code == 0
     assert "Created" in first.output
     second = seed(runner, "--if-empty")
@@ -204,7 +205,7 @@ def test_bad_options_are_refused_with_a_clear_message(runner, args, complaint):
 def test_seed_demo_help_describes_the_options(runner):
     result = runner.invoke(args=["seed-demo", "--help"])
     assert result.exit_code == 0
-    for option in ("--trainees", "--mentors", "--seed", "--if-empty", "default: 60"):
+    for option in ("--trainees", "--mentors", "--alumni", "--seed", "--if-empty", "default: 60"):
         assert option in result.output
 
 
@@ -241,3 +242,22 @@ def test_demo_and_engine_write_from_one_phrase_bank():
     for mentor in make_plan(0, 20, seed=4)["mentors"]:
         statement = mentor["profile"]["expertise_statement"]
         assert any(phrase in statement for phrase in bank[mentor["topics"][0]])
+
+
+def test_seed_demo_fills_past_cycles_with_alumni_outcomes_and_a_family_tree(runner):
+    from mri_match.alumni.tree import family_of
+    from mri_match.models import AlumniRecord, FollowUpResponse, FormerTraineeLink, Match
+    from mri_match.reports.outcomes import outcomes_report
+
+    result = seed(runner, "--trainees", "4", "--mentors", "6", "--alumni", "30", "--seed", "3")
+    assert result.exit_code == 0, result.output
+    assert "Added 30 past trainees in MRI 2023–24, MRI 2024–25." in result.output
+    past = db.session.scalars(db.select(Cycle).where(Cycle.status == "completed")).all()
+    assert len(past) == 2 and all(c.completed_at for c in past)
+    assert count(Match, Match.status == "ended") == 30
+    assert 15 <= count(AlumniRecord) <= 30 and count(FollowUpResponse) >= 10
+    report = outcomes_report()
+    assert report.awardees == 30 and report.response_rate.total.count >= 10
+    link = db.session.scalar(db.select(FormerTraineeLink))
+    family = family_of(db.session.get(MentorProfile, link.mentor_id))
+    assert family.mentored_by and family.former_trainee

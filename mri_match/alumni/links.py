@@ -73,6 +73,8 @@ def link_former_trainee(profile: MentorProfile, trainee: User | None, *, actor) 
         db.session.delete(link)
         db.session.flush()
     db.session.add(
-        FormerTraineeLink(mentor_id=profile.id, trainee_id=trainee.id, linked_by_id=actor.id)
+        FormerTraineeLink(
+            mentor_id=profile.id, trainee_id=trainee.id, linked_by_id=getattr(actor, "id", None)
+        )
     )
     record(profile, "former_trainee_linked", actor=actor, to_state="linked")

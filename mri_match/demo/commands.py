@@ -7,6 +7,7 @@ from flask.cli import with_appcontext
 
 from ..extensions import db
 from ..models import User
+from ..models.accounts import hash_password
 from .accounts import (
     ADMIN_EMAIL,
     DEMO_DOMAIN,
@@ -16,6 +17,7 @@ from .accounts import (
     mentor_email,
     trainee_email,
 )
+from .alumni import write_past_cycles
 from .plan import make_plan
 from .store import demo_exists, write_plan
 
@@ -68,6 +70,7 @@ def _how_many(name: str, default: int, who: str):
 @click.command("seed-demo")
 @_how_many("trainees", 60, "trainees with submitted applications")
 @_how_many("mentors", 30, "volunteer mentors with profiles and offers")
+@_how_many("alumni", 40, "past trainees in two completed cycles, most answering follow-ups")
 @click.option(
     "--seed",
     type=int,
@@ -81,12 +84,14 @@ def _how_many(name: str, default: int, who: str):
     help="Do nothing, successfully and quietly, if the demo already exists (for `make run`).",
 )
 @with_appcontext
-def seed_demo(trainees: int, mentors: int, seed: int, if_empty: bool) -> None:
+def seed_demo(trainees: int, mentors: int, alumni: int, seed: int, if_empty: bool) -> None:
     """Create a realistic demo cycle with trainees, mentors and demo logins.
 
     Adds the open cycle "MRI 2026–27 Demo" (slug demo-2026), an admin, trainees with
     submitted applications (some naming a research mentor, some with self-identification)
-    and mentors with profiles and offers, all in one transaction. Every account uses the
+    and mentors with profiles and offers, and two completed past cycles whose trainees had
+    those mentors (alumni with follow-up answers, for the outcomes report and the family
+    tree), all in one transaction. Every account uses the
     password printed at the end. Refuses to run twice, and in production.
     """
     _refuse_in_production()
@@ -102,6 +107,7 @@ def seed_demo(trainees: int, mentors: int, seed: int, if_empty: bool) -> None:
     plan = make_plan(trainees, mentors, seed)
     try:
         cycle = write_plan(plan)
+        past = write_past_cycles(alumni, seed, hash_password(DEMO_PASSWORD))
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -110,6 +116,8 @@ def seed_demo(trainees: int, mentors: int, seed: int, if_empty: bool) -> None:
         f"Created “{cycle.name}” ({cycle.slug}) with {trainees} trainees, {mentors} mentors "
         f"and an admin (seed {seed})."
     )
+    if past:
+        click.echo(f"Added {alumni} past trainees in {', '.join(c.name for c in past)}.")
     if not if_empty:
         click.echo(_logins_text(trainees, mentors))
 
