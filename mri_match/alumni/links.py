@@ -5,6 +5,8 @@ the address the former trainee gave for alumni follow-ups; otherwise an admin se
 former trainee is linked to one mentor profile at most, and each profile to one trainee.
 """
 
+from sqlalchemy.exc import IntegrityError
+
 from ..extensions import db
 from ..models import AlumniRecord, FormerTraineeLink, MentorProfile, User, normalise_email, record
 from .service import mentored
@@ -49,7 +51,11 @@ def link_by_account(*, profile: MentorProfile | None = None, alumni: AlumniRecor
         )
     if trainee_id is None or _linked(trainee_id):
         return None
-    db.session.add(FormerTraineeLink(mentor_id=profile.id, trainee_id=trainee_id))
+    try:  # a savepoint: a link made at the same moment elsewhere must not undo the caller's save
+        with db.session.begin_nested():
+            db.session.add(FormerTraineeLink(mentor_id=profile.id, trainee_id=trainee_id))
+    except IntegrityError:
+        return None
     record(profile, "former_trainee_linked", to_state="linked", reason="Found by account")
     return trainee_id
 

@@ -3,6 +3,7 @@ emailed link), and for admins the mentorship family tree and a mentor's former-t
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from ..access import admin_required, trainee_required
 from ..extensions import db, read_only
@@ -26,8 +27,13 @@ def consent():
     eligible = alumni is not None or service.may_consent(current_user)
     form = ConsentForm()
     if alumni is None and eligible and form.validate_on_submit():
-        service.give_consent(current_user, form.email.data)
-        db.session.commit()
+        try:
+            service.give_consent(current_user, form.email.data)
+            db.session.commit()
+        except IntegrityError:  # a second tab agreed a moment earlier
+            db.session.rollback()
+            flash("You had already agreed to stay in touch.", "info")
+            return redirect(url_for(".consent"))
         flash("Thank you. You will get a short follow-up survey once a year.", "success")
         return redirect(url_for(".consent"))
     return render_template(
@@ -158,10 +164,14 @@ def link_trainee(mentor_id: int):
         if trainee is None:
             raise LinkError(f"There is no account with {form.email.data}.")
         link_former_trainee(profile, trainee, actor=current_user)
+        db.session.commit()
     except LinkError as error:
         db.session.rollback()
         flash(str(error), "danger")
         return back
-    db.session.commit()
+    except IntegrityError:  # another admin linked one of the two a moment earlier
+        db.session.rollback()
+        flash("This mentor or this trainee was linked a moment ago; here is the link.", "warning")
+        return back
     flash(f"{profile.full_name} is linked to the former trainee {trainee.email}.", "success")
     return back
