@@ -54,6 +54,9 @@ def test_error_pages_are_accessible(live_server, page, a11y, screenshot):
 
     # A form whose session has gone (cookies cleared) fails its CSRF check: 400, not a crash.
     page.goto(f"{base}/auth/login")
+    # Let the page's last requests (the favicon) finish first: a response still on its way
+    # would set the session cookie again after the clearing.
+    page.wait_for_load_state("networkidle")
     page.context.clear_cookies()
     page.get_by_label("Email address").fill("amara@example.org")
     page.get_by_label("Password").fill(PASSWORD)
