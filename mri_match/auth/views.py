@@ -174,8 +174,8 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Log out: the account's session token is replaced, so no copy of this session's cookie
-    (nor any other session of the account) is signed in any more."""
+    """Log out: the account's session token is replaced, so no copy of this browser's cookie
+    (nor any other sign-in of the account) stays signed in."""
     if current_user.is_authenticated:
         current_user.end_sessions()
         db.session.commit()
