@@ -8,6 +8,7 @@ from sqlalchemy import event
 
 from mri_match.extensions import db
 from mri_match.models import (
+    Application,
     Match,
     MatchRun,
     Proposal,
@@ -150,8 +151,38 @@ def test_funnel_counts_each_stage_by_its_definition(cohort):
         ("eligible", 3),
         ("proposed", 4),
         ("confirmed", 4),
+        ("waiting", 0),
     ]
     assert all(s.definition for s in stages)
+
+
+def test_an_offer_waiting_for_the_mentor_counts_as_confirmed_and_as_waiting(cohort, factory):
+    """An admin's confirmation makes an offer: confirmed, shown apart as waiting for the mentor.
+    A declined or lapsed offer sent the trainee back to review and counts as neither."""
+    cycle = cohort["cycle"]
+    mentor = factory.mentor(cycle=cycle, capacity=3, topics=["aml"])
+    waiting = factory.application(cycle=cycle, status="eligible", meeting_format="virtual")
+    declined = factory.application(cycle=cycle, status="eligible")
+    lapsed = factory.application(cycle=cycle, status="eligible")
+    _match(cycle, waiting, mentor, "research", 0.55, status="offered")
+    _match(cycle, declined, mentor, "research", 0.65, status="declined")
+    _match(cycle, lapsed, mentor, "research", 0.75, status="expired")
+    a3 = db.session.scalar(
+        db.select(Application).filter_by(cycle_id=cycle.id, meeting_format="in_person")
+    )
+    _match(cycle, a3, mentor, "career", 0.45, status="offered")  # a3 is active for research
+
+    stages = {s.key: (s.label, s.count) for s in funnel(cycle)}
+    assert stages["registered"] == ("Registered", 11)
+    assert stages["proposed"] == ("Proposed", 5)  # a confirmed trainee counts as proposed
+    assert stages["confirmed"] == ("Confirmed", 5)  # a3 once, with its active and offered match
+    assert stages["waiting"] == ("Waiting for the mentor", 2)
+
+    bins = {b.label: b.confirmed for b in score_distribution(cycle)}
+    assert bins["50–59"] == 1 and bins["40–49"] == 1  # the two offers
+    assert bins["60–69"] == 0 and bins["70–79"] == 0  # not the declined or lapsed offer
+    formats = {s.key: s.count for s in meeting_formats(cycle)}
+    assert formats["virtual"] == 3 and sum(formats.values()) == 6
 
 
 def test_topic_balance_sets_demand_against_active_places_shortage_first(cohort):
@@ -265,6 +296,7 @@ def test_funnel_csv_has_hand_computed_rows(client, auth, cohort):
         ["Eligible", "3", "37.5"],
         ["Proposed", "4", "50.0"],
         ["Confirmed", "4", "50.0"],
+        ["Waiting for the mentor", "0", "0.0"],
     ]
 
 

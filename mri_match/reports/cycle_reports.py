@@ -105,7 +105,8 @@ def scores_report(cycle) -> Report:
         chart,
         [
             "Proposals: those with a mentor in the latest completed matching run of each role.",
-            "Confirmed: active or ended matches of the cycle. Scores are rounded to whole "
+            "Confirmed: matches an admin confirmed, waiting for the mentor's answer, active or "
+            "ended (not those the mentor declined or let lapse). Scores are rounded to whole "
             "points as shown elsewhere; the top band holds 90 to 100.",
         ],
     )
@@ -141,7 +142,10 @@ def meeting_report(cycle) -> Report:
         "Trainee preference",
         pairs.meeting_formats(cycle),
         "chart-meeting",
-        ["Confirmed pairs (active or ended), by the meeting format the trainee asked for."],
+        [
+            "Confirmed pairs (waiting for the mentor's answer, active or ended), by the meeting "
+            "format the trainee asked for."
+        ],
     )
 
 

@@ -1,4 +1,5 @@
-"""The trainee funnel of a cycle: registered, submitted, eligible, proposed, confirmed."""
+"""The trainee funnel of a cycle: registered, submitted, eligible, proposed, confirmed, and of
+the confirmed those still waiting for the mentor's answer."""
 
 from dataclasses import dataclass
 
@@ -6,7 +7,7 @@ from sqlalchemy import and_, case, distinct, func, or_, union
 
 from ..extensions import db
 from ..models import Application, Match, Proposal
-from .selections import SUBMITTED_STATES, confirmed_in, latest_done_runs
+from .selections import SUBMITTED_STATES, confirmed_in, latest_done_runs, waiting_in
 
 
 @dataclass(frozen=True)
@@ -24,12 +25,18 @@ FUNNEL_DEFINITIONS = {
     "eligible": "Applications an admin marked eligible (their current status).",
     "proposed": "Trainees given a mentor in the latest completed matching run of any role, or "
     "already confirmed (later runs leave confirmed trainees out).",
-    "confirmed": "Trainees with a confirmed match in this cycle, active or since ended.",
+    "confirmed": "Trainees with a match an admin confirmed in this cycle: waiting for the "
+    "mentor's answer, active, or since ended. An offer the mentor declined or let lapse does "
+    "not count.",
+    "waiting": "Confirmed trainees with a match offered to its mentor and not answered yet "
+    "(counted in Confirmed too).",
 }
+FUNNEL_LABELS = {"waiting": "Waiting for the mentor"}
 
 
 def funnel(cycle) -> list[Stage]:
-    """Registered → submitted → eligible → proposed → confirmed, in three queries."""
+    """Registered → submitted → eligible → proposed → confirmed (→ of which waiting for the
+    mentor), in four queries."""
     was_submitted = or_(
         Application.status.in_(SUBMITTED_STATES),
         and_(Application.status == "withdrawn", Application.submitted_at.is_not(None)),
@@ -53,14 +60,23 @@ def funnel(cycle) -> list[Stage]:
     confirmed = db.session.scalar(
         db.select(func.count(distinct(Match.application_id))).where(confirmed_in(cycle.id))
     )
+    waiting = db.session.scalar(
+        db.select(func.count(distinct(Match.application_id))).where(waiting_in(cycle.id))
+    )
     counts = {
         "registered": registered,
         "submitted": submitted,
         "eligible": eligible,
         "proposed": proposed,
         "confirmed": confirmed,
+        "waiting": waiting,
     }
     return [
-        Stage(key, key.capitalize(), int(counts[key] or 0), FUNNEL_DEFINITIONS[key])
+        Stage(
+            key,
+            FUNNEL_LABELS.get(key, key.capitalize()),
+            int(counts[key] or 0),
+            FUNNEL_DEFINITIONS[key],
+        )
         for key in counts
     ]

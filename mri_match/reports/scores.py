@@ -42,7 +42,8 @@ def score_distribution(cycle) -> list[ScoreBin]:
     """Scores (0–100, as shown elsewhere) in bins of ten: 0–9, …, 80–89, 90–100.
 
     Proposals are those with a mentor in the latest completed run of each role; confirmed
-    matches are active or ended ones. Two queries.
+    matches are those an admin confirmed (:data:`.selections.CONFIRMED_MATCH_STATES`). Two
+    queries.
     """
     proposals = _percent_counts(
         Proposal.score,
