@@ -63,26 +63,31 @@ def checked_address(text: str) -> str:
     return normalise_email(valid.normalized)
 
 
-def _preferences_footer(recipients: list[str]) -> str:
-    """Every email to an account ends with the link to that account's email preferences."""
+def _preferences_footer(recipients: list[str], account=None) -> str:
+    """Every email to an account ends with the link to that account's email preferences
+    (``account``, or the account of the one recipient's address)."""
     from .models import User
     from .reminders.preferences import preferences_url
 
-    user = User.by_email(recipients[0]) if len(recipients) == 1 else None
+    user = account
+    if user is None and len(recipients) == 1:
+        user = User.by_email(recipients[0])
     if user is None:
         return ""
     return render_template("email/_preferences.txt", preferences_url=preferences_url(user))
 
 
 def build_message(
-    template: str, to: str | list[str], subject: str, *, attachments=(), **context
+    template: str, to: str | list[str], subject: str, *, attachments=(), account=None, **context
 ) -> Message:
-    """``templates/email/<template>.txt`` rendered; ``attachments`` are (filename, type, data)."""
+    """``templates/email/<template>.txt`` rendered; ``attachments`` are (filename, type, data);
+    ``account``, when the sender has it at hand, spares looking the recipient's account up."""
     recipients = [to] if isinstance(to, str) else list(to)
     msg = Message(
         subject=f"[MRI Match] {subject}",
         recipients=recipients,
-        body=render_template(f"email/{template}.txt", **context) + _preferences_footer(recipients),
+        body=render_template(f"email/{template}.txt", **context)
+        + _preferences_footer(recipients, account),
         sender=current_app.config["MAIL_DEFAULT_SENDER"],
     )
     for filename, content_type, data in attachments:

@@ -296,3 +296,66 @@ def test_the_scheduler_queues_the_job_on_the_workers_queue(app, monkeypatch):
     (job,) = registered["jobs"]
     assert job.func is cli.remind_job
     assert job.interval == 1800 and job.queue_name == app.config["MATCHING_QUEUE"]
+
+
+# --- a large cohort: the run's statements do not grow with the number of pairs -----------------
+
+
+def _cohort_due_at_day_24(factory, size: int) -> None:
+    """``size`` of each: pairs with no first meeting (2 reminders each), pairs quiet since a
+    first meeting with no check-in (4 each: quiet and check-in, to both), offers past half their
+    time to answer (1 each); and one admin (the weekly list of pairs at risk)."""
+    cycle = factory.cycle(status="matching")
+    factory.user("admin")
+    for _ in range(size):
+        active_pair(factory, accepted_at=T0, cycle=cycle)
+    with time_machine.travel(T0 - timedelta(days=40), tick=False):
+        for _ in range(size):
+            quiet = active_pair(factory, accepted_at=T0 - timedelta(days=40), cycle=cycle)
+            log_meeting(
+                quiet,
+                person=quiet.mentor.user,
+                held_on=date(2026, 1, 22),
+                minutes=30,
+                format="video",
+            )
+        db.session.commit()
+    for _ in range(size):
+        offer = active_pair(factory, accepted_at=T0 + timedelta(days=20), cycle=cycle)
+        offer.status, offer.accepted_at = "offered", None
+        offer.respond_by = T0 + timedelta(days=27)  # half-way at day 23 and a half
+    db.session.commit()
+
+
+def test_a_run_reads_each_kind_of_data_once_whatever_the_number_of_pairs(make_app):
+    """Apart from the ledger's claim of each email (one UPDATE: what makes a crashed run lose
+    at most one email), a run issues the same statements for 2 pairs of each kind as for 8."""
+    from conftest import Factory, Outbox
+    from test_query_counts import count_statements
+
+    counts = {}
+    for size in (2, 8):
+        app = make_app()
+        with app.app_context():
+            _cohort_due_at_day_24(Factory(), size)
+            outbox = Outbox(app.config["MAIL_OUTBOX_DIR"])
+            before = len(outbox.messages())  # the apps share the test's folder
+            with count_statements() as seen:
+                report = remind_at(T0 + timedelta(days=24))
+            claims = [s for s in seen if s.lstrip().upper().startswith("UPDATE SENT_REMINDER")]
+            assert report.emails == len(outbox.messages()) - before
+            assert report.emails == 7 * size + 1, report.lines()
+            assert report.recorded == {
+                "offer_expiring": size,
+                "offer_expired": 0,
+                "first_meeting_overdue": 2 * size,
+                "meeting_overdue": 2 * size,
+                "checkin_due": 2 * size,
+                "alumni_follow_up": 0,
+                "pairs_at_risk": 1,
+            }
+            assert len(claims) == report.emails
+            counts[size] = len(seen) - len(claims)
+            db.session.remove()
+            db.drop_all()
+    assert counts[8] == counts[2], counts

@@ -15,6 +15,7 @@ Who may move a match, and what each move does, is drawn in docs/lifecycle.md.
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import (
@@ -137,6 +138,7 @@ def offer_reminders_due(now: datetime | None = None) -> list[Match]:
     now = now or utcnow()
     waiting = db.session.scalars(
         db.select(Match)
+        .options(joinedload(Match.mentor))
         .where(Match.status == "offered", Match.respond_by > now)
         .order_by(Match.respond_by, Match.id)
     ).all()

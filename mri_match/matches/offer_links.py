@@ -15,7 +15,12 @@ def _serializer() -> URLSafeSerializer:
 
 
 def offer_link(match: Match) -> str:
-    token = _serializer().dumps({"m": match.id, "u": match.mentor.user_id})
+    return offer_link_for(match.id, match.mentor.user_id)
+
+
+def offer_link_for(match_id: int, mentor_user_id: int) -> str:
+    """The link for the match ``match_id`` offered to the account ``mentor_user_id``."""
+    token = _serializer().dumps({"m": match_id, "u": mentor_user_id})
     return url_for("matches.offer_link", token=token, _external=True)
 
 

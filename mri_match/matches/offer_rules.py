@@ -6,29 +6,67 @@ review (:func:`.lifecycle.expire_due_offers`), and its notices go out with that 
 it from the reminder run means one schedule drives both.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from ..extensions import db
-from ..models import Match, SentReminder
-from ..reminders import Due, Notice, reminder_rule
+from ..models import Application, Match, MentorProfile
+from ..reminders import Due, Notice, reminder_rule, run_cached
+from ..reminders.registry import Pending
 from . import lifecycle
 from .calendar import local_time
-from .offer_links import offer_link
+from .offer_links import offer_link_for
 
 
-def _describe_offer_expiring(row: SentReminder) -> Notice | None:
-    match = db.session.get(Match, int(row.subject.split(":", 1)[1]))
-    if match is None or lifecycle.answer_error(match) is not None:
+@dataclass(frozen=True)
+class _Offer:
+    """An offer waiting for its answer, as its reminder reads it (``status`` and
+    ``respond_by`` are what :func:`.lifecycle.answer_error` checks)."""
+
+    id: int
+    status: str
+    respond_by: datetime
+    trainee_name: str
+    mentor_user_id: int
+    mentor_timezone: str | None
+
+
+def _waiting_offers() -> dict[int, _Offer]:
+    """Every offer waiting for its answer, read once per reminder run (one statement)."""
+    return run_cached(
+        "waiting_offers",
+        lambda: {
+            row[0]: _Offer(*row)
+            for row in db.session.execute(
+                db.select(
+                    Match.id,
+                    Match.status,
+                    Match.respond_by,
+                    Application.full_name,
+                    MentorProfile.user_id,
+                    MentorProfile.timezone,
+                )
+                .join(Application, Application.id == Match.application_id)
+                .join(MentorProfile, MentorProfile.id == Match.mentor_id)
+                .where(Match.status == "offered")
+            )
+        },
+    )
+
+
+def _describe_offer_expiring(row: Pending) -> Notice | None:
+    offer = _waiting_offers().get(int(row.subject.split(":", 1)[1]))
+    if offer is None or lifecycle.answer_error(offer) is not None:
         return None  # answered, withdrawn or expired since
-    name = match.application.full_name
+    name = offer.trainee_name
     return Notice(
         subject=f"Reminder: would you mentor {name}?",
         lines=[
             f"We asked whether you would mentor {name}, and have not heard from you yet.",
-            f"Please accept or decline by {local_time(match.respond_by, match.mentor.timezone)};"
+            f"Please accept or decline by {local_time(offer.respond_by, offer.mentor_timezone)};"
             " after that the offer lapses and we find the trainee another mentor.",
         ],
-        url=offer_link(match),
+        url=offer_link_for(offer.id, offer.mentor_user_id),
     )
 
 
@@ -42,7 +80,7 @@ def offer_expiring(now: datetime):
         yield Due(match.mentor.user_id, "offer_expiring", f"match:{match.id}")
 
 
-def _nothing_to_say(row: SentReminder) -> Notice | None:
+def _nothing_to_say(row: Pending) -> Notice | None:
     return None
 
 

@@ -1,23 +1,45 @@
 """The reminder rules of a mentorship: a first meeting overdue, a pair gone quiet, a check-in
 due, and the admins' weekly list of pairs at risk. Each reads :func:`.pairs.pair_states`, so a
-reminder goes out exactly when the health page shows the same thing."""
+reminder goes out exactly when the health page shows the same thing.
+
+The active pairs are read once per reminder run (:func:`_active_pairs`, five statements
+whatever their number) and shared by the four rules and every email they write."""
 
 from datetime import datetime
 
 from ..email import email_url
 from ..extensions import db
-from ..models import Cycle, SentReminder, User
-from ..reminders import Due, Notice, reminder_rule
-from .pairs import SIDES, PairState, pair_state, pair_states
+from ..models import Cycle, User
+from ..reminders import Due, Notice, reminder_rule, run_cached
+from ..reminders.registry import Pending
+from .pairs import SIDES, PairState, pair_states
 
 
-def _match_id(row: SentReminder) -> int:
+def _active_pairs() -> dict[int, PairState]:
+    """Every active pair by match id, read once per reminder run."""
+    return run_cached(
+        "active_pairs",
+        lambda: {s.match_id: s for s in pair_states(statuses=("active",))},
+    )
+
+
+def _cycles() -> dict[int, tuple[str, str]]:
+    """Every cycle's name and slug by id, read once per reminder run."""
+    return run_cached(
+        "cycle_names",
+        lambda: {
+            id_: (name, slug)
+            for id_, name, slug in db.session.execute(db.select(Cycle.id, Cycle.name, Cycle.slug))
+        },
+    )
+
+
+def _match_id(row: Pending) -> int:
     return int(row.subject.split(":", 1)[1])
 
 
-def _active_state(row: SentReminder) -> PairState | None:
-    state = pair_state(_match_id(row))
-    return state if state is not None and state.status == "active" else None
+def _active_state(row: Pending) -> PairState | None:
+    return _active_pairs().get(_match_id(row))
 
 
 def _other_name(state: PairState, user_id: int) -> str:
@@ -31,7 +53,7 @@ def _timeline_url(state: PairState) -> str:
 # --- no first meeting by the deadline ---
 
 
-def _describe_first_meeting(row: SentReminder) -> Notice | None:
+def _describe_first_meeting(row: Pending) -> Notice | None:
     state = _active_state(row)
     if state is None or state.first_meeting is not None:
         return None
@@ -54,7 +76,7 @@ def _describe_first_meeting(row: SentReminder) -> Notice | None:
 )
 def first_meeting_overdue(now: datetime):
     today = now.date()
-    for state in pair_states(statuses=("active",)):
+    for state in _active_pairs().values():
         first_by = state.first_meeting_by
         if state.first_meeting is None and first_by is not None and today > first_by:
             for side in SIDES:
@@ -64,7 +86,7 @@ def first_meeting_overdue(now: datetime):
 # --- no meeting for the cadence plus the grace days ---
 
 
-def _describe_quiet(row: SentReminder) -> Notice | None:
+def _describe_quiet(row: Pending) -> Notice | None:
     state = _active_state(row)
     if state is None or state.last_meeting is None or state.last_meeting.isoformat() != row.period:
         return None  # a meeting was logged since: not quiet any more
@@ -87,7 +109,7 @@ def _describe_quiet(row: SentReminder) -> Notice | None:
 )
 def meeting_overdue(now: datetime):
     today = now.date()
-    for state in pair_states(statuses=("active",)):
+    for state in _active_pairs().values():
         quiet_after = state.quiet_after
         if quiet_after is not None and today > quiet_after:
             period = state.last_meeting.isoformat() if state.last_meeting else ""
@@ -98,7 +120,7 @@ def meeting_overdue(now: datetime):
 # --- a check-in is due ---
 
 
-def _describe_checkin(row: SentReminder) -> Notice | None:
+def _describe_checkin(row: Pending) -> Notice | None:
     state = _active_state(row)
     side = state.side_of(row.user_id) if state else None
     if state is None or side is None:
@@ -124,7 +146,7 @@ def _describe_checkin(row: SentReminder) -> Notice | None:
 )
 def checkin_due(now: datetime):
     today = now.date()
-    for state in pair_states(statuses=("active",)):
+    for state in _active_pairs().values():
         for side in SIDES:
             due = state.checkin_due_on(side)
             if due is not None and due <= today:
@@ -136,15 +158,16 @@ def checkin_due(now: datetime):
 # --- admins: the pairs at risk, once a week per cycle ---
 
 
-def _describe_at_risk(row: SentReminder) -> Notice | None:
-    cycle = db.session.get(Cycle, int(row.subject.split(":", 1)[1]))
-    if cycle is None:
+def _describe_at_risk(row: Pending) -> Notice | None:
+    cycle_id = int(row.subject.split(":", 1)[1])
+    if cycle_id not in _cycles():
         return None
+    name, slug = _cycles()[cycle_id]
     today = row.created_at.date()
-    at_risk = [s for s in pair_states(cycle_id=cycle.id, statuses=("active",)) if s.risks(today)]
+    at_risk = [s for s in _active_pairs().values() if s.cycle_id == cycle_id and s.risks(today)]
     if not at_risk:
         return None
-    lines = [f"{len(at_risk)} pair(s) in {cycle.name} are at risk:"]
+    lines = [f"{len(at_risk)} pair(s) in {name} are at risk:"]
     lines += [
         f"- {s.trainee_name} with {s.mentor_name}: {'; '.join(s.risks(today))}"
         for s in at_risk[:20]
@@ -152,9 +175,9 @@ def _describe_at_risk(row: SentReminder) -> Notice | None:
     if len(at_risk) > 20:
         lines.append(f"… and {len(at_risk) - 20} more on the health page.")
     return Notice(
-        subject=f"Pairs at risk in {cycle.name}",
+        subject=f"Pairs at risk in {name}",
         lines=lines,
-        url=email_url("mentorship.health", slug=cycle.slug, state="at_risk"),
+        url=email_url("mentorship.health", slug=slug, state="at_risk"),
     )
 
 
@@ -165,7 +188,7 @@ def _describe_at_risk(row: SentReminder) -> Notice | None:
 )
 def pairs_at_risk(now: datetime):
     today = now.date()
-    cycles = {s.cycle_id for s in pair_states(statuses=("active",)) if s.risks(today)}
+    cycles = {s.cycle_id for s in _active_pairs().values() if s.risks(today)}
     if not cycles:
         return
     year, week, _ = today.isocalendar()

@@ -14,6 +14,6 @@ from flask import Blueprint
 bp = Blueprint("reminders", __name__)
 
 from . import views  # noqa: E402  (adds its routes to bp)
-from .registry import Due, Notice, reminder_rule  # noqa: E402
+from .registry import Due, Notice, reminder_rule, run_cached  # noqa: E402
 
-__all__ = ["Due", "Notice", "bp", "reminder_rule", "views"]
+__all__ = ["Due", "Notice", "bp", "reminder_rule", "run_cached", "views"]

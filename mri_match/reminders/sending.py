@@ -13,6 +13,11 @@ pending, and the next run sends them.
 
 People who chose the digest get at most one email a day: a ``digest`` row for the person and
 the date (the same ledger, the same unique key) is claimed with their reminders.
+
+A run reads the pending rows and their people once, as plain data (the commit after each
+claim would reload ORM objects one by one), and the rules read what their emails say from
+data cached for the run (:func:`.registry.run_cached`): the statements a run issues do not grow
+with the number of pairs, apart from one claim per email.
 """
 
 import logging
@@ -26,12 +31,22 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..email import send_email
 from ..extensions import db
 from ..models import SentReminder, User, utcnow
-from .registry import Due, Notice, rule_for, rules
+from .registry import PENDING_COLUMNS, Due, Notice, Pending, rule_for, rules, run_cache
 
 log = logging.getLogger(__name__)
 
 DIGEST = "digest"
 INSERT_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Person:
+    """Whom a run mails, read once (plain data: the run's commits reload no object)."""
+
+    id: int
+    email: str
+    email_digest: bool
+    reachable: bool  # active and not deleted
 
 
 @dataclass
@@ -59,10 +74,11 @@ def run_reminders(now: datetime | None = None) -> RunReport:
     for the links (the command makes one from PUBLIC_URL)."""
     now = now or utcnow()
     report = RunReport()
-    for rule in rules():
-        report.recorded[rule.kind] += record(rule.find(now), now)
-    db.session.commit()
-    send_pending(now, report)
+    with run_cache():
+        for rule in rules():
+            report.recorded[rule.kind] += record(rule.find(now), now)
+        db.session.commit()
+        send_pending(now, report)
     return report
 
 
@@ -119,20 +135,25 @@ def _release(ids: list[int]) -> None:
 
 
 def send_pending(now: datetime, report: RunReport) -> None:
-    pending = db.session.scalars(
-        db.select(SentReminder)
-        .where(SentReminder.sent_at.is_(None), SentReminder.kind != DIGEST)
+    waiting = db.and_(SentReminder.sent_at.is_(None), SentReminder.kind != DIGEST)
+    by_user: dict[int, list[Pending]] = defaultdict(list)
+    for row in db.session.execute(
+        db.select(*(getattr(SentReminder, name) for name in PENDING_COLUMNS))
+        .where(waiting)
         .order_by(SentReminder.user_id, SentReminder.id)
-    ).all()
-    by_user: dict[int, list[SentReminder]] = defaultdict(list)
-    for row in pending:
-        by_user[row.user_id].append(row)
+    ):
+        by_user[row.user_id].append(Pending(*row))
     people = {
-        u.id: u for u in db.session.scalars(db.select(User).where(User.id.in_(list(by_user))))
+        row.id: Person(row.id, row.email, row.email_digest, row.active and row.deleted_at is None)
+        for row in db.session.execute(
+            db.select(User.id, User.email, User.email_digest, User.active, User.deleted_at).where(
+                User.id.in_(db.select(SentReminder.user_id).where(waiting))
+            )
+        )
     }
     for user_id, rows in by_user.items():
         user = people.get(user_id)
-        if user is None or not user.active or user.is_deleted:
+        if user is None or not user.reachable:
             _skip([r.id for r in rows], now, report)
             continue
         if user.email_digest:
@@ -148,12 +169,12 @@ def _skip(ids: list[int], now: datetime, report: RunReport) -> None:
     db.session.commit()
 
 
-def _notice(row: SentReminder) -> Notice | None:
+def _notice(row: Pending) -> Notice | None:
     rule = rule_for(row.kind)
     return rule.describe(row) if rule else None
 
 
-def _send_each(user: User, row: SentReminder, now: datetime, report: RunReport) -> None:
+def _send_each(user: Person, row: Pending, now: datetime, report: RunReport) -> None:
     if not _claim([row.id], now):
         db.session.rollback()
         return
@@ -163,7 +184,13 @@ def _send_each(user: User, row: SentReminder, now: datetime, report: RunReport) 
         report.skipped += 1
         return
     try:
-        send_email("reminder", to=notice.to or user.email, subject=notice.subject, notice=notice)
+        send_email(
+            "reminder",
+            to=notice.to or user.email,
+            subject=notice.subject,
+            notice=notice,
+            account=user,
+        )
     except Exception:
         log.exception("reminder %s to user %s not sent; retried next run", row.id, user.id)
         _release([row.id])
@@ -173,7 +200,7 @@ def _send_each(user: User, row: SentReminder, now: datetime, report: RunReport) 
     report.emails += 1
 
 
-def _send_digest(user: User, rows: list[SentReminder], now: datetime, report: RunReport) -> None:
+def _send_digest(user: Person, rows: list[Pending], now: datetime, report: RunReport) -> None:
     day = now.date().isoformat()
     digest_row = {"kind": DIGEST, "user_id": user.id, "subject": f"user:{user.id}", "period": day}
     ids = [r.id for r in rows]
@@ -195,6 +222,7 @@ def _send_digest(user: User, rows: list[SentReminder], now: datetime, report: Ru
             to=user.email,
             subject=f"Your MRI Match reminders for {now:%d %B %Y}",
             notices=notices,
+            account=user,
         )
     except Exception:
         log.exception("digest to user %s not sent; retried next run", user.id)
