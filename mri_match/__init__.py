@@ -133,6 +133,7 @@ def _register_blueprints(app: Flask) -> None:
     from .privacy.views import bp as privacy_bp
     from .reminders import bp as reminders_bp
     from .reports import bp as reports_bp
+    from .surveys import bp as surveys_bp
     from .trainee import bp as trainee_bp
 
     app.register_blueprint(errors_bp)
@@ -148,3 +149,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(privacy_bp)
     app.register_blueprint(bulk_bp, url_prefix="/admin")
     app.register_blueprint(alumni_bp)
+    app.register_blueprint(surveys_bp)

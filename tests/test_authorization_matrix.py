@@ -15,6 +15,7 @@ from mri_match.extensions import db
 from mri_match.matches import decisions, lifecycle, runs
 from mri_match.matches.decisions import Pairing
 from mri_match.models import MatchRun, Meeting, Proposal, User, utcnow
+from mri_match.surveys.questions import ensure_questions
 
 PUBLIC = "public"  # anyone, signed in or not
 LOGIN = "login"  # any signed-in person
@@ -173,6 +174,20 @@ ACCESS = {
     ("POST", "reminders.preferences"): PUBLIC,
     ("GET", "reports.outcomes_page"): ADMIN,
     ("GET", "reports.outcomes_csv"): ADMIN,
+    # feedback surveys: the pair answers, admins edit questions and read answers
+    ("GET", "surveys.take"): PERSON,
+    ("POST", "surveys.take"): PERSON,
+    ("GET", "surveys.questions"): ADMIN,
+    ("POST", "surveys.timing"): ADMIN,
+    ("GET", "surveys.new_question"): ADMIN,
+    ("POST", "surveys.new_question"): ADMIN,
+    ("GET", "surveys.edit_question"): ADMIN,
+    ("POST", "surveys.edit_question"): ADMIN,
+    ("GET", "surveys.remove_question"): ADMIN,
+    ("POST", "surveys.remove_question"): ADMIN,
+    ("GET", "surveys.pair_answers"): ADMIN,
+    ("GET", "surveys.report_page"): ADMIN,
+    ("GET", "surveys.report_csv"): ADMIN,
 }
 
 RESEARCH = {
@@ -235,6 +250,7 @@ class World:
         )
         db.session.add(self.meeting)
         db.session.commit()
+        self.question = ensure_questions(self.cycle)[0]
         assert self.proposal is not None and db.session.get(MatchRun, self.run.id)
 
     def users(self):
@@ -266,6 +282,8 @@ class World:
             "name": "funnel",
             "kind": "trainee",
             "fmt": "csv",
+            "survey": "midpoint",
+            "question_id": self.question.id,
         }
 
 
@@ -384,6 +402,8 @@ NOT_YOURS = [
     ("other trainee", "GET", "mentorship.check_in"),
     ("other mentor", "POST", "mentorship.check_in"),
     ("other mentor", "POST", "mentorship.confirm"),
+    ("other trainee", "GET", "surveys.take"),
+    ("other mentor", "POST", "surveys.take"),
 ]
 
 

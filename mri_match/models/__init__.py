@@ -35,6 +35,7 @@ from .profiles import (
     NominatedMentor,
 )
 from .program import CYCLE_STATES, Cycle
+from .surveys import SurveyAnswer, SurveyQuestion, SurveyResponse
 from .types import utcnow
 
 __all__ = [
@@ -48,6 +49,9 @@ __all__ = [
     "CheckIn",
     "Meeting",
     "SentReminder",
+    "SurveyAnswer",
+    "SurveyQuestion",
+    "SurveyResponse",
     "PROPOSAL_REVIEW_ORDER",
     "APPLICATION_STATES",
     "CYCLE_STATES",

@@ -56,6 +56,10 @@ class Cycle(db.Model):
     # A pair is quiet once no meeting was held for its cadence plus this many days.
     meeting_grace_days: Mapped[int] = mapped_column(default=14, server_default="14")
     checkin_interval_days: Mapped[int] = mapped_column(default=60, server_default="60")
+    # Feedback surveys open this many days after acceptance (the end one sooner if the
+    # match ends sooner).
+    survey_midpoint_days: Mapped[int] = mapped_column(default=90, server_default="90")
+    survey_end_days: Mapped[int] = mapped_column(default=180, server_default="180")
 
     def __repr__(self) -> str:
         return f"<Cycle {self.slug} {self.status}>"

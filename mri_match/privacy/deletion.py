@@ -2,9 +2,10 @@
 
 Applications, mentor profiles, offers and matches stay, so that reports and the other person's
 history still add up, but everything that names or describes the person is scrubbed, their
-self-identification, nominated mentor and alumni record are deleted, and the account can no
-longer log in. The email address is freed for a new registration. Foreign keys all still point
-at real rows, so nothing depends on ON DELETE behaviour (the same on SQLite and PostgreSQL).
+self-identification, nominated mentor, alumni record and survey comments are deleted, and the
+account can no longer log in. The email address is freed for a new registration. Foreign keys
+all still point at real rows, so nothing depends on ON DELETE behaviour (the same on SQLite and
+PostgreSQL).
 """
 
 from sqlalchemy import update
@@ -21,6 +22,7 @@ from ..models import (
     record,
     utcnow,
 )
+from ..surveys.answers import forget_person
 
 DELETED_TRAINEE = "Deleted trainee"
 DELETED_MENTOR = "Deleted mentor"
@@ -86,6 +88,8 @@ def delete_account(user) -> None:
         profile.conflicts = None
 
     db.session.execute(db.delete(SelfIdentification).where(SelfIdentification.user_id == user.id))
+    # Survey comments go; ratings and choices stay in the cycle's report, tied to nobody.
+    forget_person(user.id)
     # Consent to alumni follow-ups ends with the account: the record and its answers go.
     alumni = AlumniRecord.of_user(user)
     if alumni is not None:

@@ -13,6 +13,7 @@ from ..models import (
     Match,
     MentorProfile,
     RematchRequest,
+    SurveyResponse,
     self_identification_of,
 )
 
@@ -105,6 +106,11 @@ def personal_data(user) -> dict:
         )
     )
     identity = self_identification_of(user)  # the person's own read: not an access to log
+    surveys = db.session.scalars(
+        db.select(SurveyResponse)
+        .where(SurveyResponse.user_id == user.id)  # their own answers, never the other's
+        .order_by(SurveyResponse.id)
+    ).all()
     alumni = AlumniRecord.of_user(user)
 
     def other_name(match: Match) -> str:
@@ -181,6 +187,21 @@ def personal_data(user) -> dict:
                 "ended_at": _plain(m.ended_at),
             }
             for m in matches
+        ],
+        "survey_answers": [
+            {
+                "match_id": r.match_id,
+                "survey": r.survey,
+                "answered_at": _plain(r.answered_at),
+                "answers": [
+                    {
+                        "question": a.question.text,
+                        "answer": a.rating if a.rating is not None else (a.choice or a.text),
+                    }
+                    for a in sorted(r.answers, key=lambda a: a.question.position)
+                ],
+            }
+            for r in surveys
         ],
         "rematch_requests": [
             {

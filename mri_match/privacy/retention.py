@@ -6,6 +6,9 @@ research statements and decision reasons go, and the text of re-match requests o
 A mentor's profile statements and a person's self-identification span cycles, so they go only
 when every cycle the person took part in is past retention.
 
+Free-text survey answers given about the cycle's matches go too; the ratings and choices of
+the surveys stay, tied to no text (see docs/surveys.md).
+
 Alumni records and their follow-up answers are not touched: the person asked for them to be
 kept, and withdrawing that consent (or deleting the account) deletes them at once.
 
@@ -28,6 +31,7 @@ from ..models import (
     MentorProfile,
     RematchRequest,
     SelfIdentification,
+    SurveyAnswer,
     User,
     awaiting_confirmation,
     record,
@@ -42,6 +46,7 @@ KINDS = (
     "publication lists",
     "declared conflicts",
     "self-identification records",
+    "survey comments",
 )
 PURGED = "(removed under the retention policy)"
 
@@ -164,6 +169,18 @@ def purge(retention_days: int, *, now: datetime | None = None, dry_run: bool = F
     if counts["self-identification records"] and not dry_run:
         db.session.execute(
             db.delete(SelfIdentification).where(identity),
+            execution_options={"synchronize_session": False},
+        )
+
+    from ..surveys.answers import free_text_in
+
+    comments = free_text_in(expired)
+    counts["survey comments"] = db.session.scalar(
+        db.select(func.count()).select_from(SurveyAnswer).where(comments)
+    )
+    if counts["survey comments"] and not dry_run:
+        db.session.execute(
+            db.delete(SurveyAnswer).where(comments),
             execution_options={"synchronize_session": False},
         )
 

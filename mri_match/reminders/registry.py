@@ -21,6 +21,7 @@ RULE_MODULES = (
     "mri_match.matches.offer_rules",
     "mri_match.mentorship.rules",
     "mri_match.alumni.rules",
+    "mri_match.surveys.rules",
 )
 
 

@@ -1,0 +1,71 @@
+"""The survey reminders: an invitation when a survey opens, and one reminder
+:data:`REMINDER_AFTER_DAYS` later if it is still unanswered. Each goes once per person, match
+and survey; both read :func:`.schedule.open_surveys`, as the dashboards do."""
+
+from datetime import datetime, timedelta
+
+from ..email import email_url
+from ..models import SentReminder
+from ..models.surveys import SURVEYS
+from ..reminders import Due, Notice, reminder_rule
+from .schedule import OpenSurvey, open_surveys
+
+INVITATION = "survey_invitation"
+REMINDER = "survey_reminder"
+REMINDER_AFTER_DAYS = 14
+
+
+def _subject(found: OpenSurvey) -> str:
+    return f"match:{found.match_id}"
+
+
+def _still_open(row: SentReminder) -> OpenSurvey | None:
+    """The survey the reminder is about, if it is still open and unanswered."""
+    match_id = int(row.subject.split(":", 1)[1])
+    for found in open_surveys(match_ids=[match_id], user_id=row.user_id):
+        if found.survey == row.period:
+            return found
+    return None
+
+
+def _describe(row: SentReminder) -> Notice | None:
+    found = _still_open(row)
+    if found is None:
+        return None  # answered, or closed, since
+    title = SURVEYS[found.survey].lower()
+    first = row.kind == INVITATION
+    return Notice(
+        subject=(
+            f"Your {title}: how is your mentorship going?"
+            if first
+            else f"Reminder: your {title} is still open"
+        ),
+        lines=[
+            f"{'The' if first else 'A reminder: the'} {title} about your mentorship with "
+            f"{found.other_name} is open until {found.window.closes_at:%d %B %Y}. It takes "
+            "about three minutes.",
+            f"Only the program team reads your answers, never {found.other_name}.",
+        ],
+        url=email_url("surveys.take", match_id=found.match_id, survey=found.survey),
+    )
+
+
+@reminder_rule(
+    INVITATION,
+    describe=_describe,
+    title="A midpoint or end-of-match survey opens (days after acceptance, cycle settings)",
+)
+def survey_invitation(now: datetime):
+    for found in open_surveys(now):
+        yield Due(found.user_id, INVITATION, _subject(found), found.survey)
+
+
+@reminder_rule(
+    REMINDER,
+    describe=_describe,
+    title=f"A survey is still unanswered {REMINDER_AFTER_DAYS} days after it opened",
+)
+def survey_reminder(now: datetime):
+    for found in open_surveys(now):
+        if now >= found.window.opens_at + timedelta(days=REMINDER_AFTER_DAYS):
+            yield Due(found.user_id, REMINDER, _subject(found), found.survey)

@@ -1,0 +1,161 @@
+"""When each survey of a match is open, and which are due for whom.
+
+Both surveys count from the acceptance (``Match.accepted_at``): the midpoint survey opens the
+cycle's ``survey_midpoint_days`` after it and stays open until the end survey opens; the end
+survey opens ``survey_end_days`` after it, or when the match ends if that is sooner, and stays
+open for :data:`END_OPEN_DAYS`. A match that ends before its midpoint gets only the end survey.
+Matches that never started (declined, expired, ended before acceptance) get none.
+
+:func:`open_surveys` reads any number of matches in two statements; the dashboards' next step,
+the survey page and the reminder rules all use it, so they always agree.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ..extensions import db
+from ..models import Application, Cycle, Match, MentorProfile, SurveyResponse, utcnow
+from ..models.surveys import SIDES
+
+#: How long the end survey stays open once it opens.
+END_OPEN_DAYS = 60
+STARTED_STATES = ("active", "ended")
+
+
+@dataclass(frozen=True)
+class Window:
+    survey: str  # midpoint | end
+    opens_at: datetime
+    closes_at: datetime
+
+    def is_open(self, now: datetime) -> bool:
+        return self.opens_at <= now < self.closes_at
+
+
+def windows(
+    accepted_at: datetime | None,
+    ended_at: datetime | None,
+    midpoint_days: int,
+    end_days: int,
+) -> list[Window]:
+    """The two surveys' windows for a match accepted at ``accepted_at`` (and ended at
+    ``ended_at``, if it has ended)."""
+    if accepted_at is None:
+        return []
+    midpoint = accepted_at + timedelta(days=midpoint_days)
+    end = accepted_at + timedelta(days=end_days)
+    if ended_at is not None and ended_at < end:
+        end = max(ended_at, accepted_at)
+    found = []
+    if midpoint < end:
+        found.append(Window("midpoint", midpoint, end))
+    found.append(Window("end", end, end + timedelta(days=END_OPEN_DAYS)))
+    return found
+
+
+@dataclass(frozen=True)
+class OpenSurvey:
+    """A survey one person of a match may answer now and has not answered yet."""
+
+    match_id: int
+    cycle_id: int
+    survey: str
+    side: str
+    user_id: int
+    other_name: str
+    window: Window
+    active: bool  # the match is under way (not ended)
+
+
+def open_surveys(
+    now: datetime | None = None,
+    *,
+    match_ids: list[int] | None = None,
+    user_id: int | None = None,
+    include_answered: bool = False,
+) -> list[OpenSurvey]:
+    """Every survey open at ``now`` and (unless ``include_answered``) not answered, for the
+    matches in scope: two statements whatever their number."""
+    now = now or utcnow()
+    stmt = (
+        db.select(
+            Match.id,
+            Match.cycle_id,
+            Match.status,
+            Match.accepted_at,
+            Match.ended_at,
+            Cycle.survey_midpoint_days,
+            Cycle.survey_end_days,
+            Application.trainee_id,
+            Application.full_name,
+            MentorProfile.user_id,
+            MentorProfile.full_name,
+        )
+        .join(Cycle, Cycle.id == Match.cycle_id)
+        .join(Application, Application.id == Match.application_id)
+        .join(MentorProfile, MentorProfile.id == Match.mentor_id)
+        .where(Match.status.in_(STARTED_STATES), Match.accepted_at.is_not(None))
+        .where(Match.accepted_at > now - timedelta(days=3 * 366))  # long-closed ones: skip
+        .order_by(Match.id)
+    )
+    if match_ids is not None:
+        stmt = stmt.where(Match.id.in_(match_ids))
+    if user_id is not None:
+        stmt = stmt.where((Application.trainee_id == user_id) | (MentorProfile.user_id == user_id))
+    rows = db.session.execute(stmt).all()
+    if not rows:
+        return []
+    answered = set()
+    if not include_answered:
+        answered = set(
+            db.session.execute(
+                db.select(
+                    SurveyResponse.match_id, SurveyResponse.survey, SurveyResponse.side
+                ).where(SurveyResponse.match_id.in_([row[0] for row in rows]))
+            ).all()
+        )
+    found = []
+    for (
+        match_id,
+        cycle_id,
+        status,
+        accepted_at,
+        ended_at,
+        mid_days,
+        end_days,
+        trainee,
+        t_name,
+        mentor,
+        m_name,
+    ) in rows:
+        ended = ended_at if status == "ended" else None
+        for window in windows(accepted_at, ended, mid_days, end_days):
+            if not window.is_open(now):
+                continue
+            for side in SIDES:
+                person = trainee if side == "trainee" else mentor
+                if user_id is not None and person != user_id:
+                    continue
+                if (match_id, window.survey, side) in answered:
+                    continue
+                found.append(
+                    OpenSurvey(
+                        match_id=match_id,
+                        cycle_id=cycle_id,
+                        survey=window.survey,
+                        side=side,
+                        user_id=person,
+                        other_name=m_name if side == "trainee" else t_name,
+                        window=window,
+                        active=status == "active",
+                    )
+                )
+    return found
+
+
+def open_survey(match_id: int, survey: str, user_id: int, now=None) -> OpenSurvey | None:
+    """The survey ``survey`` of the match if ``user_id`` may answer it now (answered or not)."""
+    for found in open_surveys(now, match_ids=[match_id], user_id=user_id, include_answered=True):
+        if found.survey == survey:
+            return found
+    return None
