@@ -261,3 +261,17 @@ def test_seed_demo_fills_past_cycles_with_alumni_outcomes_and_a_family_tree(runn
     link = db.session.scalar(db.select(FormerTraineeLink))
     family = family_of(db.session.get(MentorProfile, link.mentor_id))
     assert family.mentored_by and family.former_trainee
+
+
+def test_seed_demo_fills_the_past_cycles_survey_reports(runner):
+    from mri_match.models import SurveyAnswer, SurveyResponse
+    from mri_match.surveys.report import survey_report
+
+    result = seed(runner, "--trainees", "4", "--mentors", "6", "--alumni", "30", "--seed", "3")
+    assert result.exit_code == 0, result.output
+    assert count(SurveyResponse) >= 30 and count(SurveyAnswer, SurveyAnswer.text.is_not(None))
+    cycle = db.session.scalar(db.select(Cycle).filter_by(slug="demo-2024"))
+    midpoint, end = survey_report(cycle).sections
+    assert midpoint.invited == end.invited > 0 and 0 < midpoint.answered < midpoint.invited
+    assert any(result.texts for result in end.questions)
+    assert any(not group.suppressed for group in midpoint.rates)

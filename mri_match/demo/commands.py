@@ -20,6 +20,7 @@ from .accounts import (
 from .alumni import write_past_cycles
 from .plan import make_plan
 from .store import demo_exists, write_plan
+from .surveys import write_past_surveys
 
 MAX_PEOPLE = 20_000
 
@@ -91,7 +92,7 @@ def seed_demo(trainees: int, mentors: int, alumni: int, seed: int, if_empty: boo
     submitted applications (some naming a research mentor, some with self-identification)
     and mentors with profiles and offers, and two completed past cycles whose trainees had
     those mentors (alumni with follow-up answers, for the outcomes report and the family
-    tree), all in one transaction. Every account uses the
+    tree; survey answers, for the survey report), all in one transaction. Every account uses the
     password printed at the end. Refuses to run twice, and in production.
     """
     _refuse_in_production()
@@ -108,6 +109,7 @@ def seed_demo(trainees: int, mentors: int, alumni: int, seed: int, if_empty: boo
     try:
         cycle = write_plan(plan)
         past = write_past_cycles(alumni, seed, hash_password(DEMO_PASSWORD))
+        write_past_surveys(past, seed)
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -53,12 +53,8 @@ def questions_of(cycle: Cycle) -> list[SurveyQuestion]:
     )
 
 
-def ensure_questions(cycle: Cycle) -> list[SurveyQuestion]:
-    """The cycle's questions, creating the default set first if it has none. Commits the new
-    set; when a second request creates it at the same moment, that one is read back."""
-    found = questions_of(cycle)
-    if found:
-        return found
+def add_default_questions(cycle: Cycle) -> None:
+    """Add the default set to a cycle that has no questions; the caller commits."""
     for position, spec in enumerate(DEFAULT_QUESTIONS, start=1):
         db.session.add(
             SurveyQuestion(
@@ -73,6 +69,15 @@ def ensure_questions(cycle: Cycle) -> list[SurveyQuestion]:
                 asked_in=spec.get("asked_in", "both"),
             )
         )
+
+
+def ensure_questions(cycle: Cycle) -> list[SurveyQuestion]:
+    """The cycle's questions, creating the default set first if it has none. Commits the new
+    set; when a second request creates it at the same moment, that one is read back."""
+    found = questions_of(cycle)
+    if found:
+        return found
+    add_default_questions(cycle)
     try:
         db.session.commit()
     except IntegrityError:  # the unique (cycle, position) key: another request made them
