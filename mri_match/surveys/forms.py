@@ -73,7 +73,10 @@ class QuestionForm(BaseForm):
         ],
     )
     kind = RadioField(
-        "Kind of answer", choices=QUESTION_KINDS, validators=[InputRequired("Choose one.")]
+        "Kind of answer",
+        choices=QUESTION_KINDS,
+        default="likert",
+        validators=[InputRequired("Choose one.")],
     )
     choices = TextAreaField(
         "Options, one per line (for “One choice from a list”)",
@@ -84,9 +87,13 @@ class QuestionForm(BaseForm):
         filters=[none_if_blank],
         validators=[Optional(), Length(max=120, message="Use at most 120 characters.")],
     )
-    required = BooleanField("An answer is required")
-    audience = RadioField("Asked of", choices=AUDIENCES, validators=[InputRequired("Choose one.")])
-    asked_in = RadioField("Asked in", choices=WHEN_ASKED, validators=[InputRequired("Choose one.")])
+    required = BooleanField("An answer is required", default=True)
+    audience = RadioField(
+        "Asked of", choices=AUDIENCES, default="both", validators=[InputRequired("Choose one.")]
+    )
+    asked_in = RadioField(
+        "Asked in", choices=WHEN_ASKED, default="both", validators=[InputRequired("Choose one.")]
+    )
 
     def choice_list(self) -> list[str]:
         lines = (self.choices.data or "").splitlines()

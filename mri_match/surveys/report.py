@@ -168,22 +168,15 @@ def _question(question: SurveyQuestion, rows, threshold: int) -> QuestionResult:
     if question.kind != "likert":
         return result
     result.mean = round(fmean(values), 2) if values else None
+    roles = dict(vocabulary.MENTOR_ROLES)
     groupings = [
-        ("By side", lambda side, role: SIDES[side]),
-        (
-            "By kind of mentoring",
-            lambda side, role: vocabulary.label(vocabulary.MENTOR_ROLES, role),
-        ),
+        ("By side", list(SIDES.values()), lambda side, role: SIDES[side]),
+        ("By kind of mentoring", list(roles.values()), lambda side, role: roles.get(role, role)),
     ]
-    for title, key in groupings:
+    for title, labels, group_of in groupings:
         ratings: dict[str, list[int]] = defaultdict(list)
-        labels = (
-            list(SIDES.values())
-            if title == "By side"
-            else [label for _, label in vocabulary.MENTOR_ROLES]
-        )
         for answer, side, role in rows:
-            ratings[key(side, role)].append(answer.rating)
+            ratings[group_of(side, role)].append(answer.rating)
         cells = [
             Cell(label, len(ratings[label]), sum(1 for r in ratings[label] if r in AGREE))
             for label in labels

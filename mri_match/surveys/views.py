@@ -65,20 +65,24 @@ def take(match_id: int, survey: str):
 # --- admins: questions and timing --------------------------------------------------------------
 
 
-@bp.route("/admin/cycles/<slug>/surveys")
-@admin_required
-def questions(slug: str):
-    cycle = get_cycle(slug)
+def _questions_page(cycle, timing: TimingForm):
     return render_template(
         "surveys/questions.html",
         cycle=cycle,
         questions=ensure_questions(cycle),
         answered=answered_ids(cycle),
-        timing=TimingForm(formdata=None, obj=cycle),
+        timing=timing,
         kinds=QUESTION_KINDS,
         audiences=AUDIENCES,
         when_asked=WHEN_ASKED,
     )
+
+
+@bp.route("/admin/cycles/<slug>/surveys")
+@admin_required
+def questions(slug: str):
+    cycle = get_cycle(slug)
+    return _questions_page(cycle, TimingForm(formdata=None, obj=cycle))
 
 
 @bp.route("/admin/cycles/<slug>/surveys/timing", methods=["POST"])
@@ -91,16 +95,7 @@ def timing(slug: str):
         db.session.commit()
         flash("The survey timing is saved.", "success")
         return redirect(url_for(".questions", slug=cycle.slug))
-    return render_template(
-        "surveys/questions.html",
-        cycle=cycle,
-        questions=ensure_questions(cycle),
-        answered=answered_ids(cycle),
-        timing=form,
-        kinds=QUESTION_KINDS,
-        audiences=AUDIENCES,
-        when_asked=WHEN_ASKED,
-    ), 400
+    return _questions_page(cycle, form), 400
 
 
 def _question_or_404(cycle, question_id: int) -> SurveyQuestion:
@@ -114,14 +109,7 @@ def _question_or_404(cycle, question_id: int) -> SurveyQuestion:
 @admin_required
 def new_question(slug: str):
     cycle = get_cycle(slug)
-    form = (
-        QuestionForm()
-        if request.method == "POST"
-        else QuestionForm(
-            formdata=None,
-            data={"kind": "likert", "audience": "both", "asked_in": "both", "required": True},
-        )
-    )
+    form = QuestionForm()
     if form.validate_on_submit():
         add_question(cycle, form.data_for_question())
         db.session.commit()
@@ -158,12 +146,9 @@ def remove_question(slug: str, question_id: int):
     question = _question_or_404(cycle, question_id)
     form = EmptyForm()
     if form.validate_on_submit():
-        if commit_change(
-            lambda: delete_question(question),
-            "The question is deleted.",
-            errors=(QuestionError,),
-        ):
-            return redirect(url_for(".questions", slug=cycle.slug))
+        commit_change(
+            lambda: delete_question(question), "The question is deleted.", errors=(QuestionError,)
+        )
         return redirect(url_for(".questions", slug=cycle.slug))
     return render_template("surveys/confirm_delete.html", cycle=cycle, question=question, form=form)
 
