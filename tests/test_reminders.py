@@ -353,6 +353,8 @@ def test_a_run_reads_each_kind_of_data_once_whatever_the_number_of_pairs(make_ap
                 "checkin_due": 2 * size,
                 "alumni_follow_up": 0,
                 "pairs_at_risk": 1,
+                "survey_invitation": 0,
+                "survey_reminder": 0,
             }
             assert len(claims) == report.emails
             counts[size] = len(seen) - len(claims)

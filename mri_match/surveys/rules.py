@@ -1,13 +1,14 @@
 """The survey reminders: an invitation when a survey opens, and one reminder
 :data:`REMINDER_AFTER_DAYS` later if it is still unanswered. Each goes once per person, match
-and survey; both read :func:`.schedule.open_surveys`, as the dashboards do."""
+and survey; both read :func:`.schedule.open_surveys`, as the dashboards do, once per run."""
 
 from datetime import datetime, timedelta
 
 from ..email import email_url
-from ..models import SentReminder
+from ..models import utcnow
 from ..models.surveys import SURVEYS
-from ..reminders import Due, Notice, reminder_rule
+from ..reminders import Due, Notice, reminder_rule, run_cached
+from ..reminders.registry import Pending
 from .schedule import OpenSurvey, open_surveys
 
 INVITATION = "survey_invitation"
@@ -19,16 +20,21 @@ def _subject(found: OpenSurvey) -> str:
     return f"match:{found.match_id}"
 
 
-def _still_open(row: SentReminder) -> OpenSurvey | None:
+def _open(now: datetime | None = None) -> dict[tuple[int, int, str], OpenSurvey]:
+    """Every open, unanswered survey by (match, person, survey), read once per reminder run."""
+    return run_cached(
+        "open_surveys",
+        lambda: {(s.match_id, s.user_id, s.survey): s for s in open_surveys(now or utcnow())},
+    )
+
+
+def _still_open(row: Pending) -> OpenSurvey | None:
     """The survey the reminder is about, if it is still open and unanswered."""
     match_id = int(row.subject.split(":", 1)[1])
-    for found in open_surveys(match_ids=[match_id], user_id=row.user_id):
-        if found.survey == row.period:
-            return found
-    return None
+    return _open().get((match_id, row.user_id, row.period))
 
 
-def _describe(row: SentReminder) -> Notice | None:
+def _describe(row: Pending) -> Notice | None:
     found = _still_open(row)
     if found is None:
         return None  # answered, or closed, since
@@ -56,7 +62,7 @@ def _describe(row: SentReminder) -> Notice | None:
     title="A midpoint or end-of-match survey opens (days after acceptance, cycle settings)",
 )
 def survey_invitation(now: datetime):
-    for found in open_surveys(now):
+    for found in _open(now).values():
         yield Due(found.user_id, INVITATION, _subject(found), found.survey)
 
 
@@ -66,6 +72,6 @@ def survey_invitation(now: datetime):
     title=f"A survey is still unanswered {REMINDER_AFTER_DAYS} days after it opened",
 )
 def survey_reminder(now: datetime):
-    for found in open_surveys(now):
+    for found in _open(now).values():
         if now >= found.window.opens_at + timedelta(days=REMINDER_AFTER_DAYS):
             yield Due(found.user_id, REMINDER, _subject(found), found.survey)
