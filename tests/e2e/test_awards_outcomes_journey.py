@@ -1,0 +1,150 @@
+"""Awards and outcomes in a real browser, as one journey: both people of a pair answer the
+end-of-match survey from their dashboards; an admin reads the pair's answers and the cycle's
+survey report, then the alumni outcomes report, where the pair's cohort is too small to show
+and is suppressed (with the cohort that would give it away). axe checks every page on the way."""
+
+from datetime import timedelta
+
+import pytest
+from conftest import PASSWORD
+from playwright.sync_api import Page, expect
+
+from mri_match.alumni import service as alumni
+from mri_match.extensions import db
+from mri_match.models import Match, utcnow
+
+pytestmark = pytest.mark.e2e
+
+FOLLOW_UP = dict(
+    training_stage="residency",
+    degree_status="completed",
+    degree_completed="MD",
+    specialty="hematology_oncology",
+    fellowship=None,
+    faculty_post=None,
+    grants=1,
+    abstracts=2,
+    papers=0,
+    ash_member=True,
+    attended_annual_meeting=True,
+    mentors_now=False,
+)
+
+
+def _log_in(page: Page, base: str, email: str) -> None:
+    page.goto(f"{base}/auth/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_text("You are logged in.")).to_be_visible()
+
+
+def _log_out(page: Page) -> None:
+    page.get_by_role("button", name="Log out").click()
+
+
+def _pair(make, cycle, trainee_name: str, mentor, *, accepted_days_ago: int, status="active"):
+    application = make.application(cycle=cycle, status="eligible", full_name=trainee_name)
+    match = Match(
+        cycle=cycle,
+        application=application,
+        mentor=mentor,
+        role="research",
+        status=status,
+        confirmed_at=utcnow() - timedelta(days=accepted_days_ago + 2),
+        accepted_at=utcnow() - timedelta(days=accepted_days_ago),
+    )
+    db.session.add(match)
+    db.session.commit()
+    return application, match
+
+
+def _seed(make) -> dict:
+    make.user("admin", email="admin@example.org")
+    # An earlier cohort of six, five of them answering the alumni follow-up: enough to show.
+    earlier = make.cycle(status="completed", name="MRI 2024–25")
+    earlier.completed_at = utcnow() - timedelta(days=400)
+    elder = make.mentor(full_name="Dr Ada Elder")
+    for i in range(6):
+        application, _ = _pair(
+            make, earlier, f"Alumna {i}", elder, accepted_days_ago=700, status="ended"
+        )
+        if i < 5:
+            record = alumni.give_consent(application.trainee, None)
+            db.session.commit()
+            alumni.save_response(record, alumni.open_round(record), FOLLOW_UP)
+    # The journey's pair: their cycle is completed and the end-of-match survey is open.
+    cycle = make.cycle(status="completed", name="MRI 2025–26")
+    cycle.completed_at = utcnow() - timedelta(days=5)
+    mentor = make.mentor(full_name="Dr Ben Okafor")
+    mentor.user.email = "ben@example.org"
+    application, match = _pair(make, cycle, "Ana Ruiz", mentor, accepted_days_ago=181)
+    application.trainee.email = "ana@example.org"
+    db.session.commit()
+    return {"slug": cycle.slug, "match_id": match.id}
+
+
+def _answer_end_survey(page: Page, a11y, other: str, worth: str, comment: str) -> None:
+    expect(page.get_by_text("A survey is due: the end-of-match survey")).to_be_visible()
+    page.get_by_role("link", name=f"Answer the survey about {other}").click()
+    expect(page.get_by_role("heading", name="End-of-match survey", level=1)).to_be_visible()
+    a11y(f"end-of-match survey about {other}")
+    for question, answer in (
+        ("We meet as often as we planned.", "4: agree"),
+        ("Our meetings are useful to me.", "5: strongly agree"),
+        ("I feel comfortable raising problems", "4: agree"),
+        ("Taking part in the program was worth my time.", worth),
+        ("Would you take part in the program again?", "Yes"),
+    ):
+        page.get_by_role("group", name=question).get_by_label(answer, exact=True).check()
+    page.get_by_label("What could the program do better? (optional)").fill(comment)
+    page.get_by_role("button", name="Send to the program team").click()
+    expect(page.get_by_text("Your answers went to the program team only.")).to_be_visible()
+    a11y(f"match page after the survey about {other}")
+
+
+def test_awards_and_outcomes_journey(live_server, page, a11y, screenshot):
+    base = live_server.url
+    with live_server.seeding() as make:
+        seeded = _seed(make)
+    slug, match_id = seeded["slug"], seeded["match_id"]
+
+    # The end-of-match survey, answered by both people from their dashboards.
+    _log_in(page, base, "ana@example.org")
+    a11y("trainee dashboard with a survey due")
+    _answer_end_survey(page, a11y, "Dr Ben Okafor", "5: strongly agree", "Earlier travel funds")
+    page.goto(f"{base}/trainee/")
+    expect(page.get_by_text("A survey is due")).to_have_count(0)
+    _log_out(page)
+
+    _log_in(page, base, "ben@example.org")
+    a11y("mentor dashboard with a survey due")
+    _answer_end_survey(page, a11y, "Ana Ruiz", "4: agree", "A shared program calendar")
+    expect(page.get_by_text("Earlier travel funds")).to_have_count(0)  # never the other's
+    _log_out(page)
+
+    # The admin reads the pair's answers and the cycle's survey report.
+    _log_in(page, base, "admin@example.org")
+    page.goto(f"{base}/admin/matches/{match_id}/timeline")
+    page.get_by_role("link", name="Survey answers").click()
+    expect(page.get_by_text("Earlier travel funds")).to_be_visible()
+    expect(page.get_by_text("A shared program calendar")).to_be_visible()
+    a11y("the pair's survey answers")
+    page.goto(f"{base}/admin/cycles/{slug}")
+    page.get_by_role("link", name="Survey report").click()
+    expect(page.get_by_role("heading", name="Survey report of MRI 2025–26")).to_be_visible()
+    expect(page.get_by_text("2 of 2 people asked so far answered (100.0%)")).to_be_visible()
+    expect(page.get_by_text("fewer than 5 people").first).to_be_visible()
+    expect(page.get_by_text("Ana Ruiz")).to_have_count(0)
+    a11y("survey report")
+
+    # The outcomes report: the pair's cohort is there, and too small to show.
+    page.goto(f"{base}/admin/reports/outcomes")
+    expect(page.get_by_role("heading", name="Alumni outcomes", level=1)).to_be_visible()
+    rates = page.get_by_role("table", name="Response rate by cohort")
+    expect(rates.get_by_role("row", name="MRI 2025–26")).to_contain_text("fewer than 5 people")
+    # hidden too, else "All cycles" minus it would give the small cohort away
+    expect(rates.get_by_role("row", name="MRI 2024–25")).to_contain_text("fewer than 5 people")
+    expect(rates.get_by_role("row", name="All cycles")).to_contain_text("5 of 7")
+    a11y("outcomes report")
+    screenshot("awards-outcomes-journey")
