@@ -64,6 +64,20 @@ class Defaults:
     MATCHING_QUEUE = "matching"
     REDIS_URL = "redis://127.0.0.1:6379/0"
 
+    # Publications (mri_match/publications/): where they are fetched from, who is asking (the
+    # user agent and NCBI's email parameter carry the contact address; empty: the address of
+    # MAIL_DEFAULT_SENDER), how long to wait for an answer, and the worker's queue. With
+    # PUBLICATIONS_INLINE the fetch runs in the mentor's request instead (no worker needed).
+    ORCID_API_URL = "https://pub.orcid.org/v3.0"
+    NCBI_EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
+    NCBI_API_KEY = ""  # with a key NCBI allows ten requests a second instead of three
+    CROSSREF_API_URL = "https://api.crossref.org"
+    PUBLICATIONS_CONTACT_EMAIL = ""
+    PUBLICATIONS_TIMEOUT = 15.0  # seconds for each request
+    PUBLICATIONS_QUEUE = "publications"
+    PUBLICATIONS_JOB_TIMEOUT = 600  # seconds
+    PUBLICATIONS_INLINE = False
+
     # The site's address: every link in an email starts with it (never with the Host header of
     # the request that sent the email). Required in production.
     PUBLIC_URL = DEV_PUBLIC_URL
@@ -123,6 +137,11 @@ def from_environment() -> dict:
         "REDIS_URL",
         "PUBLIC_URL",
         "STATEMENT_MODEL",
+        "ORCID_API_URL",
+        "NCBI_EUTILS_URL",
+        "NCBI_API_KEY",
+        "CROSSREF_API_URL",
+        "PUBLICATIONS_CONTACT_EMAIL",
     ):
         if env.get(key):
             settings[key] = env[key]
@@ -142,7 +161,9 @@ def from_environment() -> dict:
         ]
     if env.get("MAX_CONTENT_LENGTH"):
         settings["MAX_CONTENT_LENGTH"] = int(env["MAX_CONTENT_LENGTH"])
-    for key in ("SESSION_COOKIE_SECURE", "HSTS_ENABLED"):
+    if env.get("PUBLICATIONS_TIMEOUT"):
+        settings["PUBLICATIONS_TIMEOUT"] = float(env["PUBLICATIONS_TIMEOUT"])
+    for key in ("SESSION_COOKIE_SECURE", "HSTS_ENABLED", "PUBLICATIONS_INLINE"):
         if env.get(key):
             settings[key] = _as_bool(env[key])
     if env.get("MAIL_PORT"):

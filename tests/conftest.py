@@ -101,6 +101,12 @@ def app_config(tmp_path, postgres_url):
         "MAIL_OUTBOX_DIR": str(tmp_path / "outbox"),
         "SERVER_NAME": "localhost",
         "PUBLIC_URL": "http://localhost",
+        # No test reaches the network: publications are fetched in the request, from the
+        # discard port (refused) unless a test points them at its local fake services.
+        "PUBLICATIONS_INLINE": True,
+        "ORCID_API_URL": "http://127.0.0.1:9/orcid",
+        "NCBI_EUTILS_URL": "http://127.0.0.1:9/eutils",
+        "CROSSREF_API_URL": "http://127.0.0.1:9/crossref",
     }
 
 

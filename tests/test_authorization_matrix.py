@@ -100,6 +100,9 @@ ACCESS = {
     ("GET", "mentor.pause"): MENTOR,
     ("POST", "mentor.pause"): MENTOR,
     ("POST", "mentor.resume"): MENTOR,
+    ("GET", "mentor.publications"): MENTOR,
+    ("POST", "mentor.publications"): MENTOR,
+    ("POST", "mentor.publication_choices"): MENTOR,
     # admins: cycles, applications, mentors
     ("GET", "admin.cycles"): ADMIN,
     ("GET", "admin.cycle"): ADMIN,

@@ -64,6 +64,9 @@ PLAUSIBLE = {
     "ash_member_number": ["ASH-123", "<script>"],
     "consent_use_for_matching": ["y"],
     "has_research_mentor": ["y"],
+    "orcid": ["0000-0002-1825-0097", "https://orcid.org/0000-0002-1825-0098"],
+    "identifiers": ["31018945", "PMID: 31018945\n10.1182/blood.2019000001", "10.1/x"],
+    "included": ["1", "x"],
     "race_ethnicity": ["prefer_not", "black"],
     "gender_identity": ["woman"],
     "q": ["ana", "%", "_"],
@@ -311,6 +314,18 @@ FORMS = {
     "delete account": ("trainee", "POST", lambda w: "/account/delete", ["password", "confirm"]),
     "rematch request": ("trainee", "POST", lambda w: f"/matches/{w.match.id}", ["reason"]),
     "mentor profile": ("mentor", "POST", lambda w: "/mentor/profile", PROFILE_FIELDS),
+    "mentor publications": (
+        "mentor",
+        "POST",
+        lambda w: "/mentor/publications",
+        ["orcid", "identifiers"],
+    ),
+    "publication choices": (
+        "mentor",
+        "POST",
+        lambda w: "/mentor/publications/choices",
+        ["included"],
+    ),
     "mentor offer": (
         "mentor",
         "POST",

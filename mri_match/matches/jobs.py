@@ -129,7 +129,9 @@ def retry_stalled(run: MatchRun, *, actor) -> MatchRun:
 )
 @with_appcontext
 def worker_command(burst: bool, simple: bool) -> None:
-    """Run a matching worker (RQ on REDIS_URL)."""
+    """Run a worker (RQ on REDIS_URL): publication fetches first, then matching runs."""
+    from ..publications.jobs import queue as publications_queue
+
     worker_class = SimpleWorker if simple else Worker
-    worker = worker_class([queue()], connection=redis_connection())
+    worker = worker_class([publications_queue(), queue()], connection=redis_connection())
     worker.work(burst=burst)

@@ -23,6 +23,8 @@ from ..models import (
     MentorProfile,
     PairRule,
     Proposal,
+    Publication,
+    publication_matching_text,
     record,
     self_identifications_for,
 )
@@ -107,7 +109,25 @@ def trainee_input(application: Application, background) -> engine.TraineeInput:
     )
 
 
-def mentor_input(offer: MentorOffer, places: int, background) -> engine.MentorInput:
+def publication_texts(mentor_ids: list[int]) -> dict[int, str]:
+    """The text of each mentor's ticked publications (title and abstract), by mentor."""
+    out: dict[int, list[str]] = {}
+    if mentor_ids:
+        rows = db.session.execute(
+            db.select(Publication.mentor_id, Publication.title, Publication.abstract)
+            .where(Publication.mentor_id.in_(mentor_ids), Publication.included)
+            .order_by(Publication.mentor_id, Publication.id)
+        )
+        for mentor_id, title, abstract in rows:
+            out.setdefault(mentor_id, []).append(publication_matching_text(title, abstract))
+    return {mentor_id: " ".join(texts) for mentor_id, texts in out.items()}
+
+
+def mentor_input(
+    offer: MentorOffer, places: int, background, fetched: str = ""
+) -> engine.MentorInput:
+    """The engine's view of a mentor; ``fetched`` is the text of their ticked publications,
+    read with the free-text publications."""
     mentor = offer.mentor
     people, institutions = _conflicts(mentor.conflict_list())
     return engine.MentorInput(
@@ -121,7 +141,7 @@ def mentor_input(offer: MentorOffer, places: int, background) -> engine.MentorIn
         timezone=mentor.timezone or "",
         topics=tuple(mentor.topics),
         statement=mentor.expertise_statement or "",
-        publications=mentor.publications or "",
+        publications=" ".join(t for t in (mentor.publications, fetched) if t),
         roles=tuple(offer.roles or ()),
         stages=tuple(mentor.stages_accepted or ()),
         capacity=places,
@@ -154,7 +174,11 @@ def build_inputs(cycle, settings: dict):
         detail=f"matching input: cycle {cycle.slug}, {role} role",
     )
     trainees = [trainee_input(a, backgrounds.get(a.trainee_id)) for a in applications]
-    mentor_inputs = [mentor_input(o, n, backgrounds.get(o.mentor.user_id)) for o, n in mentors]
+    fetched = publication_texts([o.mentor_id for o, _ in mentors])
+    mentor_inputs = [
+        mentor_input(o, n, backgrounds.get(o.mentor.user_id), fetched.get(o.mentor_id, ""))
+        for o, n in mentors
+    ]
     rejected, locked = pair_rules(role, {a.id for a in applications})
     engine_settings = engine.MatchSettings(
         role=role,

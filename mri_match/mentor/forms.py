@@ -20,6 +20,12 @@ from ..forms import (
     none_if_blank,
     strip_filter,
 )
+from ..publications.identifiers import (
+    MAX_IDENTIFIERS,
+    IdentifierError,
+    normalise_orcid,
+    parse_identifiers,
+)
 from ..vocabulary import (
     CAREER_STAGES,
     LANGUAGES,
@@ -36,6 +42,7 @@ MAX_CONFLICTS = 2_000
 MAX_CONFLICT_LINES = 50
 MAX_CAPACITY = 5
 MAX_REASON = 500
+MAX_PUBLICATION_IDENTIFIERS_TEXT = 20_000
 
 
 class ChoiceField(SelectField):
@@ -185,3 +192,44 @@ class OfferForm(BaseForm):
 class PauseForm(BaseForm):
     reason = _optional("Reason (optional, seen by the program team)", MAX_REASON, TextAreaField)
     submit = SubmitField("Pause volunteering")
+
+
+class PublicationSourcesForm(BaseForm):
+    """Where the mentor's publications are fetched from: an ORCID iD and/or identifiers."""
+
+    orcid = StringField(
+        "ORCID iD (optional)",
+        filters=[none_if_blank],
+        validators=[Optional(), _at_most(40)],
+    )
+    identifiers = _optional(
+        "PubMed IDs or DOIs (optional)", MAX_PUBLICATION_IDENTIFIERS_TEXT, TextAreaField
+    )
+    submit = SubmitField("Save and fetch publications")
+
+    def validate_orcid(self, field):
+        try:
+            field.data = normalise_orcid(field.data)
+        except IdentifierError as exc:
+            raise ValidationError(str(exc)) from exc
+
+    def validate_identifiers(self, field):
+        keys, errors = parse_identifiers(field.data)
+        if errors:
+            raise ValidationError(" ".join(errors[:3]) + (" …" if len(errors) > 3 else ""))
+        if len(keys) > MAX_IDENTIFIERS:
+            raise ValidationError(f"List at most {MAX_IDENTIFIERS} PubMed IDs or DOIs.")
+
+    def keys(self) -> list[str]:
+        return parse_identifiers(self.identifiers.data)[0]
+
+
+class PublicationChoiceForm(BaseForm):
+    """The publications the mentor ticks for matching (none ticked is an answer too)."""
+
+    included = MultiCheckboxField("Publications to use for matching", choices={})
+    submit = SubmitField("Save my choices")
+
+    def __init__(self, *args, publications=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.included.choices = {str(p.id): p.title for p in publications}

@@ -9,9 +9,11 @@ from flask_login import current_user
 from ..access import mentor_required
 from ..alumni.links import link_by_account
 from ..extensions import db, read_only
-from ..forms import EmptyForm
+from ..forms import EmptyForm, as_id
 from ..matches.queries import matches_of
 from ..models import Cycle, MentorOffer, MentorProfile
+from ..publications import service as publications_service
+from ..publications.jobs import start_fetch
 from ..vocabulary import (
     CAREER_STAGES,
     DEFAULT_LANGUAGES,
@@ -22,7 +24,13 @@ from ..vocabulary import (
     topic_labels,
 )
 from ..web import commit_change, get_cycle
-from .forms import MentorProfileForm, OfferForm, PauseForm
+from .forms import (
+    MentorProfileForm,
+    OfferForm,
+    PauseForm,
+    PublicationChoiceForm,
+    PublicationSourcesForm,
+)
 
 bp = Blueprint("mentor", __name__)
 
@@ -205,3 +213,63 @@ def resume(offer_id: int):
         refused_category="info",
     )
     return redirect(url_for("mentor.dashboard"))
+
+
+def _sources_form(profile: MentorProfile, *, posted: bool = True) -> PublicationSourcesForm:
+    form = PublicationSourcesForm() if posted else PublicationSourcesForm(formdata=None)
+    source = profile.publication_source
+    if source is not None and not (posted and form.is_submitted()):
+        form.orcid.data = source.orcid
+        form.identifiers.data = "\n".join(k.split(":", 1)[1] for k in source.identifiers or [])
+    return form
+
+
+def _publications_page(profile, form, choice_form):
+    return render_template(
+        "mentor/publications.html",
+        profile=profile,
+        source=profile.publication_source,
+        publications=profile.fetched_publications,
+        form=form,
+        choice_form=choice_form,
+    )
+
+
+@bp.route("/publications", methods=["GET", "POST"])
+@mentor_required
+def publications():
+    """Where the publications come from; a fetch on the worker; which ones matching reads."""
+    profile = MentorProfile.of_user(current_user)
+    if profile is None:
+        flash("Please fill in your mentor profile before adding publications.", "info")
+        return redirect(url_for("mentor.profile"))
+    form = _sources_form(profile)
+    if form.validate_on_submit():
+        if publications_service.request_fetch(profile, form.orcid.data, form.keys()):
+            db.session.commit()
+            start_fetch(profile.publication_source)
+            flash("Your publication sources are saved.", "success")
+        else:
+            db.session.commit()
+            flash("With no ORCID iD and no identifiers, no publications are kept.", "info")
+        return redirect(url_for("mentor.publications"))
+    choice_form = PublicationChoiceForm(publications=profile.fetched_publications, formdata=None)
+    choice_form.included.data = [str(p.id) for p in profile.fetched_publications if p.included]
+    return _publications_page(profile, form, choice_form)
+
+
+@bp.route("/publications/choices", methods=["POST"])
+@mentor_required
+def publication_choices():
+    profile = MentorProfile.of_user(current_user)
+    if profile is None:
+        abort(404)
+    choice_form = PublicationChoiceForm(publications=profile.fetched_publications)
+    if choice_form.validate_on_submit():
+        ids = {as_id(value) for value in choice_form.included.data or []}
+        ticked = publications_service.set_included(profile, ids)
+        db.session.commit()
+        total = len(profile.fetched_publications)
+        flash(f"Matching will read {ticked} of your {total} publications.", "success")
+        return redirect(url_for("mentor.publications"))
+    return _publications_page(profile, _sources_form(profile, posted=False), choice_form)

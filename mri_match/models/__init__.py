@@ -35,6 +35,7 @@ from .profiles import (
     NominatedMentor,
 )
 from .program import CYCLE_STATES, Cycle
+from .publications import Publication, PublicationSource, publication_matching_text
 from .surveys import SurveyAnswer, SurveyQuestion, SurveyResponse
 from .types import utcnow
 
@@ -67,6 +68,9 @@ __all__ = [
     "MentorTopic",
     "NominatedMentor",
     "PairRule",
+    "Publication",
+    "PublicationSource",
+    "publication_matching_text",
     "Proposal",
     "RematchRequest",
     "SelfIdentification",

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .audit import record, transition
 from .matching import LIVE_MATCH_STATES, Match
+from .publications import Publication, PublicationSource
 from .types import UTCDateTime, utcnow
 
 APPLICATION_STATES = ("draft", "submitted", "withdrawn", "eligible", "ineligible")
@@ -226,6 +227,15 @@ class MentorProfile(_TopicsMixin, db.Model):
     )
     offers: Mapped[list["MentorOffer"]] = relationship(
         back_populates="mentor", cascade="all, delete-orphan"
+    )
+    #: what ORCID and PubMed returned (models/publications.py); ``publications`` is free text
+    fetched_publications: Mapped[list["Publication"]] = relationship(
+        back_populates="mentor",
+        cascade="all, delete-orphan",
+        order_by="(Publication.year.desc(), Publication.id)",
+    )
+    publication_source: Mapped["PublicationSource | None"] = relationship(
+        cascade="all, delete-orphan"
     )
 
     def __repr__(self) -> str:

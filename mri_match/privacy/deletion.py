@@ -2,10 +2,10 @@
 
 Applications, mentor profiles, offers and matches stay, so that reports and the other person's
 history still add up, but everything that names or describes the person is scrubbed, their
-self-identification, nominated mentor, alumni record and survey comments are deleted, and the
-account can no longer log in. The email address is freed for a new registration. Foreign keys
-all still point at real rows, so nothing depends on ON DELETE behaviour (the same on SQLite and
-PostgreSQL).
+self-identification, nominated mentor, alumni record, survey comments and fetched publications
+are deleted, and the account can no longer log in. The email address is freed for a new
+registration. Foreign keys all still point at real rows, so nothing depends on ON DELETE
+behaviour (the same on SQLite and PostgreSQL).
 """
 
 from sqlalchemy import update
@@ -86,6 +86,8 @@ def delete_account(user) -> None:
         profile.expertise_statement = ""
         profile.publications = None
         profile.conflicts = None
+        profile.fetched_publications = []  # and where they came from: the ORCID iD, the IDs
+        profile.publication_source = None
 
     db.session.execute(db.delete(SelfIdentification).where(SelfIdentification.user_id == user.id))
     # Survey comments go; ratings and choices stay in the cycle's report, tied to nobody.

@@ -55,6 +55,26 @@ def _fields(obj, names) -> dict:
     return {name: _plain(getattr(obj, name)) for name in names}
 
 
+def _publications(profile: MentorProfile) -> dict | None:
+    source = profile.publication_source
+    if source is None and not profile.fetched_publications:
+        return None
+    return {
+        "orcid": source.orcid if source else None,
+        "identifiers": list(source.identifiers or []) if source else [],
+        "last_fetched_at": _plain(source.fetched_at) if source else None,
+        "fetched": [
+            {
+                **_fields(p, ("title", "abstract", "journal", "year", "pmid", "doi")),
+                "from_orcid_record": p.origin == "orcid",
+                "used_for_matching": p.included,
+                "fetched_at": _plain(p.fetched_at),
+            }
+            for p in profile.fetched_publications
+        ],
+    }
+
+
 def personal_data(user) -> dict:
     """The person's account, applications, mentor profile and offers, self-identification,
     matches (the other person by name only), re-match requests and the history of their own
@@ -153,6 +173,7 @@ def personal_data(user) -> dict:
         "mentor_profile": (
             {**_fields(profile, PROFILE_FIELDS), "topics": profile.topics} if profile else None
         ),
+        "publications": _publications(profile) if profile else None,
         "mentor_offers": [
             {
                 "cycle": o.cycle.name,
