@@ -254,3 +254,104 @@ QUERIES: list[tuple[str, str]] = [
     ("aplastic", "Aplastic anaemia treated with ATG and eltrombopag; PNH clones."),
     ("aplastic", "Telomere biology disorders and inherited bone marrow failure."),
 ]
+
+
+#: The publications case: mentors whose statement says little about what they know and whose
+#: publications (titles and abstracts, as fetched from PubMed) say it, as (key, statement,
+#: publications); and statements written by trainees for each. ``evaluate`` ranks them among
+#: the trainee-written set's mentors, first on the statement alone, then with the publications.
+PUBLICATION_MENTORS: list[tuple[str, str, str]] = [
+    (
+        "pubs-ttp-survivors",
+        "Academic hematologist. I enjoy mentoring students and residents in clinical research "
+        "and in planning a career.",
+        "Cognitive impairment and depression in survivors of immune thrombotic thrombocytopenic "
+        "purpura. Survivors in remission scored lower on tests of memory and attention, and one "
+        "in three screened positive for major depression. Stroke after recovery from TTP: "
+        "lower ADAMTS13 activity during clinical remission was associated with stroke. "
+        "Quality of life in long-term survivors of TTP.",
+    ),
+    (
+        "pubs-hemophilia-dental",
+        "Clinician-educator in a treatment center. I mentor students who want to see what "
+        "classical hematology is like day to day.",
+        "Tooth extraction in people with hemophilia and von Willebrand disease: tranexamic acid "
+        "mouthwash and local hemostatic measures reduced bleeding without factor replacement. "
+        "Oral health and access to dental care for people with inherited bleeding disorders. "
+        "Periodontal disease and gum bleeding in children with hemophilia.",
+    ),
+    (
+        "pubs-sickle-trait",
+        "Hematology faculty at a public university; glad to talk about research, residency "
+        "applications and balancing clinic with research.",
+        "Sickle cell trait and exertional rhabdomyolysis in college football players. "
+        "Exertional collapse and sudden death in military recruits with sickle cell trait "
+        "during training. Universal screening of student athletes for sickle cell trait: "
+        "policies of athletic associations and the experience of screened athletes.",
+    ),
+    (
+        "pubs-hiv-lymphoma",
+        "Hematologist-oncologist who has mentored many students over twenty years.",
+        "Outcomes of HIV-associated lymphoma in the era of antiretroviral therapy. Burkitt "
+        "lymphoma in people living with HIV treated with dose-adjusted EPOCH-R. Primary "
+        "effusion lymphoma associated with Kaposi sarcoma herpesvirus (KSHV/HHV-8). CD4 "
+        "count and survival of patients with AIDS-related lymphoma.",
+    ),
+    (
+        "pubs-anemia-aging",
+        "Happy to mentor. I have a mixed clinical and research practice.",
+        "Unexplained anemia in older adults: prevalence and causes in community-dwelling "
+        "elders. Anemia, frailty and falls among nursing home residents. Hemoglobin level and "
+        "cognitive decline and dementia in adults over 65.",
+    ),
+]
+
+PUBLICATION_QUERIES: list[tuple[str, str]] = [
+    (
+        "pubs-ttp-survivors",
+        "After my aunt survived TTP she has had trouble with her memory and got depressed. I "
+        "want to research long term brain health and quality of life after TTP.",
+    ),
+    (
+        "pubs-ttp-survivors",
+        "neurocognitive outcomes, depression and stroke risk in thrombotic thrombocytopenic "
+        "purpura survivors once they are in remission",
+    ),
+    (
+        "pubs-hemophilia-dental",
+        "I'm a dental student and want to learn how dentists can safely pull teeth for "
+        "patients with hemophilia or VWD.",
+    ),
+    (
+        "pubs-hemophilia-dental",
+        "Oral surgery and bleeding: tranexamic acid mouth rinse for people with bleeding "
+        "disorders, and their access to dentists.",
+    ),
+    (
+        "pubs-sickle-trait",
+        "I play college football and we all had to get tested for sickle cell trait. I'd like "
+        "to study whether screening athletes prevents collapse during practice.",
+    ),
+    (
+        "pubs-sickle-trait",
+        "exertional collapse and rhabdo in soldiers and athletes with sickle trait",
+    ),
+    (
+        "pubs-hiv-lymphoma",
+        "I volunteer at an HIV clinic and want to learn about lymphomas in people living with "
+        "HIV, like Burkitt.",
+    ),
+    (
+        "pubs-hiv-lymphoma",
+        "Cancer outcomes for AIDS patients with lymphoma on ART, and HHV-8.",
+    ),
+    (
+        "pubs-anemia-aging",
+        "My grandmother is anemic and nobody knows why. I want to study anemia in elderly "
+        "people and whether it leads to falls or memory problems.",
+    ),
+    (
+        "pubs-anemia-aging",
+        "Anaemia of ageing in nursing homes: frailty and dementia.",
+    ),
+]

@@ -8,6 +8,9 @@ Run ``python -m mri_match.engine.evaluate``. Sets (:mod:`.eval_data`):
 * ``hand-written``: 28 mentors and 56 statements written together with the lexicon;
 * each of those with 500 synthetic mentors from the same fields added to the pool as
   distractors;
+* ``publications case``: five mentors whose short statement says little and whose publications
+  say what they know, among the trainee-written set's mentors, ranked on the statement alone
+  and with the publications (a second table);
 * ``synthetic``: mentors of a synthetic cohort, and statements generated from a mentor's topics
   with the generator's phrase bank (a mentor counts as relevant when it has the same primary
   topic).
@@ -32,7 +35,13 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 from . import semantic
 from . import text as text_mod
-from .eval_data import MENTORS, QUERIES, trainee_set
+from .eval_data import (
+    MENTORS,
+    PUBLICATION_MENTORS,
+    PUBLICATION_QUERIES,
+    QUERIES,
+    trainee_set,
+)
 from .synth import make_cohort, trainee_statement
 
 #: BM25's usual parameters: term-frequency saturation and length normalisation.
@@ -86,6 +95,21 @@ def hand_written(distractors: int = 0) -> EvalSet:
     if distractors:
         name += f" + {distractors} distractors"
     return _keyed_set(name, MENTORS, QUERIES, distractors)
+
+
+def publication_case(with_publications: bool) -> EvalSet:
+    """The publications case (:data:`.eval_data.PUBLICATION_MENTORS`) among the trainee-written
+    set's mentors: each mentor's statement alone, or with their publications, as matching
+    reads a mentor's ticked publications."""
+    pool, _ = trainee_set()
+    mentors = [
+        (key, f"{statement}. {publications}" if with_publications else statement)
+        for key, statement, publications in PUBLICATION_MENTORS
+    ] + pool
+    text = "statement and publications" if with_publications else "statement only"
+    return _keyed_set(
+        f"publications case, {len(mentors)} mentors, {text}", mentors, PUBLICATION_QUERIES, 0
+    )
 
 
 def synthetic(n_mentors: int = 300, n_queries: int = 300, seed: int = 0) -> EvalSet:
@@ -213,6 +237,22 @@ def main(argv: list[str] | None = None) -> None:
             print(
                 f"| {ev.name} | {len(ev.queries)} | {name} | {f.recall1:.3f} | {f.recall3:.3f} "
                 f"| {f.mrr:.3f} | {f.right:.2f} | {f.best_wrong:.2f} | {f.all_wrong:.2f} |"
+            )
+    print(
+        "\nPublications: five mentors whose short statement says little, ranked among "
+        f"{len(trainee_set()[0])} others for {len(PUBLICATION_QUERIES)} statements, on the "
+        "statement alone and with their publications' titles and abstracts."
+    )
+    print("| mentor text | model | recall@1 | recall@3 | MRR | right pair | best wrong pair |")
+    print("|---|---|---|---|---|---|---|")
+    for with_publications in (False, True):
+        ev = publication_case(with_publications)
+        text = "statement and publications" if with_publications else "statement only"
+        for name, fn in models().items():
+            f = figures(fn(ev.queries, ev.mentors), ev)
+            print(
+                f"| {text} | {name} | {f.recall1:.3f} | {f.recall3:.3f} | {f.mrr:.3f} "
+                f"| {f.right:.2f} | {f.best_wrong:.2f} |"
             )
 
 
