@@ -426,3 +426,32 @@ def test_deleting_the_account_deletes_the_publications(mentor, client, fake):
     assert db.session.scalar(db.select(db.func.count(Publication.id))) == 0
     assert db.session.scalar(db.select(db.func.count(PublicationSource.id))) == 0
     assert db.session.get(MentorProfile, mentor.id) is not None
+
+
+def test_the_retention_purge_removes_publications_with_the_profile_text(factory):
+    from test_privacy import completed
+
+    from mri_match.privacy.retention import purge
+
+    old, recent = completed(factory, 400, "old"), completed(factory, 10, "recent")
+    gone, kept = factory.mentor(cycle=old), factory.mentor(cycle=recent)
+    for profile in (gone, kept):
+        profile.fetched_publications = [Publication(key="pmid:1", title="T", origin="listed")]
+        profile.publication_source = PublicationSource(orcid=ORCID, identifiers=["pmid:1"])
+    db.session.commit()
+    assert purge(365, dry_run=True)["fetched publications"] == 1
+    assert purge(365)["fetched publications"] == 1
+    db.session.commit()
+    assert db.session.scalars(db.select(Publication.mentor_id)).all() == [kept.id]
+    assert db.session.scalars(db.select(PublicationSource.mentor_id)).all() == [kept.id]
+
+
+def test_ticking_none_is_an_answer(mentor, client, fake):
+    _save_sources(client, identifiers="31018945")
+    publication = mentor.fetched_publications[0]
+    client.post(f"{PAGE}/choices", data={"included": [str(publication.id)]})
+    response = client.post(f"{PAGE}/choices", data={})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert not publication.included
+    assert runs.publication_texts([mentor.id]) == {}

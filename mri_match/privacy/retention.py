@@ -3,8 +3,8 @@
 A cycle is past retention when it was completed more than RETENTION_DAYS ago (``completed_at``,
 or for older rows the time its audit history says it was completed). From its applications the
 research statements and decision reasons go, and the text of re-match requests on its matches.
-A mentor's profile statements and a person's self-identification span cycles, so they go only
-when every cycle the person took part in is past retention.
+A mentor's profile statements, fetched publications and a person's self-identification span
+cycles, so they go only when every cycle the person took part in is past retention.
 
 Free-text survey answers given about the cycle's matches go too; the ratings and choices of
 the surveys stay, tied to no text (see docs/surveys.md).
@@ -29,6 +29,8 @@ from ..models import (
     Match,
     MentorOffer,
     MentorProfile,
+    Publication,
+    PublicationSource,
     RematchRequest,
     SelfIdentification,
     SurveyAnswer,
@@ -45,6 +47,7 @@ KINDS = (
     "expertise statements",
     "publication lists",
     "declared conflicts",
+    "fetched publications",
     "self-identification records",
     "survey comments",
 )
@@ -161,6 +164,19 @@ def purge(retention_days: int, *, now: datetime | None = None, dry_run: bool = F
             .values(resolution=None),
             execution_options={"synchronize_session": False},
         )
+
+    # Fetched publications and where they came from (an ORCID iD, identifiers) go with the
+    # profile's statements.
+    fetched = Publication.mentor_id.in_(profiles)
+    counts["fetched publications"] = db.session.scalar(
+        db.select(func.count()).select_from(Publication).where(fetched)
+    )
+    if not dry_run:
+        for model in (Publication, PublicationSource):
+            db.session.execute(
+                db.delete(model).where(model.mentor_id.in_(profiles)),
+                execution_options={"synchronize_session": False},
+            )
 
     identity = SelfIdentification.user_id.in_(users)
     counts["self-identification records"] = db.session.scalar(
