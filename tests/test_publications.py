@@ -379,6 +379,7 @@ def test_the_fetch_runs_on_the_worker_and_the_page_says_so_meanwhile(on_worker, 
     assert mentor.publication_source.status == "queued" and _titles(mentor) == []
     page = client.get(PAGE).get_data(as_text=True)
     assert "Fetching your publications." in page and "Check again" in page
+    assert "Fetching runs in the background." in page
 
     _work_off_the_queue()
     assert _titles(mentor) == ["Hydroxyurea adherence in children with sickle cell anemia"]

@@ -215,6 +215,12 @@ def resume(offer_id: int):
     return redirect(url_for("mentor.dashboard"))
 
 
+FETCHED_MESSAGES = {
+    "queued": "Your publication sources are saved. Fetching runs in the background.",
+    "done": "Your publications are fetched. Tick the ones matching should read.",
+}
+
+
 def _sources_form(profile: MentorProfile, *, posted: bool = True) -> PublicationSourcesForm:
     form = PublicationSourcesForm() if posted else PublicationSourcesForm(formdata=None)
     source = profile.publication_source
@@ -248,7 +254,9 @@ def publications():
         if publications_service.request_fetch(profile, form.orcid.data, form.keys()):
             db.session.commit()
             start_fetch(profile.publication_source)
-            flash("Your publication sources are saved.", "success")
+            status = profile.publication_source.status
+            if status in FETCHED_MESSAGES:  # a failure is said on the page itself
+                flash(FETCHED_MESSAGES[status], "success")
         else:
             db.session.commit()
             flash("With no ORCID iD and no identifiers, no publications are kept.", "info")
