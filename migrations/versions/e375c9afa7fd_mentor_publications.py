@@ -5,7 +5,7 @@ fetch went, one row per mentor; and the publications fetched, each ticked or not
 Both tables start empty.
 
 Revision ID: e375c9afa7fd
-Revises: a7c3e91d5b20
+Revises: 5edde3faf344
 Create Date: 2026-12-06 08:13:41.663908
 
 """
@@ -17,7 +17,7 @@ import mri_match.models.types
 
 # revision identifiers, used by Alembic.
 revision = 'e375c9afa7fd'
-down_revision = 'a7c3e91d5b20'
+down_revision = '5edde3faf344'
 branch_labels = None
 depends_on = None
 
