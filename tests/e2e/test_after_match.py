@@ -91,6 +91,8 @@ def _confirm(page: Page, base: str, proposal_id: int, a11y=None) -> None:
         a11y("a proposal, before confirming")
     page.get_by_role("button", name="Confirm this match").click()
     expect(flash(page)).to_contain_text("Match confirmed")
+    if a11y:
+        a11y("a proposal, confirmed")
 
 
 def _answer_check_in(page: Page, a11y, rating: str) -> None:
@@ -163,9 +165,11 @@ def test_from_the_admins_confirmation_to_the_health_page_and_reminders_sent_once
         log_in(page, base, "ben@example.org")
         expect(page.get_by_text("Accept or decline the match.")).to_be_visible()
         a11y("mentor dashboard, an offer waiting")
-        page.get_by_role("link", name="Bilal Hassan").click()
+        page.get_by_role("link", name="Bilal Hassan", exact=True).click()
+        a11y("mentor's offer, from the dashboard")
         page.get_by_role("button", name="Accept").click()
         expect(flash(page)).to_contain_text("You have accepted")
+        expect(page.get_by_role("link", name="bilal@example.org")).to_be_visible()
         log_out(page)
 
         # Amara now sees Ada's name and address, and logs the first meeting.
@@ -213,6 +217,7 @@ def test_from_the_admins_confirmation_to_the_health_page_and_reminders_sent_once
         # The admin's health page: both pairs on track on the first day.
         log_in(page, base, "admin@example.org")
         page.goto(f"{base}/admin/cycles/mri-2026")
+        a11y("the cycle's page")
         page.get_by_role("link", name=re.compile("^Program health")).click()
         expect(page.get_by_role("region", name=re.compile("pairs$")).first).to_contain_text(
             "On track: 2"
@@ -228,6 +233,7 @@ def test_from_the_admins_confirmation_to_the_health_page_and_reminders_sent_once
         page.goto(f"{base}/admin/cycles/mri-2026/health")
         expect(page.get_by_text("On track: 1")).to_be_visible()
         expect(page.get_by_text("At risk: 1")).to_be_visible()
+        a11y("program health, day 25")
         page.get_by_role("link", name="At risk", exact=True).click()
         row = page.get_by_role("row", name=re.compile("Bilal Hassan"))
         expect(row).to_contain_text("No first meeting by 23 Mar 2026")
