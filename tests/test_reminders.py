@@ -304,9 +304,18 @@ def test_the_scheduler_queues_the_job_on_the_workers_queue(app, monkeypatch):
 def _cohort_due_at_day_24(factory, size: int) -> None:
     """``size`` of each: pairs with no first meeting (2 reminders each), pairs quiet since a
     first meeting with no check-in (4 each: quiet and check-in, to both), offers past half their
-    time to answer (1 each); and one admin (the weekly list of pairs at risk)."""
+    time to answer (1 each), alumni of a cycle completed a year before (1 each, half of them
+    at an address of their own); and one admin (the weekly list of pairs at risk)."""
+    from test_alumni import consented, mentored
+
     cycle = factory.cycle(status="matching")
     factory.user("admin")
+    with time_machine.travel(T0 - timedelta(days=370), tick=False):
+        past = factory.cycle(status="completed")
+        past.completed_at = T0 - timedelta(days=370)
+        for n in range(size):
+            application = mentored(factory, past)
+            consented(application.trainee, f"alumnus{n}@example.org" if n % 2 else None)
     for _ in range(size):
         active_pair(factory, accepted_at=T0, cycle=cycle)
     with time_machine.travel(T0 - timedelta(days=40), tick=False):
@@ -344,14 +353,14 @@ def test_a_run_reads_each_kind_of_data_once_whatever_the_number_of_pairs(make_ap
                 report = remind_at(T0 + timedelta(days=24))
             claims = [s for s in seen if s.lstrip().upper().startswith("UPDATE SENT_REMINDER")]
             assert report.emails == len(outbox.messages()) - before
-            assert report.emails == 7 * size + 1, report.lines()
+            assert report.emails == 8 * size + 1, report.lines()
             assert report.recorded == {
                 "offer_expiring": size,
                 "offer_expired": 0,
                 "first_meeting_overdue": 2 * size,
                 "meeting_overdue": 2 * size,
                 "checkin_due": 2 * size,
-                "alumni_follow_up": 0,
+                "alumni_follow_up": size,
                 "pairs_at_risk": 1,
                 "survey_invitation": 0,
                 "survey_reminder": 0,

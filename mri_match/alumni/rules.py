@@ -2,39 +2,77 @@
 each consenting alumnus, on the anniversary of the end of their cycle, at the address they
 gave, with a signed link to the survey (see :mod:`.service`)."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from ..email import email_url
 from ..extensions import db
-from ..models import AlumniRecord, Application, SentReminder
-from ..reminders import Due, Notice, reminder_rule
+from ..models import AlumniRecord, Application, FollowUpResponse, User
+from ..reminders import Due, Notice, reminder_rule, run_cached
+from ..reminders.registry import Pending
 from .service import due_followups, link_token
 
 KIND = "alumni_follow_up"
 
 
-def _subject(alumni: AlumniRecord) -> str:
+def _subject(alumni) -> str:
     return f"alumni:{alumni.id}"
 
 
-def _name(user_id: int) -> str | None:
-    """The name the person gave on their latest application."""
-    return db.session.scalar(
-        db.select(Application.full_name)
-        .where(Application.trainee_id == user_id)
-        .order_by(Application.created_at.desc(), Application.id.desc())
-        .limit(1)
+@dataclass(frozen=True)
+class _Alumnus:
+    """What a follow-up email needs of a consenting person (``id`` is the record's, which the
+    survey link signs)."""
+
+    id: int
+    address: str
+    name: str | None  # the name on their latest application
+
+
+def _alumni() -> dict[int, _Alumnus]:
+    """Every consenting person by account id, read once per reminder run (two statements)."""
+
+    def load() -> dict[int, _Alumnus]:
+        names: dict[int, str] = {}
+        for trainee_id, full_name in db.session.execute(
+            db.select(Application.trainee_id, Application.full_name)
+            .where(Application.trainee_id.in_(db.select(AlumniRecord.user_id)))
+            .order_by(Application.created_at, Application.id)
+        ):
+            names[trainee_id] = full_name  # oldest first: the latest wins
+        return {
+            user_id: _Alumnus(record_id, own or account, names.get(user_id))
+            for record_id, user_id, own, account in db.session.execute(
+                db.select(
+                    AlumniRecord.id, AlumniRecord.user_id, AlumniRecord.email, User.email
+                ).join(User, User.id == AlumniRecord.user_id)
+            )
+        }
+
+    return run_cached("alumni", load)
+
+
+def _answered() -> set[tuple[int, int]]:
+    """(record id, year) of every follow-up answered, read once per reminder run."""
+    return run_cached(
+        "alumni_answered",
+        lambda: {
+            (alumni_id, year)
+            for alumni_id, year in db.session.execute(
+                db.select(FollowUpResponse.alumni_id, FollowUpResponse.year)
+            )
+        },
     )
 
 
-def _describe(row: SentReminder) -> Notice | None:
-    alumni = db.session.scalar(db.select(AlumniRecord).filter_by(user_id=row.user_id))
+def _describe(row: Pending) -> Notice | None:
+    alumni = _alumni().get(row.user_id)
     if alumni is None or _subject(alumni) != row.subject:
         return None  # consent withdrawn since
     year = int(row.period)
-    if alumni.response_for(year) is not None:
+    if (alumni.id, year) in _answered():
         return None  # answered from the dashboard in between
-    name = _name(alumni.user_id)
+    name = alumni.name
     return Notice(
         subject=f"Where are you now? Your {year} alumni follow-up",
         lines=[
