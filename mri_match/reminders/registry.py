@@ -1,11 +1,11 @@
 """The reminder rules: what is due at a moment, and how each kind of reminder reads.
 
 Within one run, rules read shared data through :func:`run_cached`: the active pairs, the
-offers, the cycles, the alumni are read once per run, not once per rule or per email, so a run issues a
-number of statements that does not grow with the number of pairs (apart from the ledger's one
-claim per email, which is what makes a crashed run lose at most one email). Cached values are
-plain data, not ORM objects: the run commits after every claim, and a committed session would
-reload every object it handed out.
+offers, the cycles and the alumni are read once per run, not once per rule or per email, so a
+run issues a number of statements that does not grow with the number of pairs (apart from the
+ledger's one claim per email, which is what makes a crashed run lose at most one email).
+Cached values are plain data, not ORM objects: the run commits after every claim, and a
+committed session would reload every object it handed out.
 """
 
 import importlib
