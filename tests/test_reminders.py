@@ -303,12 +303,13 @@ def test_the_scheduler_queues_the_job_on_the_workers_queue(app, monkeypatch):
 
 def _cohort_due_at_day_24(factory, size: int) -> None:
     """``size`` of each: pairs with no first meeting (2 reminders each), pairs quiet since a
-    first meeting with no check-in (4 each: quiet and check-in, to both), offers past half their
+    first meeting with no check-in and their midpoint survey open since day 20 (6 each: quiet,
+    check-in and survey, to both), offers past half their
     time to answer (1 each), alumni of a cycle completed a year before (1 each, half of them
     at an address of their own); and one admin (the weekly list of pairs at risk)."""
     from test_alumni import consented, mentored
 
-    cycle = factory.cycle(status="matching")
+    cycle = factory.cycle(status="matching", survey_midpoint_days=60)
     factory.user("admin")
     with time_machine.travel(T0 - timedelta(days=370), tick=False):
         past = factory.cycle(status="completed")
@@ -353,7 +354,7 @@ def test_a_run_reads_each_kind_of_data_once_whatever_the_number_of_pairs(make_ap
                 report = remind_at(T0 + timedelta(days=24))
             claims = [s for s in seen if s.lstrip().upper().startswith("UPDATE SENT_REMINDER")]
             assert report.emails == len(outbox.messages()) - before
-            assert report.emails == 8 * size + 1, report.lines()
+            assert report.emails == 10 * size + 1, report.lines()
             assert report.recorded == {
                 "offer_expiring": size,
                 "offer_expired": 0,
@@ -362,7 +363,7 @@ def test_a_run_reads_each_kind_of_data_once_whatever_the_number_of_pairs(make_ap
                 "checkin_due": 2 * size,
                 "alumni_follow_up": size,
                 "pairs_at_risk": 1,
-                "survey_invitation": 0,
+                "survey_invitation": 2 * size,
                 "survey_reminder": 0,
             }
             assert len(claims) == report.emails

@@ -4,8 +4,9 @@ An admin confirms; one mentor accepts from the email's link, another from the da
 people then see each other's contact details. The trainee logs the first meeting, the mentor
 confirms it, both answer the check-in and the admin's health page shows the pair on track. The
 clock moves: the second pair, still quiet, shows at risk. Later still two more offers wait
-(one half-way through its time to answer, one past it) and ``flask remind``, run twice, leaves
-exactly one email per rule and person in the outbox. axe-core checks every page on the way.
+(one half-way through its time to answer, one past it), surveys open and an alumna's yearly
+follow-up is due, and ``flask remind``, run twice, leaves exactly one email per rule and person
+in the outbox. axe-core checks every page on the way.
 """
 
 import re
@@ -16,6 +17,7 @@ import pytest
 import time_machine
 from playwright.sync_api import Page, expect
 
+from mri_match.alumni.service import give_consent
 from mri_match.extensions import db
 from mri_match.matches import runs
 from mri_match.models import Cycle, Match, Proposal
@@ -34,6 +36,19 @@ RESEARCH = {
     "min_score": 0.0,
     "weights": {"text": 5, "topics": 4, "needs": 3, "meeting": 2, "geography": 2},
 }
+#: Every reminder rule but one finds something in the journey's one reminder run. The survey
+#: reminder comes 14 days after the invitation, a second moment: tests/test_surveys.py.
+WALKED_RULES = {
+    "offer_expiring",
+    "offer_expired",
+    "first_meeting_overdue",
+    "meeting_overdue",
+    "checkin_due",
+    "pairs_at_risk",
+    "alumni_follow_up",
+    "survey_invitation",
+}
+WALKED_ELSEWHERE = {"survey_reminder"}
 # trainee, trainee's address, topic, the mentor proposed, mentor's address
 PEOPLE = [
     ("Amara Okafor", "amara", "sickle-cell-disease", "Ada Mensah", "ada"),
@@ -43,10 +58,43 @@ PEOPLE = [
 ]
 
 
+def _seed_alumna(make) -> None:
+    """Esi, mentored in a cycle completed on 20 April 2025, agreed to a yearly follow-up."""
+    past = make.cycle(name="MRI 2024", slug="mri-2024", status="completed")
+    past.completed_at = datetime(2025, 4, 20, 12, tzinfo=UTC)
+    application = make.application(
+        cycle=past,
+        trainee=make.user("trainee", email="esi@example.org"),
+        full_name="Esi Boateng",
+        status="eligible",
+    )
+    db.session.add(
+        Match(
+            cycle=past,
+            application=application,
+            mentor=make.mentor(cycle=past, full_name="Femi Ade"),
+            role="research",
+            status="ended",
+            accepted_at=datetime(2024, 9, 1, tzinfo=UTC),
+        )
+    )
+    db.session.commit()
+    give_consent(application.trainee, "esi.boateng@example.net")
+    db.session.commit()
+
+
 def _seed(make) -> dict[str, int]:
-    """A closed cycle after a research run: each trainee proposed the mentor of their topic.
-    Returns each trainee's proposal id by first name."""
-    cycle = make.cycle(name="MRI 2026", slug="mri-2026", status="closed", closes_in_days=-1)
+    """A closed cycle after a research run: each trainee proposed the mentor of their topic
+    (midpoint surveys 50 days after acceptance); and an alumna of a past cycle. Returns each
+    trainee's proposal id by first name."""
+    _seed_alumna(make)
+    cycle = make.cycle(
+        name="MRI 2026",
+        slug="mri-2026",
+        status="closed",
+        closes_in_days=-1,
+        survey_midpoint_days=50,
+    )
     admin = make.user("admin", email="admin@example.org")
     applications = {}
     for trainee, email, topic, mentor, mentor_email in PEOPLE:
@@ -277,12 +325,19 @@ def test_from_the_admins_confirmation_to_the_health_page_and_reminders_sent_once
             ("ada@example.org", "How is your mentorship going?"): 1,
             # pairs_at_risk
             ("admin@example.org", "Pairs at risk in MRI 2026"): 1,
+            # survey_invitation: the midpoint survey opened on day 50 for both pairs
+            ("amara@example.org", "Your midpoint survey: how is your mentorship going?"): 1,
+            ("ada@example.org", "Your midpoint survey: how is your mentorship going?"): 1,
+            ("bilal@example.org", "Your midpoint survey: how is your mentorship going?"): 1,
+            ("ben@example.org", "Your midpoint survey: how is your mentorship going?"): 1,
+            # alumni_follow_up, at the address Esi gave
+            ("esi.boateng@example.net", "Where are you now? Your 2026 alumni follow-up"): 1,
         }
-        # Every rule but the alumni follow-up (its own journey) found something the first
-        # time, and nothing the second.
+        # The rules of this journey found something the first time and nothing the second.
         covered = {kind for kind in re.findall(r"^(\w+): [1-9]\d* new$", first, re.M)}
         covered.add("offer_expired")  # a change of state: it records no reminder of its own
-        assert covered == {rule.kind for rule in rules()} - {"alumni_follow_up"}, first
+        assert covered == WALKED_RULES, first
+        assert {rule.kind for rule in rules()} - WALKED_RULES == WALKED_ELSEWHERE
         assert "emails sent: 0" in second and not re.search(r": [1-9]\d* new$", second, re.M)
         with live_server.seeding():
             statuses = {
@@ -290,6 +345,7 @@ def test_from_the_admins_confirmation_to_the_health_page_and_reminders_sent_once
                 for m in db.session.scalars(db.select(Match))
             }
         assert statuses == {
+            "Esi": "ended",
             "Amara": "active",
             "Bilal": "active",
             "Chidi": "offered",
