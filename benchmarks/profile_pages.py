@@ -29,7 +29,7 @@ from sqlalchemy import event, text  # noqa: E402
 from mri_match import create_app  # noqa: E402
 from mri_match.config import normalise_database_url  # noqa: E402
 from mri_match.extensions import db  # noqa: E402
-from mri_match.models import MatchRun, User  # noqa: E402
+from mri_match.models import Cycle, MatchRun, User  # noqa: E402
 
 
 def main() -> None:
@@ -58,11 +58,19 @@ def main() -> None:
 
     with app.app_context():
         engine = db.engine
-        run_id = db.session.scalar(db.select(MatchRun.id).order_by(MatchRun.id.desc()))
-        admin_id = db.session.scalar(db.select(User.id).filter_by(role="admin").order_by(User.id))
+        run_id, slug = db.session.execute(
+            db.select(MatchRun.id, Cycle.slug)
+            .join(Cycle, Cycle.id == MatchRun.cycle_id)
+            .order_by(MatchRun.id.desc())
+        ).first()
+        # What Flask-Login keeps in the session (the id and the session token), as if logged in.
+        admin_id = db.session.scalar(
+            db.select(User).filter_by(role="admin").order_by(User.id)
+        ).get_id()
         trainee_id = db.session.scalar(
-            db.select(User.id).filter_by(email="trainee1@demo.mri-match.org")
-        )
+            db.select(User).filter_by(email="trainee1@demo.mri-match.org")
+        ).get_id()
+        db.session.commit()  # a session token made just now
 
     @event.listens_for(engine, "before_cursor_execute")
     def _before(conn, cursor, statement, parameters, context, executemany):
@@ -78,19 +86,24 @@ def main() -> None:
         ("proposals p1", admin_id, f"/admin/runs/{run_id}"),
         ("proposals p100", admin_id, f"/admin/runs/{run_id}?page=100"),
         ("dashboard", trainee_id, "/trainee/"),
+        ("health", admin_id, f"/admin/cycles/{slug}/health"),
+        ("health at risk", admin_id, f"/admin/cycles/{slug}/health?state=at_risk&sort=trainee"),
+        ("health csv", admin_id, f"/admin/cycles/{slug}/health.csv"),
     ]
     slow: list[tuple[float, str, object]] = []
     for name, user_id, path in pages:
         client = app.test_client()
         if user_id is not None:
             with client.session_transaction() as session:
-                session["_user_id"] = str(user_id)
+                session["_user_id"] = user_id
                 session["_fresh"] = True
         times, sql_times, counts = [], [], []
         for _ in range(args.repeat):
             statements.clear()
             started = time.perf_counter()
             response = client.get(path)
+            response.get_data()  # a streamed body is made as it is read
+            response.close()
             times.append(time.perf_counter() - started)
             if response.status_code != 200:
                 sys.exit(f"{path}: {response.status_code}")
@@ -100,7 +113,7 @@ def main() -> None:
             profiler = cProfile.Profile()
             profiler.enable()
             for _ in range(args.repeat * 10):
-                client.get(path)
+                client.get(path).close()
             profiler.disable()
             stats = pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "tottime"))
             stats.print_stats(int(os.environ.get("PROFILE_LINES", "25")))

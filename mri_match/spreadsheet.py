@@ -1,8 +1,7 @@
 """CSV that opens cleanly in a spreadsheet: UTF-8 with BOM, ISO dates, no formula injection."""
 
 import csv
-import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -26,11 +25,21 @@ def safe_cell(value) -> str:
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
-def to_csv(header: list[str], rows: Iterable[Iterable]) -> str:
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # the BOM makes Excel read UTF-8 instead of guessing a code page
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
+class _Line:
+    """A file-like target for :mod:`csv` that hands back the last line written."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def csv_lines(header: list[str], rows: Iterable[Iterable]) -> Iterator[str]:
+    """The CSV a line at a time (the BOM first, which makes Excel read UTF-8 instead of
+    guessing a code page), for a download to stream however many rows it has."""
+    writer = csv.writer(_Line(), lineterminator="\r\n")
+    yield "\ufeff" + writer.writerow(header)
     for row in rows:
-        writer.writerow([safe_cell(v) for v in row])
-    return buffer.getvalue()
+        yield writer.writerow([safe_cell(v) for v in row])
+
+
+def to_csv(header: list[str], rows: Iterable[Iterable]) -> str:
+    return "".join(csv_lines(header, rows))

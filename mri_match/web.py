@@ -1,9 +1,9 @@
 """What the feature views share: the cycle lookup, pagination, one state change as its own
 transaction, file downloads, and the vocabulary every template can use."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
-from flask import Response, current_app, flash, request
+from flask import Response, current_app, flash, request, stream_with_context
 
 from . import vocabulary
 from .extensions import db
@@ -61,10 +61,15 @@ def commit_change(
     return True
 
 
-def download(body: str | bytes, filename: str, mimetype: str = "text/csv") -> Response:
-    """A file for the browser to save as ``filename`` (text is sent as UTF-8)."""
+def download(
+    body: str | bytes | Iterator[str], filename: str, mimetype: str = "text/csv"
+) -> Response:
+    """A file for the browser to save as ``filename`` (text is sent as UTF-8). An iterator of
+    text is streamed as it comes, inside the request's context (its database session too)."""
     if isinstance(body, str):
         body = body.encode("utf-8")
+    elif not isinstance(body, bytes):
+        body = stream_with_context(line.encode("utf-8") for line in body)
     return Response(
         body,
         mimetype=mimetype,

@@ -1,20 +1,36 @@
-"""The program health of a cycle and role: each pair's state with its reasons, the counts, the
-rules in words, the two charts and the CSV. Built on :func:`.pairs.pair_states` (four
-statements) plus one for the meetings per month, whatever the number of pairs."""
+"""The program health of a cycle and role: the counts, the rules in words, one page of pairs
+with their reasons, the two charts and the CSV. The database computes each pair's state
+(:func:`.pairs.health_sql`), so the page reads two statements whatever the number of pairs:
+the counts, the first-meeting chart and the page of pairs in one (:func:`overview`), and the
+meetings per month. Nothing is kept between requests: every figure is read when shown."""
 
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func
+from sqlalchemy import and_, case, func, or_
 
 from ..extensions import db
 from ..models import Cycle, Match, Meeting, utcnow
 from ..reports.charts import Chart, Series, bar_chart
-from ..spreadsheet import to_csv
+from ..spreadsheet import csv_lines
 from ..vocabulary import MENTOR_ROLES, label
-from .pairs import HEALTH_LABELS, HEALTH_STATES, LOW_RATING, PairState, Settings, pair_states
+from .pairs import (
+    HEALTH_LABELS,
+    HEALTH_STATES,
+    LOW_RATING,
+    SIDES,
+    PairState,
+    Settings,
+    days_between,
+    health_sql,
+    pair_facts,
+    state_of,
+    with_people,
+)
 
+NAME_SORTS = ("trainee", "mentor")
 SORTS = {
     "state": "State, most urgent first",
     "trainee": "Trainee name",
@@ -61,64 +77,121 @@ def rules_in_words(settings: Settings) -> dict[str, str]:
     }
 
 
-def health_rows(cycle: Cycle, role: str, today: date) -> list[HealthRow]:
-    rows = []
-    for state in pair_states(cycle_id=cycle.id, role=role):
-        health = state.health(today)
-        reasons = state.risks(today)
-        if health == "needs_checkin":
-            reasons = [
-                f"Check-in due from the {side}"
-                for side in ("trainee", "mentor")
-                if state.checkin_due(side, today)
-            ]
-        rows.append(HealthRow(state, health, reasons))
-    return rows
+def health_table(cycle: Cycle, today: date, role: str | None = None, *, people: bool = True):
+    """The cycle's pairs (of one role, or both) as :func:`.pairs.pair_facts` plus each one's
+    ``health`` and ``urgency``, computed by the database: a subquery to count, filter, sort
+    and page. ``people=False`` leaves out the names (for an order that does not need them)."""
+    where = [Match.cycle_id == cycle.id] + ([Match.role == role] if role else [])
+    facts = pair_facts(*where, people=people).subquery("pair")
+    roles = [role] if role else list(dict(MENTOR_ROLES))
+    health = health_sql(facts.c, today, {each: Settings.of(cycle, each) for each in roles})
+    return db.select(
+        facts,
+        health.label("health"),
+        case(URGENCY, value=health).label("urgency"),
+    ).subquery("health")
 
 
-def sort_rows(rows: list[HealthRow], sort: str) -> list[HealthRow]:
-    if sort == "trainee":
-        return sorted(rows, key=lambda r: (r.state.trainee_name.lower(), r.state.match_id))
-    if sort == "mentor":
-        return sorted(rows, key=lambda r: (r.state.mentor_name.lower(), r.state.match_id))
-    if sort == "last_meeting":
-        return sorted(
-            rows,
-            key=lambda r: (
-                r.state.last_meeting or date.min,
-                URGENCY[r.health],
-                r.state.match_id,
-            ),
-        )
-    return sorted(rows, key=lambda r: (URGENCY[r.health], r.state.match_id))
+def _first_meeting_bucket(c):
+    """The index in :data:`FIRST_MEETING_BUCKETS` of a pair's days from acceptance to first
+    meeting (None until they meet)."""
+    days = days_between(c.first_meeting, c.started_on)
+    return case(
+        (or_(c.first_meeting.is_(None), c.started_on.is_(None)), None),
+        *((days <= limit, i) for i, (limit, _name) in enumerate(FIRST_MEETING_BUCKETS) if limit),
+        else_=len(FIRST_MEETING_BUCKETS) - 1,
+    )
 
 
-def counts(rows: list[HealthRow]) -> dict[str, int]:
-    found = Counter(r.health for r in rows)
+def _order(c, sort: str) -> tuple:
+    if sort in NAME_SORTS:
+        return (func.lower(c[f"{sort}_name"]), c.match_id)
+    if sort == "last_meeting":  # never met first, then the longest since a meeting
+        return (c.last_meeting.is_not(None), c.last_meeting, c.urgency, c.match_id)
+    return (c.urgency, c.match_id)
+
+
+def state_counts(table) -> dict[str, int]:
+    found = dict(
+        db.session.execute(db.select(table.c.health, func.count()).group_by(table.c.health)).all()
+    )
     return {state: found.get(state, 0) for state in HEALTH_STATES}
 
 
 def cycle_summary(cycle: Cycle) -> dict[str, int]:
-    """Pairs per state across both roles (the cycle page's line), in four statements."""
-    today = utcnow().date()
-    found = Counter(state.health(today) for state in pair_states(cycle_id=cycle.id))
-    return {state: found.get(state, 0) for state in HEALTH_STATES}
+    """Pairs per state across both roles (the cycle page's line), in one statement."""
+    return state_counts(health_table(cycle, utcnow().date(), people=False))
 
 
-def first_meeting_chart(rows: list[HealthRow]) -> tuple[Chart, list[tuple[str, int]]]:
+@dataclass
+class Overview:
+    counts: dict[str, int]  # pairs per state
+    first_meetings: list[tuple[str, int]]  # pairs per bucket of days to the first meeting
+    rows: list  # the page's rows of :func:`health_table`, in order
+
+
+def overview(table, state: str | None, sort: str, offset: int, limit: int) -> Overview:
+    """The pairs per state, the pairs per :data:`FIRST_MEETING_BUCKETS` and one page of the
+    pairs ``state`` (all when None) and ``sort`` choose, from one statement: window functions
+    number the chosen pairs in order and count each group of (state, bucket), and only the
+    page's rows and one row per group come back, so the pairs' states are computed once."""
+    c = table.c
+    bucket = _first_meeting_bucket(c)
+    group = (c.health, bucket)
+    numbered = db.select(
+        table,
+        bucket.label("bucket"),
+        func.row_number()
+        .over(partition_by=(c.health == state) if state else None, order_by=_order(c, sort))
+        .label("position"),
+        func.count().over(partition_by=group).label("in_group"),
+        func.row_number().over(partition_by=group).label("group_row"),
+    ).subquery("numbered")
+    n = numbered.c
+    on_page = and_(n.position > offset, n.position <= offset + limit)
+    if state:
+        on_page = and_(on_page, n.health == state)
+    states: Counter = Counter()
+    buckets: Counter = Counter()
+    rows = []
+    chosen = db.select(numbered, on_page.label("on_page")).where(or_(on_page, n.group_row == 1))
+    if "trainee_name" not in n:  # names only for the rows that come back
+        chosen = with_people(chosen, n.application_id, n.mentor_id)
+    for row in db.session.execute(chosen):
+        if row.group_row == 1:
+            states[row.health] += row.in_group
+            if row.bucket is not None:
+                buckets[row.bucket] += row.in_group
+        if row.on_page:
+            rows.append(row)
+    return Overview(
+        {each: states.get(each, 0) for each in HEALTH_STATES},
+        [(name, buckets.get(i, 0)) for i, (_limit, name) in enumerate(FIRST_MEETING_BUCKETS)],
+        sorted(rows, key=lambda row: row.position),
+    )
+
+
+def chosen_rows(table, state: str | None, sort: str):
+    """The pairs in ``state`` (all when None) in the order ``sort`` names, as a statement."""
+    stmt = db.select(table).order_by(*_order(table.c, sort))
+    return stmt if state is None else stmt.where(table.c.health == state)
+
+
+def health_row(row, settings: Settings, today: date) -> HealthRow:
+    """A row of :func:`health_table` with its reasons in words, from :class:`.pairs.PairState`."""
+    state = state_of(row, settings)
+    if row.health == "needs_checkin":
+        reasons = [
+            f"Check-in due from the {side}" for side in SIDES if state.checkin_due(side, today)
+        ]
+    else:
+        reasons = state.risks(today)
+    return HealthRow(state, row.health, reasons)
+
+
+def first_meeting_chart(table: list[tuple[str, int]]) -> Chart:
     """How many days after acceptance pairs first met, in weekly buckets."""
-    found: Counter = Counter()
-    for row in rows:
-        s = row.state
-        if s.started_on is None or s.first_meeting is None:
-            continue
-        days = (s.first_meeting - s.started_on).days
-        for limit, bucket in FIRST_MEETING_BUCKETS:
-            if limit is None or days <= limit:
-                found[bucket] += 1
-                break
-    table = [(bucket, found.get(bucket, 0)) for _limit, bucket in FIRST_MEETING_BUCKETS]
-    chart = bar_chart(
+    return bar_chart(
         "first-meeting-chart",
         "Time from acceptance to first meeting",
         "Pairs by the number of days between the mentor's acceptance and their first meeting.",
@@ -126,7 +199,6 @@ def first_meeting_chart(rows: list[HealthRow]) -> tuple[Chart, list[tuple[str, i
         [Series("Pairs", [n for _, n in table])],
         empty_text="No pair has met yet.",
     )
-    return chart, table
 
 
 def meetings_per_month(cycle: Cycle, role: str) -> list[tuple[str, int]]:
@@ -175,8 +247,8 @@ CSV_HEADER = [
 ]
 
 
-def health_csv(rows: list[HealthRow]) -> str:
-    return to_csv(
+def health_csv(rows: Iterable[HealthRow]) -> Iterator[str]:
+    return csv_lines(
         CSV_HEADER,
         (
             [

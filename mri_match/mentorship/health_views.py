@@ -14,19 +14,22 @@ from ..web import download, get_cycle, page_number
 from . import bp
 from .forms import SettingsForm
 from .health import (
+    NAME_SORTS,
     SORTS,
-    counts,
+    chosen_rows,
     first_meeting_chart,
     health_csv,
-    health_rows,
+    health_row,
+    health_table,
     meetings_per_month,
     month_chart,
     month_label,
+    overview,
     rules_in_words,
-    sort_rows,
 )
 from .pairs import HEALTH_LABELS, Settings
 
+CSV_BATCH = 1000  # rows the CSV download holds at a time
 SETTING_NAMES = (
     "first_meeting_days",
     "research_cadence_days",
@@ -36,16 +39,17 @@ SETTING_NAMES = (
 )
 
 
-class ListPage:
-    """One page of an in-memory list, with what the pagination macro reads."""
+class CountedPage:
+    """One page of rows whose total is already known, with what the pagination macro reads."""
 
-    def __init__(self, items: list, page: int, per_page: int):
-        self.total = len(items)
-        self.pages = max(ceil(self.total / per_page), 1)
+    def __init__(self, total: int, page: int, per_page: int):
+        self.total, self.per_page = total, per_page
+        self.pages = max(ceil(total / per_page), 1)
         self.page = min(page, self.pages)
-        self.items = items[(self.page - 1) * per_page : self.page * per_page]
+        self.offset = (self.page - 1) * per_page
         self.has_prev, self.has_next = self.page > 1, self.page < self.pages
         self.prev_num, self.next_num = self.page - 1, self.page + 1
+        self.items: list = []
 
     def iter_pages(self):
         near = set(range(self.page - 2, self.page + 3)) | {1, 2, self.pages - 1, self.pages}
@@ -74,10 +78,16 @@ def _choices():
 def health(slug: str):
     cycle = get_cycle(slug)
     role, state, sort = _choices()
-    rows = health_rows(cycle, role, utcnow().date())
-    chart, first_table = first_meeting_chart(rows)
+    today, settings = utcnow().date(), Settings.of(cycle, role)
+    table = health_table(cycle, today, role, people=sort in NAME_SORTS)
+    per_page, asked = current_app.config["PER_PAGE"], page_number()
+    found = overview(table, state, sort, (asked - 1) * per_page, per_page)
+    total = sum(found.counts.values())
+    page = CountedPage(found.counts[state] if state else total, asked, per_page)
+    if page.page < asked:  # past the last page: show the last one
+        found = overview(table, state, sort, page.offset, per_page)
+    page.items = [health_row(row, settings, today) for row in found.rows]
     month_table = meetings_per_month(cycle, role)
-    shown = sort_rows([r for r in rows if state is None or r.health == state], sort)
     return render_template(
         "mentorship/health.html",
         cycle=cycle,
@@ -86,12 +96,12 @@ def health(slug: str):
         sort=sort,
         sorts=SORTS,
         labels=HEALTH_LABELS,
-        counts=counts(rows),
-        total=len(rows),
-        rules=rules_in_words(Settings.of(cycle, role)),
-        page=ListPage(shown, page_number(), current_app.config["PER_PAGE"]),
-        first_chart=chart,
-        first_table=first_table,
+        counts=found.counts,
+        total=total,
+        rules=rules_in_words(settings),
+        page=page,
+        first_chart=first_meeting_chart(found.first_meetings),
+        first_table=found.first_meetings,
         month_chart=month_chart(month_table),
         month_table=month_table,
         month_label=month_label,
@@ -99,14 +109,20 @@ def health(slug: str):
 
 
 @bp.route("/admin/cycles/<slug>/health.csv")
-@read_only
 @admin_required
 def health_export(slug: str):
+    """Every pair the page's filter and order choose, streamed (not read_only: PostgreSQL
+    streams a statement's rows through a cursor that only lives in a transaction)."""
     cycle = get_cycle(slug)
     role, state, sort = _choices()
-    rows = health_rows(cycle, role, utcnow().date())
-    rows = sort_rows([r for r in rows if state is None or r.health == state], sort)
-    return download(health_csv(rows), f"{cycle.slug}-{role}-health.csv")
+    today, settings = utcnow().date(), Settings.of(cycle, role)
+    stmt = chosen_rows(health_table(cycle, today, role), state, sort)
+
+    def rows():
+        for row in db.session.execute(stmt.execution_options(yield_per=CSV_BATCH)):
+            yield health_row(row, settings, today)
+
+    return download(health_csv(rows()), f"{cycle.slug}-{role}-health.csv")
 
 
 @bp.route("/admin/cycles/<slug>/after-match-settings", methods=["GET", "POST"])

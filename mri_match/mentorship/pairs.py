@@ -2,15 +2,16 @@
 *needs a check-in* or *at risk*. Used by the health page, the dashboards' next step and the
 reminder rules, so the three always agree.
 
-:func:`pair_states` reads a whole cycle in five statements whatever its size (the cycles'
-settings, matches with their people, meeting totals, check-ins, open re-match requests) and
-the rules are plain Python on the result.
+:func:`pair_facts` reads what the rules need in one statement whatever the number of pairs;
+:class:`PairState` holds the rules in plain Python (reminders, dashboards, a page's reasons) and
+:func:`health_sql` the same rules as SQL, so the health page counts, filters, sorts and pages
+its pairs in the database.
 """
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import Date, case, cast, func
+from sqlalchemy import ColumnElement, Date, Integer, Select, and_, case, cast, func, literal, or_
 
 from ..extensions import db
 from ..models import (
@@ -169,6 +170,174 @@ def _utc_date(column):
     return cast(func.timezone("UTC", column), Date)
 
 
+def days_between(later, earlier):
+    """Whole days from one date column to another, computed by the database."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return cast(func.julianday(later) - func.julianday(earlier), Integer)
+    return cast(later - earlier, Integer)  # date minus date is a number of days
+
+
+def with_people(stmt: Select, application_id, mentor_id) -> Select:
+    """``stmt`` with the names and accounts of the pair's trainee and mentor."""
+    return (
+        stmt.add_columns(
+            Application.trainee_id.label("trainee_user_id"),
+            Application.full_name.label("trainee_name"),
+            MentorProfile.user_id.label("mentor_user_id"),
+            MentorProfile.full_name.label("mentor_name"),
+        )
+        .join(Application, Application.id == application_id)
+        .join(MentorProfile, MentorProfile.id == mentor_id)
+    )
+
+
+def pair_facts(*where, people: bool = True) -> Select:
+    """One row per match in scope (``where``: conditions on :class:`Match`) with all that
+    :class:`PairState` holds: the people, the start date, the meetings' first, last and count,
+    each side's latest check-in date, the latest rating and whether a re-match request is open.
+    One statement whatever the number of pairs: grouped meetings and check-ins, and a window
+    function for the latest check-in's rating. ``people=False`` leaves out the names and
+    accounts (:func:`with_people` adds them to a later statement)."""
+    scope_ids = db.select(Match.id).where(*where).scalar_subquery()
+    meetings = (
+        db.select(
+            Meeting.match_id,
+            func.min(Meeting.held_on).label("first_meeting"),
+            func.max(Meeting.held_on).label("last_meeting"),
+            func.count().label("meetings"),
+        )
+        .where(Meeting.match_id.in_(scope_ids))
+        .group_by(Meeting.match_id)
+        .subquery("meetings")
+    )
+    # Each check-in with its pair's latest answer date per side and its rank, newest first:
+    # the newest row carries the pair's latest rating and both sides' dates.
+    answered_on = _utc_date(CheckIn.answered_at)
+    checkins = (
+        db.select(
+            CheckIn.match_id,
+            CheckIn.rating,
+            func.row_number()
+            .over(
+                partition_by=CheckIn.match_id,
+                order_by=(CheckIn.answered_at.desc(), CheckIn.id.desc()),
+            )
+            .label("newest"),
+            *(
+                func.max(case((CheckIn.side == side, answered_on)))
+                .over(partition_by=CheckIn.match_id)
+                .label(f"{side}_checkin")
+                for side in SIDES
+            ),
+        )
+        .where(CheckIn.match_id.in_(scope_ids))
+        .subquery("checkins")
+    )
+    requests = (
+        db.select(RematchRequest.match_id)
+        .where(RematchRequest.match_id.in_(scope_ids), RematchRequest.status == "open")
+        .group_by(RematchRequest.match_id)
+        .subquery("requests")
+    )
+    started = case(
+        (Match.accepted_at.is_not(None), Match.accepted_at),
+        (Match.status == "active", Match.confirmed_at),
+        else_=None,
+    )
+    stmt = (
+        db.select(
+            Match.id.label("match_id"),
+            Match.cycle_id,
+            Match.role,
+            Match.status,
+            Match.application_id,
+            Match.mentor_id,
+            _utc_date(started).label("started_on"),
+            meetings.c.first_meeting,
+            meetings.c.last_meeting,
+            func.coalesce(meetings.c.meetings, 0).label("meetings"),
+            *(checkins.c[f"{side}_checkin"] for side in SIDES),
+            checkins.c.rating.label("latest_rating"),
+            requests.c.match_id.is_not(None).label("open_rematch"),
+        )
+        .outerjoin(meetings, meetings.c.match_id == Match.id)
+        .outerjoin(checkins, (checkins.c.match_id == Match.id) & (checkins.c.newest == 1))
+        .outerjoin(requests, requests.c.match_id == Match.id)
+        .where(*where)
+    )
+    return with_people(stmt, Match.application_id, Match.mentor_id) if people else stmt
+
+
+def state_of(row, settings: Settings) -> PairState:
+    """A :class:`PairState` from a row of :func:`pair_facts`."""
+    return PairState(
+        match_id=row.match_id,
+        cycle_id=row.cycle_id,
+        role=row.role,
+        status=row.status,
+        trainee_user_id=row.trainee_user_id,
+        mentor_user_id=row.mentor_user_id,
+        trainee_name=row.trainee_name,
+        mentor_name=row.mentor_name,
+        settings=settings,
+        started_on=row.started_on,
+        first_meeting=row.first_meeting,
+        last_meeting=row.last_meeting,
+        meetings=row.meetings,
+        last_checkin={
+            side: answered
+            for side in SIDES
+            if (answered := getattr(row, f"{side}_checkin")) is not None
+        },
+        latest_rating=row.latest_rating,
+        open_rematch=bool(row.open_rematch),
+    )
+
+
+def health_sql(pair, today: date, settings: dict[str, Settings]):
+    """:meth:`PairState.health` as one SQL expression over the columns of :func:`pair_facts`
+    (``pair``), for the pairs' roles in ``settings``, so the database can count, filter and
+    sort pairs by their state. Each "``today`` is past a date plus N days" reads as "the date
+    is before ``today`` minus N days": the database compares dates and does no arithmetic.
+    ``tests/test_health.py`` holds the two to the same answer on the boundary days."""
+
+    def before(days_of) -> ColumnElement:
+        cutoffs = {role: today - timedelta(days=days_of(s)) for role, s in settings.items()}
+        if len(set(cutoffs.values())) == 1:
+            return literal(next(iter(cutoffs.values())), Date)
+        return case({role: literal(day, Date) for role, day in cutoffs.items()}, value=pair.role)
+
+    at_risk = or_(
+        and_(
+            pair.first_meeting.is_(None),
+            pair.started_on < before(lambda s: s.first_meeting_days),
+        ),
+        pair.last_meeting < before(lambda s: s.cadence_days + s.grace_days),
+        pair.latest_rating <= LOW_RATING,
+        pair.open_rematch,
+    )
+    interval_ago = before(lambda s: s.checkin_interval_days)
+    checkin_due = and_(
+        pair.first_meeting.is_not(None),
+        or_(
+            *(
+                or_(
+                    and_(answered.is_(None), pair.first_meeting <= literal(today, Date)),
+                    answered <= interval_ago,
+                )
+                for answered in (pair.trainee_checkin, pair.mentor_checkin)
+            )
+        ),
+    )
+    return case(
+        (pair.status == "offered", "waiting"),
+        (pair.status != "active", "ended"),
+        (at_risk, "at_risk"),
+        (checkin_due, "needs_checkin"),
+        else_="on_track",
+    )
+
+
 def pair_states(
     *,
     cycle_id: int | None = None,
@@ -176,99 +345,28 @@ def pair_states(
     statuses: tuple[str, ...] | None = None,
     match_ids: list[int] | None = None,
 ) -> list[PairState]:
-    """Every pair in scope with its meetings, check-ins and open request: five statements
-    (cycles' settings, pairs, meeting totals, check-ins, open requests) whatever the number."""
-    scope = db.select(Match.id)
+    """Every pair in scope with its meetings, check-ins and open request: two statements
+    (the cycles' settings and :func:`pair_facts`) whatever the number."""
+    where = []
     if cycle_id is not None:
-        scope = scope.where(Match.cycle_id == cycle_id)
+        where.append(Match.cycle_id == cycle_id)
     if role is not None:
-        scope = scope.where(Match.role == role)
+        where.append(Match.role == role)
     if statuses is not None:
-        scope = scope.where(Match.status.in_(statuses))
+        where.append(Match.status.in_(statuses))
     if match_ids is not None:
-        scope = scope.where(Match.id.in_(match_ids))
-    scope_ids = scope.scalar_subquery()
-
-    settings: dict[tuple[int, str], Settings] = {}
-    for cycle in db.session.scalars(
-        db.select(Cycle).where(
-            Cycle.id.in_(db.select(Match.cycle_id).where(Match.id.in_(scope_ids)).distinct())
-        )
-    ):
-        for each_role in ("research", "career"):
-            settings[cycle.id, each_role] = Settings.of(cycle, each_role)
-    started = case(
-        (Match.accepted_at.is_not(None), Match.accepted_at),
-        (Match.status == "active", Match.confirmed_at),
-        else_=None,
-    )
-    rows = db.session.execute(
-        db.select(
-            Match.id,
-            Match.cycle_id,
-            Match.role,
-            Match.status,
-            _utc_date(started),
-            Application.trainee_id,
-            Application.full_name,
-            MentorProfile.user_id,
-            MentorProfile.full_name,
-        )
-        .join(Application, Application.id == Match.application_id)
-        .join(MentorProfile, MentorProfile.id == Match.mentor_id)
-        .where(Match.id.in_(scope_ids))
-        .order_by(Match.id)
-    )
-    states: dict[int, PairState] = {}
-    for (
-        match_id,
-        match_cycle,
-        match_role,
-        status,
-        started_on,
-        trainee,
-        t_name,
-        mentor,
-        m_name,
-    ) in rows:
-        states[match_id] = PairState(
-            match_id=match_id,
-            cycle_id=match_cycle,
-            role=match_role,
-            status=status,
-            trainee_user_id=trainee,
-            mentor_user_id=mentor,
-            trainee_name=t_name,
-            mentor_name=m_name,
-            settings=settings[match_cycle, match_role],
-            started_on=started_on,
-        )
-    if not states:
+        where.append(Match.id.in_(match_ids))
+    rows = db.session.execute(pair_facts(*where).order_by(Match.id)).all()
+    if not rows:
         return []
-    for match_id, first, last, count in db.session.execute(
-        db.select(
-            Meeting.match_id, func.min(Meeting.held_on), func.max(Meeting.held_on), func.count()
+    settings = {
+        (cycle.id, each_role): Settings.of(cycle, each_role)
+        for cycle in db.session.scalars(
+            db.select(Cycle).where(Cycle.id.in_({row.cycle_id for row in rows}))
         )
-        .where(Meeting.match_id.in_(scope_ids))
-        .group_by(Meeting.match_id)
-    ):
-        state = states[match_id]
-        state.first_meeting, state.last_meeting, state.meetings = first, last, count
-    for match_id, side, rating, answered_on in db.session.execute(
-        db.select(CheckIn.match_id, CheckIn.side, CheckIn.rating, _utc_date(CheckIn.answered_at))
-        .where(CheckIn.match_id.in_(scope_ids))
-        .order_by(CheckIn.answered_at, CheckIn.id)
-    ):
-        state = states[match_id]
-        state.last_checkin[side] = answered_on
-        state.latest_rating = rating  # rows come oldest first: the last one wins
-    for (match_id,) in db.session.execute(
-        db.select(RematchRequest.match_id)
-        .where(RematchRequest.match_id.in_(scope_ids), RematchRequest.status == "open")
-        .distinct()
-    ):
-        states[match_id].open_rematch = True
-    return list(states.values())
+        for each_role in ("research", "career")
+    }
+    return [state_of(row, settings[row.cycle_id, row.role]) for row in rows]
 
 
 def pair_state(match_id: int) -> PairState | None:
