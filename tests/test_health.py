@@ -3,6 +3,7 @@ of statements that does not grow with the pairs."""
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import time_machine
@@ -10,8 +11,10 @@ from mentorship_helpers import active_pair
 from test_query_counts import count_statements
 
 from mri_match.extensions import db
+from mri_match.mentorship.health import health_table, overview
+from mri_match.mentorship.pairs import HEALTH_STATES, pair_states
 from mri_match.mentorship.services import answer_checkin, log_meeting
-from mri_match.models import Match
+from mri_match.models import CheckIn, Match, Meeting, RematchRequest
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -86,7 +89,17 @@ def test_career_pairs_use_the_career_cadence(client, admin, factory):
         assert "At risk: 1" in client.get(url).get_data(as_text=True).replace("</a>", "")
 
 
-def test_the_page_costs_the_same_statements_for_few_and_many_pairs(client, admin, factory):
+def test_the_page_costs_the_same_statements_for_few_and_many_pairs(app, client, admin, factory):
+    app.config["PER_PAGE"] = 5
+    urls = (
+        "/health",
+        "/health?sort=trainee",
+        "/health?state=needs_checkin&sort=last_meeting",
+        "/health?sort=mentor&page=2",
+        "/health.csv",
+        "/health.csv?state=on_track&sort=trainee",
+        "",  # the cycle page's line of pairs per state
+    )
     counts = []
     for n in (2, 25):
         cycle = factory.cycle(status="matching")
@@ -101,12 +114,18 @@ def test_the_page_costs_the_same_statements_for_few_and_many_pairs(client, admin
                 )
                 answer_checkin(pair, person=pair.mentor.user, rating=3, comment="fine")
             db.session.commit()
-        with count_statements() as seen:
-            assert client.get(f"/admin/cycles/{cycle.slug}/health").status_code == 200
-        counts.append(len(seen))
-        with count_statements() as seen:
-            client.get(f"/admin/matches/{db.session.scalar(db.select(Match.id))}/timeline")
-    assert counts[1] <= counts[0], counts
+        seen_per_url, slug = {}, cycle.slug
+        for url in urls:
+            with count_statements() as seen:
+                response = client.get(f"/admin/cycles/{slug}{url}")
+                body = response.get_data(as_text=True)  # a streamed CSV reads as it is sent
+            assert response.status_code == 200 and ("Trainee" if url else "on track") in body, url
+            seen_per_url[url] = len(seen)
+        counts.append(seen_per_url)
+    for url in urls:
+        assert counts[1][url] <= counts[0][url], (url, counts)
+    # The user, the cycle, the pairs with their counts and chart, the meetings per month.
+    assert counts[1]["/health"] <= 4, counts
 
 
 def test_admins_set_the_cadences_and_the_page_follows(client, admin, factory):
@@ -170,3 +189,108 @@ def test_the_cycle_page_sums_up_its_pairs(client, admin, factory):
     with time_machine.travel(T0 + timedelta(days=30), tick=False):
         page = client.get(f"/admin/cycles/{cycle.slug}").get_data(as_text=True)
     assert "1 on track, 1 needing a check-in, 1 at risk, 1 waiting for acceptance." in page
+
+
+def _boundary_world(factory):
+    """Pairs of both roles on the rules' edges: met or not, quiet, checked in long ago or
+    lately, rated low, asking for another match, waiting, ended."""
+    cycle = factory.cycle(status="matching", slug="edges")
+    pairs = []
+    for role in ("research", "career"):
+        never_met, met_once, met_often, checked, low, asking, offered, ended = (
+            active_pair(factory, accepted_at=T0 + timedelta(hours=14), cycle=cycle, role=role)
+            for _ in range(8)
+        )
+        offered.status, offered.accepted_at = "offered", None
+        ended.status = "ended"
+        for pair, days in (
+            (met_once, [3]),
+            (met_often, [3, 30, 60, 90]),
+            (checked, [10]),
+            (low, [5]),
+            (asking, [5]),
+        ):
+            for day in days:
+                db.session.add(
+                    Meeting(
+                        match=pair,
+                        held_on=T0.date() + timedelta(days=day),
+                        minutes=30,
+                        format="video",
+                    )
+                )
+        for side, days in (("trainee", 12), ("mentor", 40)):
+            db.session.add(
+                CheckIn(
+                    match=checked,
+                    side=side,
+                    rating=4,
+                    answered_at=T0 + timedelta(days=days, hours=23),
+                )
+            )
+        db.session.add(CheckIn(match=low, side="mentor", rating=5, answered_at=T0))
+        db.session.add(
+            CheckIn(match=low, side="trainee", rating=2, answered_at=T0 + timedelta(days=6))
+        )
+        db.session.add(RematchRequest(match=asking, reason="Not a good fit", status="open"))
+        pairs += [never_met, met_once, met_often, checked, low, asking, offered, ended]
+    db.session.commit()
+    return cycle, pairs
+
+
+def test_the_database_and_the_rules_in_python_agree_on_every_day(app, factory):
+    """health_sql (which the page counts, filters and sorts by) and PairState.health (which the
+    reminders and the reasons use) give every pair the same state, day after day across the
+    first-meeting deadline, the cadences plus grace and the check-in interval."""
+    cycle, pairs = _boundary_world(factory)
+    seen = set()
+    for day in range(0, 150):
+        today = T0.date() + timedelta(days=day)
+        table = health_table(cycle, today, people=False)
+        in_sql = dict(db.session.execute(db.select(table.c.match_id, table.c.health)).all())
+        in_python = {s.match_id: s.health(today) for s in pair_states(cycle_id=cycle.id)}
+        assert in_sql == in_python, today
+        seen |= set(in_sql.values())
+    assert seen == set(HEALTH_STATES)
+    # The page's filter and counts read the same states as the reasons shown for them.
+    for role in ("research", "career"):
+        with time_machine.travel(T0 + timedelta(days=25), tick=False):
+            found = overview(
+                health_table(cycle, T0.date() + timedelta(days=25), role), None, "state", 0, 50
+            )
+        assert sum(found.counts.values()) == 8
+        assert found.counts["at_risk"] == 3 and found.counts["ended"] == 1
+
+
+def test_the_table_is_paged_and_the_csv_has_every_pair_in_the_same_order(
+    app, client, admin, factory
+):
+    app.config["PER_PAGE"] = 3
+    cycle, pairs = _boundary_world(factory)
+    url = f"/admin/cycles/{cycle.slug}/health"
+    with time_machine.travel(T0 + timedelta(days=25), tick=False):
+        for query in ("?sort=trainee", "?sort=last_meeting", "?state=at_risk&sort=mentor", ""):
+            response = client.get(f"{url}.csv{query}")
+            exported = [
+                r["Match ID"]
+                for r in csv.DictReader(
+                    io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))
+                )
+            ]
+            shown, number, more = [], 1, True
+            while more:  # page after page, as long as there is a next one
+                page = client.get(f"{url}{query}{'&' if query else '?'}page={number}")
+                text = page.get_data(as_text=True)
+                shown += re.findall(r"/admin/matches/(\d+)/timeline", text)
+                number, more = number + 1, ">Next</a>" in text
+            assert shown == exported, query
+        assert len(exported) == 8  # the research pairs, every state
+        page = client.get(f"{url}?sort=trainee").get_data(as_text=True)
+        assert len(re.findall(r"/admin/matches/\d+/timeline", page)) == 3
+        assert 'aria-label="Pages"' in page and "8 pairs" in page
+        last = client.get(f"{url}?page=99").get_data(as_text=True)  # past the end: the last page
+        assert len(re.findall(r"/admin/matches/\d+/timeline", last)) == 2
+        assert 'aria-current="page">3<' in last
+        names = client.get(f"{url}.csv?sort=trainee").get_data(as_text=True).splitlines()[1:]
+    trainees = [line.split(",")[1] for line in names]
+    assert trainees == sorted(trainees, key=str.lower) and len(trainees) == 8
