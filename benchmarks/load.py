@@ -562,6 +562,9 @@ def report(args, setup_rows, targets, results, sizes, shares) -> None:
     p95 = results["proposals"]["p95"]
     share = statistics.median(shares)
     say(f"target: proposals page p95 <= 150 ms: {p95:.1f} ms, {'met' if p95 <= 150 else 'MISSED'}")
+    for key in ("health", "health_at_risk"):
+        p95 = results[key]["p95"]
+        say(f"target: {key} page p95 <= 150 ms: {p95:.1f} ms, {'met' if p95 <= 150 else 'MISSED'}")
     say(
         f"target: dashboard >= 25% of hello's req/s: {share:.0%} (median of {len(shares)} "
         f"hello-then-dashboard pairs: {', '.join(f'{x:.0%}' for x in shares)}), "
