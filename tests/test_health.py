@@ -246,7 +246,7 @@ def test_the_database_and_the_rules_in_python_agree_on_every_day(app, factory):
     seen = set()
     for day in range(0, 150):
         today = T0.date() + timedelta(days=day)
-        table = health_table(cycle, today, people=False)
+        table = health_table(cycle, today)
         in_sql = dict(db.session.execute(db.select(table.c.match_id, table.c.health)).all())
         in_python = {s.match_id: s.health(today) for s in pair_states(cycle_id=cycle.id)}
         assert in_sql == in_python, today

@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import and_, case, func, or_
 
 from ..extensions import db
-from ..models import Cycle, Match, Meeting, utcnow
+from ..models import Application, Cycle, Match, Meeting, MentorProfile, utcnow
 from ..reports.charts import Chart, Series, bar_chart
 from ..spreadsheet import csv_lines
 from ..vocabulary import MENTOR_ROLES, label
@@ -30,7 +30,6 @@ from .pairs import (
     with_people,
 )
 
-NAME_SORTS = ("trainee", "mentor")
 SORTS = {
     "state": "State, most urgent first",
     "trainee": "Trainee name",
@@ -77,16 +76,26 @@ def rules_in_words(settings: Settings) -> dict[str, str]:
     }
 
 
-def health_table(cycle: Cycle, today: date, role: str | None = None, *, people: bool = True):
+def health_table(cycle: Cycle, today: date, role: str | None = None, *, sort: str = "state"):
     """The cycle's pairs (of one role, or both) as :func:`.pairs.pair_facts` plus each one's
     ``health`` and ``urgency``, computed by the database: a subquery to count, filter, sort
-    and page. ``people=False`` leaves out the names (for an order that does not need them)."""
+    and page. Without the people's names and accounts (:func:`.pairs.with_people` adds them
+    to the rows shown), but for an order by name (``sort``) with that name as ``sort_name``."""
     where = [Match.cycle_id == cycle.id] + ([Match.role == role] if role else [])
-    facts = pair_facts(*where, people=people).subquery("pair")
+    facts = pair_facts(*where, people=False)
+    if sort == "trainee":
+        facts = facts.add_columns(Application.full_name.label("sort_name")).join(
+            Application, Application.id == Match.application_id
+        )
+    elif sort == "mentor":
+        facts = facts.add_columns(MentorProfile.full_name.label("sort_name")).join(
+            MentorProfile, MentorProfile.id == Match.mentor_id
+        )
+    pair = facts.subquery("pair")
     roles = [role] if role else list(dict(MENTOR_ROLES))
-    health = health_sql(facts.c, today, {each: Settings.of(cycle, each) for each in roles})
+    health = health_sql(pair.c, today, {each: Settings.of(cycle, each) for each in roles})
     return db.select(
-        facts,
+        pair,
         health.label("health"),
         case(URGENCY, value=health).label("urgency"),
     ).subquery("health")
@@ -104,8 +113,8 @@ def _first_meeting_bucket(c):
 
 
 def _order(c, sort: str) -> tuple:
-    if sort in NAME_SORTS:
-        return (func.lower(c[f"{sort}_name"]), c.match_id)
+    if sort in ("trainee", "mentor"):
+        return (func.lower(c.sort_name), c.match_id)
     if sort == "last_meeting":  # never met first, then the longest since a meeting
         return (c.last_meeting.is_not(None), c.last_meeting, c.urgency, c.match_id)
     return (c.urgency, c.match_id)
@@ -120,7 +129,7 @@ def state_counts(table) -> dict[str, int]:
 
 def cycle_summary(cycle: Cycle) -> dict[str, int]:
     """Pairs per state across both roles (the cycle page's line), in one statement."""
-    return state_counts(health_table(cycle, utcnow().date(), people=False))
+    return state_counts(health_table(cycle, utcnow().date()))
 
 
 @dataclass
@@ -155,9 +164,7 @@ def overview(table, state: str | None, sort: str, offset: int, limit: int) -> Ov
     buckets: Counter = Counter()
     rows = []
     chosen = db.select(numbered, on_page.label("on_page")).where(or_(on_page, n.group_row == 1))
-    if "trainee_name" not in n:  # names only for the rows that come back
-        chosen = with_people(chosen, n.application_id, n.mentor_id)
-    for row in db.session.execute(chosen):
+    for row in db.session.execute(with_people(chosen, n.application_id, n.mentor_id)):
         if row.group_row == 1:
             states[row.health] += row.in_group
             if row.bucket is not None:
@@ -172,9 +179,12 @@ def overview(table, state: str | None, sort: str, offset: int, limit: int) -> Ov
 
 
 def chosen_rows(table, state: str | None, sort: str):
-    """The pairs in ``state`` (all when None) in the order ``sort`` names, as a statement."""
+    """The pairs in ``state`` (all when None) in the order ``sort`` names, with their people,
+    as a statement."""
     stmt = db.select(table).order_by(*_order(table.c, sort))
-    return stmt if state is None else stmt.where(table.c.health == state)
+    if state is not None:
+        stmt = stmt.where(table.c.health == state)
+    return with_people(stmt, table.c.application_id, table.c.mentor_id)
 
 
 def health_row(row, settings: Settings, today: date) -> HealthRow:

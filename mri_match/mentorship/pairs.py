@@ -195,9 +195,9 @@ def pair_facts(*where, people: bool = True) -> Select:
     """One row per match in scope (``where``: conditions on :class:`Match`) with all that
     :class:`PairState` holds: the people, the start date, the meetings' first, last and count,
     each side's latest check-in date, the latest rating and whether a re-match request is open.
-    One statement whatever the number of pairs: grouped meetings and check-ins, and a window
-    function for the latest check-in's rating. ``people=False`` leaves out the names and
-    accounts (:func:`with_people` adds them to a later statement)."""
+    One statement whatever the number of pairs: the meetings grouped, window functions over
+    the check-ins (each side's latest date, the latest rating). ``people=False`` leaves out
+    the names and accounts (:func:`with_people` adds them to a later statement)."""
     scope_ids = db.select(Match.id).where(*where).scalar_subquery()
     meetings = (
         db.select(
