@@ -49,7 +49,9 @@ def completed_cycle(factory, days_ago: int, **kw):
     return cycle
 
 
-def mentored(factory, cycle, mentor=None, trainee=None, status="ended", **kw) -> Application:
+def mentored(
+    factory, cycle, mentor=None, trainee=None, status="ended", accepted=True, respond_by=None, **kw
+) -> Application:
     """A trainee who had ``mentor`` (a new one if not given) in ``cycle``."""
     application = factory.application(cycle=cycle, trainee=trainee, status="eligible", **kw)
     mentor = mentor or factory.mentor(cycle=cycle)
@@ -60,7 +62,8 @@ def mentored(factory, cycle, mentor=None, trainee=None, status="ended", **kw) ->
             mentor=mentor,
             role="research",
             status=status,
-            accepted_at=utcnow(),
+            accepted_at=utcnow() if accepted else None,
+            respond_by=respond_by,
         )
     )
     db.session.commit()
@@ -106,13 +109,21 @@ def test_only_trainees_who_had_a_mentor_may_consent(client, factory, auth):
     cycle = completed_cycle(factory, 30)
     unmatched = factory.application(cycle=cycle)
     declined = mentored(factory, cycle, status="declined")
-    for application in (unmatched, declined):
+    # An offer withdrawn (ended) before the mentor answered was never a mentorship.
+    withdrawn_offer = mentored(factory, cycle, accepted=False, respond_by=utcnow())
+    for application in (unmatched, declined, withdrawn_offer):
         auth.login(application.trainee)
         page = client.get("/trainee/alumni").get_data(as_text=True)
         assert "Once you have had a mentor" in page
         client.post("/trainee/alumni", data={"consent": "y"})
         auth.logout()
     assert db.session.scalar(db.select(AlumniRecord)) is None
+
+
+def test_a_match_that_needed_no_acceptance_counts_as_mentored(app, factory):
+    # Matches confirmed without asking the mentor have no respond_by; older ones no accepted_at.
+    application = mentored(factory, completed_cycle(factory, 30), accepted=False)
+    assert service.may_consent(application.trainee)
 
 
 def test_withdrawing_asks_first_then_deletes_the_record_and_answers(client, factory, auth):

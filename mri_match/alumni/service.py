@@ -21,8 +21,6 @@ from ..models import (
     utcnow,
 )
 
-#: Matches that were a mentorship: the mentor took the trainee on (or no acceptance was needed).
-MENTORED_STATES = ("active", "ended")
 #: A follow-up link works for a year: until the next year's follow-up replaces it.
 LINK_MAX_AGE = 366 * 24 * 3600
 
@@ -32,7 +30,7 @@ def mentored(user_id_column):
     return (
         db.select(Match.id)
         .join(Application, Application.id == Match.application_id)
-        .where(Application.trainee_id == user_id_column, Match.status.in_(MENTORED_STATES))
+        .where(Application.trainee_id == user_id_column, Match.was_mentorship)
         .exists()
     )
 
@@ -81,7 +79,7 @@ def anchors(*user_ids: int) -> dict[int, datetime]:
         .join(Match, Match.application_id == Application.id)
         .join(Cycle, Cycle.id == Match.cycle_id)
         .where(
-            Match.status.in_(MENTORED_STATES),
+            Match.was_mentorship,
             Cycle.status == "completed",
             Cycle.completed_at.is_not(None),
         )

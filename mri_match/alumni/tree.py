@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 
 from ..extensions import db
 from ..models import Application, Cycle, FormerTraineeLink, Match, MentorProfile
-from .service import MENTORED_STATES
 
 #: Deeper than any real program: a safeguard against a link that loops back on itself.
 MAX_DEPTH = 12
@@ -59,7 +58,7 @@ def _edges() -> list[Edge]:
         )
         .join(Application, Application.id == Match.application_id)
         .join(Cycle, Cycle.id == Match.cycle_id)
-        .where(Match.status.in_(MENTORED_STATES))
+        .where(Match.was_mentorship)
         .order_by(Cycle.opens_at, Application.full_name, Match.id)
     )
     return [Edge(*row) for row in rows]

@@ -2,7 +2,8 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint, and_, or_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -190,6 +191,23 @@ class Match(db.Model):
     @property
     def is_live(self) -> bool:
         return self.status in LIVE_MATCH_STATES
+
+    @hybrid_property
+    def was_mentorship(self) -> bool:
+        """The mentor took the trainee on: an active or ended match the mentor accepted, or one
+        that needed no acceptance (no ``respond_by``). An offer withdrawn before the mentor
+        answered also ends as *ended*, and is not a mentorship."""
+        return self.status in ("active", "ended") and (
+            self.accepted_at is not None or self.respond_by is None
+        )
+
+    @was_mentorship.inplace.expression
+    @classmethod
+    def _was_mentorship_expression(cls):
+        return and_(
+            cls.status.in_(("active", "ended")),
+            or_(cls.accepted_at.is_not(None), cls.respond_by.is_(None)),
+        )
 
     def accept(self, *, actor, first_meeting_at: datetime | None = None) -> None:
         transition(self, "active", MATCH_TRANSITIONS, actor=actor)

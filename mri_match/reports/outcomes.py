@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from statistics import NormalDist
 
-from ..alumni.service import MENTORED_STATES
 from ..extensions import db
 from ..models import AlumniRecord, Application, Cycle, FollowUpResponse, Match
 from ..models.alumni import HEMATOLOGY, HEMATOLOGY_ONCOLOGY
@@ -179,7 +178,7 @@ def _cohorts() -> tuple[list[tuple[int, str]], dict[int, dict[int, str | None]]]
         db.select(Cycle.id, Cycle.name, Application.trainee_id, Application.career_stage)
         .join(Match, Match.cycle_id == Cycle.id)
         .join(Application, Application.id == Match.application_id)
-        .where(Cycle.status == "completed", Match.status.in_(MENTORED_STATES))
+        .where(Cycle.status == "completed", Match.was_mentorship)
         .order_by(Cycle.completed_at, Cycle.opens_at, Cycle.id)
     ).all()
     cycles: list[tuple[int, str]] = []
