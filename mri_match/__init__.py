@@ -9,6 +9,7 @@ from flask import Flask
 from . import deploy
 from .config import (
     Defaults,
+    check_file_store,
     check_production,
     check_statement_model,
     from_environment,
@@ -40,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["MAIL_OUTBOX_DIR"] = str(Path(app.instance_path) / "outbox")
     check_production(app.config)
     check_statement_model(app.config)
+    check_file_store(app.config)
     settle_password_hash_method(app.config)
 
     from . import security
@@ -150,3 +152,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(bulk_bp, url_prefix="/admin")
     app.register_blueprint(alumni_bp)
     app.register_blueprint(surveys_bp)
+    from . import awards
+
+    awards.init_app(app)

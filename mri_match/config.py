@@ -45,6 +45,10 @@ class Defaults:
     RETENTION_DAYS = 365
     BULK_IMPORT_MAX_ROWS = 2000
     BULK_IMPORT_MAX_BYTES = 5 * 1024 * 1024
+    # Award milestones: the largest report, abstract or poster (PDF or DOCX) a person may upload,
+    # and where files are kept ("database": the stored_file table, shared by every app host).
+    AWARD_UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+    AWARD_FILE_STORE = "database"
     PER_PAGE = 25
 
     BOOTSTRAP_SERVE_LOCAL = True
@@ -161,6 +165,10 @@ def from_environment() -> dict:
         ]
     if env.get("MAX_CONTENT_LENGTH"):
         settings["MAX_CONTENT_LENGTH"] = int(env["MAX_CONTENT_LENGTH"])
+    if env.get("AWARD_UPLOAD_MAX_BYTES"):
+        settings["AWARD_UPLOAD_MAX_BYTES"] = int(env["AWARD_UPLOAD_MAX_BYTES"])
+    if env.get("AWARD_FILE_STORE"):
+        settings["AWARD_FILE_STORE"] = env["AWARD_FILE_STORE"]
     if env.get("PUBLICATIONS_TIMEOUT"):
         settings["PUBLICATIONS_TIMEOUT"] = float(env["PUBLICATIONS_TIMEOUT"])
     for key in ("SESSION_COOKIE_SECURE", "HSTS_ENABLED", "PUBLICATIONS_INLINE"):
@@ -200,6 +208,21 @@ def check_statement_model(config) -> None:
         )
     if name in ("semantic", "hybrid") and not semantic.available(semantic.model_directory()):
         raise ConfigurationError(f"STATEMENT_MODEL={name}: {semantic.missing_reason()}.")
+
+
+#: The file stores ``mri_match/awards/storage.py`` implements.
+FILE_STORES = ("database",)
+
+
+def check_file_store(config) -> None:
+    """Uploaded files go to a store the app has."""
+    name = config.get("AWARD_FILE_STORE")
+    if name not in FILE_STORES:
+        raise ConfigurationError(
+            f"AWARD_FILE_STORE must be one of {', '.join(FILE_STORES)}, not {name!r}."
+        )
+    if int(config.get("AWARD_UPLOAD_MAX_BYTES") or 0) <= 0:
+        raise ConfigurationError("AWARD_UPLOAD_MAX_BYTES must be a positive number of bytes.")
 
 
 def check_production(config) -> None:

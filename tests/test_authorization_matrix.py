@@ -11,10 +11,12 @@ import pytest
 from flask import g, url_for
 from werkzeug.routing import Rule
 
+from mri_match.awards import service as award_service
+from mri_match.awards.uploads import check_document
 from mri_match.extensions import db
 from mri_match.matches import decisions, lifecycle, runs
 from mri_match.matches.decisions import Pairing
-from mri_match.models import MatchRun, Meeting, Proposal, User, utcnow
+from mri_match.models import MatchRun, Meeting, Milestone, Payment, Proposal, User, utcnow
 from mri_match.surveys.questions import ensure_questions
 
 PUBLIC = "public"  # anyone, signed in or not
@@ -191,6 +193,30 @@ ACCESS = {
     ("GET", "surveys.pair_answers"): ADMIN,
     ("GET", "surveys.report_page"): ADMIN,
     ("GET", "surveys.report_csv"): ADMIN,
+    # awards: the pair's milestones and files (the pair and admins download), admins' awards
+    ("GET", "awards.pair"): PERSON,
+    ("GET", "awards.milestone"): PERSON,
+    ("POST", "awards.milestone"): PERSON,
+    ("POST", "awards.mark_done"): PERSON,
+    ("POST", "awards.sign_off"): MENTOR,
+    ("POST", "awards.send_back"): MENTOR,
+    ("GET", "awards.document"): LOGIN,
+    ("GET", "awards.cycle_awards"): ADMIN,
+    ("GET", "awards.new_template"): ADMIN,
+    ("POST", "awards.new_template"): ADMIN,
+    ("GET", "awards.template"): ADMIN,
+    ("POST", "awards.add_milestone"): ADMIN,
+    ("GET", "awards.edit_milestone"): ADMIN,
+    ("POST", "awards.edit_milestone"): ADMIN,
+    ("POST", "awards.remove_milestone"): ADMIN,
+    ("POST", "awards.add_payment"): ADMIN,
+    ("POST", "awards.remove_payment"): ADMIN,
+    ("POST", "awards.apply"): ADMIN,
+    ("GET", "awards.export"): ADMIN,
+    ("GET", "awards.admin_pair"): ADMIN,
+    ("POST", "awards.confirm_milestone"): ADMIN,
+    ("GET", "awards.release"): ADMIN,
+    ("POST", "awards.release"): ADMIN,
 }
 
 RESEARCH = {
@@ -233,12 +259,26 @@ class World:
         self.proposal = db.session.scalar(
             db.select(Proposal).filter_by(run_id=self.run.id).order_by(Proposal.id)
         )
+        # the career mentor signs off this cycle's medical-student award
+        self.template = award_service.create_template(
+            self.cycle, "Medical student", actor=self.admin, defaults=True, role="career"
+        )
         self.match = decisions.create_match(
             Pairing(application=self.application, mentor=self.mentor, role="career", score=0.5),
             actor=self.admin,
         )
         db.session.commit()
         lifecycle.accept_offer(self.match, actor=self.mentor.user)
+        db.session.commit()
+        self.milestone = db.session.scalar(
+            db.select(Milestone).filter_by(match_id=self.match.id, title="Project plan")
+        )
+        award_service.hand_in(
+            self.milestone,
+            check_document("plan.pdf", b"%PDF-1.4\n%%EOF\n"),
+            person=self.application.trainee,
+        )
+        self.payment = db.session.scalar(db.select(Payment).filter_by(match_id=self.match.id))
         db.session.commit()
         self.rematch = decisions.request_rematch(
             self.match, person=self.application.trainee, reason="Different time zones."
@@ -287,6 +327,11 @@ class World:
             "fmt": "csv",
             "survey": "midpoint",
             "question_id": self.question.id,
+            "template_id": self.template.id,
+            "item_id": self.template.milestones[-1].id,
+            "award_payment_id": self.template.payments[-1].id,
+            "milestone_id": self.milestone.id,
+            "payment_id": self.payment.id,
         }
 
 
@@ -407,6 +452,15 @@ NOT_YOURS = [
     ("other mentor", "POST", "mentorship.confirm"),
     ("other trainee", "GET", "surveys.take"),
     ("other mentor", "POST", "surveys.take"),
+    ("other trainee", "GET", "awards.pair"),
+    ("other trainee", "GET", "awards.milestone"),
+    ("other trainee", "POST", "awards.milestone"),
+    ("other trainee", "POST", "awards.mark_done"),
+    ("other trainee", "GET", "awards.document"),
+    ("other mentor", "GET", "awards.document"),
+    ("other mentor", "GET", "awards.pair"),
+    ("other mentor", "POST", "awards.sign_off"),
+    ("other mentor", "POST", "awards.send_back"),
 ]
 
 

@@ -7,16 +7,17 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from ..archives import ArchiveWords, zip_problem
 from ..spreadsheet import FORMULA_PREFIXES
 
 MAX_COLUMNS = 60
-# An XLSX file is a zip archive. Before openpyxl opens one, the sizes its members declare are
-# checked: zipfile never inflates a member past its declared size (it stops, and the CRC check
-# fails), so these bounds hold for everything the parser reads, and a "zip bomb" is refused in
-# milliseconds instead of inflating gigabytes.
-XLSX_MAX_UNPACKED = 50 * 1024 * 1024  # bytes, all members together
-XLSX_MAX_RATIO = 100  # how many times a member larger than a megabyte may inflate
-XLSX_MAX_MEMBERS = 500
+# An XLSX file is a zip archive: its directory is checked before openpyxl opens it (archives.py).
+WORKBOOK = ArchiveWords(
+    what="workbook",
+    kind="a spreadsheet",
+    unreadable="The file could not be read as an Excel workbook",
+    advice="Upload a workbook of ordinary size (save it again, or as CSV).",
+)
 
 
 @dataclass(frozen=True)
@@ -81,28 +82,8 @@ def _csv_rows(data: bytes, table: Table) -> list[list[str]] | None:
 
 
 def _zip_problem(data: bytes) -> str | None:
-    """Why this archive must not be unpacked, or None: from its directory, inflating nothing."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as error:
-        return f"The file could not be read as an Excel workbook ({error})."
-    too_big = "Upload a workbook of ordinary size (save it again, or as CSV)."
-    if len(members) > XLSX_MAX_MEMBERS:
-        return f"The workbook has {len(members):,} parts, more than a spreadsheet has. {too_big}"
-    unpacked = sum(member.file_size for member in members)
-    if unpacked > XLSX_MAX_UNPACKED:
-        return (
-            f"The workbook unpacks to {unpacked / 2**20:,.0f} MB, more than the "
-            f"{XLSX_MAX_UNPACKED // 2**20} MB allowed. {too_big}"
-        )
-    for member in members:
-        if member.file_size > 2**20 and member.file_size > XLSX_MAX_RATIO * member.compress_size:
-            return (
-                "The workbook is compressed far more than a spreadsheet can be "
-                f"({member.file_size / max(member.compress_size, 1):,.0f} to 1). {too_big}"
-            )
-    return None
+    """Why this workbook must not be unpacked, or None: from its directory, inflating nothing."""
+    return zip_problem(data, WORKBOOK)
 
 
 def _xlsx_rows(data: bytes, table: Table, max_rows: int) -> list[list] | None:

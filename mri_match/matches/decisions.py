@@ -157,6 +157,10 @@ def create_match(pairing: Pairing, *, actor, proposal: Proposal | None = None) -
             db.session.add(match)
     except IntegrityError as exc:
         raise DecisionError(taken) from exc
+    if match.status == "active":
+        from ..awards.service import start_milestones
+
+        start_milestones(match)
     record(
         match,
         "confirmed",

@@ -88,8 +88,24 @@ def accept_offer(match: Match, *, actor, first_meeting_at: datetime | None = Non
     if problem:
         raise DecisionError(problem)
     match.accept(actor=actor, first_meeting_at=first_meeting_at)
+    _start_award(match)
     notify.introduction(match)
     return match
+
+
+def _start_award(match: Match) -> None:
+    """The pair gets its track's award milestones (``awards.service``; imported here, since
+    the awards feature reads matches)."""
+    from ..awards.service import start_milestones
+
+    start_milestones(match)
+
+
+def _close_award(match: Match) -> None:
+    """The pair's milestones not yet done go with the match (``awards.service``)."""
+    from ..awards.service import close_milestones
+
+    close_milestones(match)
 
 
 def decline_offer(match: Match, *, actor, reason: str | None = None) -> Match:
@@ -159,6 +175,7 @@ def close_match(match: Match, *, actor, side: str, reason: str) -> Match | None:
         return None
     was_offer = match.status == "offered"
     match.end(actor=actor, reason=reason)
+    _close_award(match)
     reopened = None
     if side == "mentor" and match.cycle.status != "completed":
         reopened = _back_to_review(match, actor=actor, why=f"The mentor left: {reason}")

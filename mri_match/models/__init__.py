@@ -3,6 +3,16 @@
 from .accounts import ROLES, User, awaiting_confirmation, normalise_email, session_user_condition
 from .alumni import AlumniRecord, FollowUpResponse, FormerTraineeLink
 from .audit import AuditEvent, TransitionError, history, record
+from .awards import (
+    COMPLETERS,
+    AwardTemplate,
+    Milestone,
+    MilestoneDocument,
+    MilestoneTemplate,
+    Payment,
+    PaymentTemplate,
+    StoredFile,
+)
 from .identity import (
     SelfIdentification,
     SelfIdentificationAccess,
@@ -40,6 +50,14 @@ from .surveys import SurveyAnswer, SurveyQuestion, SurveyResponse
 from .types import utcnow
 
 __all__ = [
+    "COMPLETERS",
+    "AwardTemplate",
+    "Milestone",
+    "MilestoneDocument",
+    "MilestoneTemplate",
+    "Payment",
+    "PaymentTemplate",
+    "StoredFile",
     "AlumniRecord",
     "FollowUpResponse",
     "FormerTraineeLink",

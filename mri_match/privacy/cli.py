@@ -1,11 +1,14 @@
 """Privacy commands: grant or revoke the self-identification permission, and the purge."""
 
+from datetime import timedelta
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..awards.service import sweep_files
 from ..extensions import db
-from ..models import User
+from ..models import User, utcnow
 from .retention import purge, purge_unconfirmed_accounts
 
 
@@ -52,6 +55,8 @@ def purge_command(dry_run: bool) -> None:
     unconfirmed_days = int(current_app.config["UNCONFIRMED_ACCOUNT_DAYS"])
     counts = purge(days, dry_run=dry_run)
     unconfirmed = purge_unconfirmed_accounts(unconfirmed_days, dry_run=dry_run)
+    # files no milestone names any more (a record deleted outside the app, say)
+    stray = sweep_files(utcnow() - timedelta(days=1), dry_run=dry_run)
     if dry_run:
         db.session.rollback()
     else:
@@ -61,5 +66,6 @@ def purge_command(dry_run: bool) -> None:
     for kind, n in counts.items():
         click.echo(f"  {n:6d} {kind}")
     click.echo(f"  {unconfirmed:6d} unconfirmed registrations (older than {unconfirmed_days} days)")
-    if not sum(counts.values()) and not unconfirmed:
+    click.echo(f"  {stray:6d} stored files no award milestone names")
+    if not sum(counts.values()) and not unconfirmed and not stray:
         click.echo("Nothing is past the retention period.")

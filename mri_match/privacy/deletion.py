@@ -2,14 +2,15 @@
 
 Applications, mentor profiles, offers and matches stay, so that reports and the other person's
 history still add up, but everything that names or describes the person is scrubbed, their
-self-identification, nominated mentor, alumni record, survey comments and fetched publications
-are deleted, and the account can no longer log in. The email address is freed for a new
-registration. Foreign keys all still point at real rows, so nothing depends on ON DELETE
-behaviour (the same on SQLite and PostgreSQL).
+self-identification, nominated mentor, alumni record, survey comments, fetched publications
+and award files are deleted, and the account can no longer log in. The email address is freed
+for a new registration. Foreign keys all still point at real rows, so nothing depends on ON
+DELETE behaviour (the same on SQLite and PostgreSQL).
 """
 
 from sqlalchemy import update
 
+from ..awards.service import forget_person
 from ..extensions import db
 from ..matches.lifecycle import close_matches_of_application, close_matches_of_mentor
 from ..models import (
@@ -61,6 +62,8 @@ def delete_account(user) -> None:
         close_matches_of_application(application, actor=user, reason=REASON)
     if profile is not None:
         close_matches_of_mentor(profile, actor=user, reason=REASON)
+    # Files the person handed in for award milestones go; the milestones' states stay.
+    forget_person(user)
 
     for application in applications:
         if application.status != "withdrawn":

@@ -7,7 +7,9 @@ A mentor's profile statements, fetched publications and a person's self-identifi
 cycles, so they go only when every cycle the person took part in is past retention.
 
 Free-text survey answers given about the cycle's matches go too; the ratings and choices of
-the surveys stay, tied to no text (see docs/surveys.md).
+the surveys stay, tied to no text (see docs/surveys.md). Files handed in for award milestones
+of such a cycle go too; the milestones' states and the payments stay, for the program's figures
+(see docs/awards.md).
 
 Alumni records and their follow-up answers are not touched: the person asked for them to be
 kept, and withdrawing that consent (or deleting the account) deletes them at once.
@@ -21,6 +23,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_
 
+from ..awards.service import delete_documents
 from ..extensions import db
 from ..models import (
     Application,
@@ -31,6 +34,8 @@ from ..models import (
     MentorProfile,
     Publication,
     PublicationSource,
+    Milestone,
+    MilestoneDocument,
     RematchRequest,
     SelfIdentification,
     SurveyAnswer,
@@ -50,6 +55,7 @@ KINDS = (
     "fetched publications",
     "self-identification records",
     "survey comments",
+    "award documents",
 )
 PURGED = "(removed under the retention policy)"
 
@@ -177,6 +183,20 @@ def purge(retention_days: int, *, now: datetime | None = None, dry_run: bool = F
                 db.delete(model).where(model.mentor_id.in_(profiles)),
                 execution_options={"synchronize_session": False},
             )
+    # Files handed in for award milestones, and the mentors' notes on them; the milestones'
+    # states and the payments stay for the program's figures.
+    award_matches = Milestone.match_id.in_(db.select(Match.id).where(Match.cycle_id.in_(expired)))
+    counts["award documents"] = db.session.scalar(
+        db.select(func.count()).select_from(MilestoneDocument).join(Milestone).where(award_matches)
+    )
+    if not dry_run:
+        delete_documents(award_matches)
+        db.session.execute(
+            db.update(Milestone)
+            .where(award_matches, Milestone.returned_note.is_not(None))
+            .values(returned_note=None),
+            execution_options={"synchronize_session": False},
+        )
 
     identity = SelfIdentification.user_id.in_(users)
     counts["self-identification records"] = db.session.scalar(

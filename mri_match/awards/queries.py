@@ -1,0 +1,187 @@
+"""Reading awards: a pair's milestones and payments, the dashboards' line, and the admins'
+overview of a cycle (each a fixed number of statements whatever the number of pairs)."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import Application, AwardTemplate, Match, MentorProfile, Milestone, Payment, utcnow
+
+DUE_SOON_DAYS = 14  # a milestone due within this many days is "due soon"
+ORDER = (Milestone.due_on, Milestone.position, Milestone.id)
+
+
+@dataclass
+class PairAward:
+    """One pair's milestones and payments."""
+
+    match: Match
+    milestones: list[Milestone] = field(default_factory=list)
+    payments: list[Payment] = field(default_factory=list)
+
+    def overdue(self, today: date) -> list[Milestone]:
+        return [m for m in self.milestones if m.overdue(today)]
+
+    def next_milestone(self, today: date) -> Milestone | None:
+        return next((m for m in self.milestones if not m.done and m.due_on >= today), None)
+
+    @property
+    def done_count(self) -> int:
+        return sum(1 for m in self.milestones if m.done)
+
+    @property
+    def blocked(self) -> list[Payment]:
+        return [p for p in self.payments if p.status == "waiting" and p.blockers]
+
+    @property
+    def ready(self) -> list[Payment]:
+        return [p for p in self.payments if p.status == "waiting" and not p.blockers]
+
+
+def milestones_of(match: Match) -> list[Milestone]:
+    return list(
+        db.session.scalars(db.select(Milestone).filter_by(match_id=match.id).order_by(*ORDER))
+    )
+
+
+def payments_of(match: Match) -> list[Payment]:
+    return list(
+        db.session.scalars(
+            db.select(Payment)
+            .filter_by(match_id=match.id)
+            .options(selectinload(Payment.milestones))
+            .order_by(Payment.position, Payment.id)
+        )
+    )
+
+
+def pair_award(match: Match) -> PairAward:
+    return PairAward(match, milestones_of(match), payments_of(match))
+
+
+def pair_awards(match_ids) -> dict[int, PairAward]:
+    """The awards of these matches: three statements (matches, milestones, payments)."""
+    ids = list(match_ids)
+    if not ids:
+        return {}
+    awards = {
+        m.id: PairAward(m)
+        for m in db.session.scalars(db.select(Match).where(Match.id.in_(ids)).order_by(Match.id))
+    }
+    for milestone in db.session.scalars(
+        db.select(Milestone).where(Milestone.match_id.in_(ids)).order_by(*ORDER)
+    ):
+        awards[milestone.match_id].milestones.append(milestone)
+    for payment in db.session.scalars(
+        db.select(Payment)
+        .where(Payment.match_id.in_(ids))
+        .options(selectinload(Payment.milestones))
+        .order_by(Payment.position, Payment.id)
+    ):
+        awards[payment.match_id].payments.append(payment)
+    return awards
+
+
+def cycle_awards(cycle, *, show: str = "all") -> list[PairAward]:
+    """The pairs of ``cycle`` that have milestones, by trainee name; ``show`` "overdue" or
+    "blocked" keeps only the pairs with an overdue milestone, or a payment held back."""
+    ids = db.session.scalars(
+        db.select(Match.id)
+        .join(Application, Application.id == Match.application_id)
+        .where(
+            Match.cycle_id == cycle.id,
+            Match.id.in_(db.select(Milestone.match_id).distinct()),
+        )
+        .order_by(Application.full_name, Match.id)
+    ).all()
+    awards = pair_awards(ids)
+    rows = [awards[i] for i in ids]
+    today = utcnow().date()
+    if show == "overdue":
+        rows = [r for r in rows if r.match.status == "active" and r.overdue(today)]
+    elif show == "blocked":
+        rows = [r for r in rows if r.blocked]
+    return rows
+
+
+def templates_of(cycle) -> dict[str, AwardTemplate]:
+    """The cycle's awards by track."""
+    return {
+        t.track: t
+        for t in db.session.scalars(db.select(AwardTemplate).filter_by(cycle_id=cycle.id))
+    }
+
+
+def milestone_line(award: PairAward, today: date) -> str | None:
+    """The pair's award in a line, for the dashboards: the next milestone and what is overdue."""
+    if award.match.status != "active" or not award.milestones:
+        return None
+    parts = []
+    overdue = award.overdue(today)
+    if overdue:
+        titles = ", ".join(m.title for m in overdue[:3]) + (" …" if len(overdue) > 3 else "")
+        parts.append(f"{len(overdue)} overdue ({titles})")
+    upcoming = award.next_milestone(today)
+    if upcoming is not None:
+        parts.append(f"next: {upcoming.title}, due {upcoming.due_on:%d %b %Y}")
+    if not parts:
+        return "every milestone is done." if award.done_count == len(award.milestones) else None
+    return "; ".join(parts).capitalize() + "."
+
+
+def milestone_lines(matches, user) -> dict[int, str]:
+    """Each of ``user``'s active matches' award line (a template global for the dashboards)."""
+    ids = [m.id for m in matches if m.status == "active"]
+    today = utcnow().date()
+    lines = {}
+    for match_id, award in pair_awards(ids).items():
+        line = milestone_line(award, today)
+        if line:
+            lines[match_id] = line
+    return lines
+
+
+def due_soon(today: date) -> list[Milestone]:
+    """Open milestones of active matches due within :data:`DUE_SOON_DAYS`, not yet overdue."""
+    return list(
+        db.session.scalars(
+            db.select(Milestone)
+            .join(Match, Match.id == Milestone.match_id)
+            .where(
+                Match.status == "active",
+                Milestone.status == "open",
+                Milestone.due_on >= today,
+                Milestone.due_on <= today + timedelta(days=DUE_SOON_DAYS),
+            )
+            .order_by(Milestone.id)
+        )
+    )
+
+
+def overdue(today: date) -> list[Milestone]:
+    """Milestones of active matches past their due date and not done."""
+    return list(
+        db.session.scalars(
+            db.select(Milestone)
+            .join(Match, Match.id == Milestone.match_id)
+            .where(
+                Match.status == "active",
+                Milestone.status != "done",
+                Milestone.due_on < today,
+            )
+            .order_by(Milestone.id)
+        )
+    )
+
+
+def people_of(match_ids) -> dict[int, tuple[int, int]]:
+    """(trainee user id, mentor user id) of each match."""
+    rows = db.session.execute(
+        db.select(Match.id, Application.trainee_id, MentorProfile.user_id)
+        .join(Application, Application.id == Match.application_id)
+        .join(MentorProfile, MentorProfile.id == Match.mentor_id)
+        .where(Match.id.in_(list(match_ids)))
+    )
+    return {match_id: (trainee, mentor) for match_id, trainee, mentor in rows}
