@@ -254,7 +254,8 @@ def test_seed_demo_fills_past_cycles_with_alumni_outcomes_and_a_family_tree(runn
     assert "Added 30 past trainees in MRI 2023–24, MRI 2024–25." in result.output
     past = db.session.scalars(db.select(Cycle).where(Cycle.status == "completed")).all()
     assert len(past) == 2 and all(c.completed_at for c in past)
-    assert count(Match, Match.status == "ended") == 30
+    # a few award pairs of the later cycle are still under way (see test_demo_awards.py)
+    assert count(Match, Match.status.in_(("ended", "active"))) == 30
     assert 15 <= count(AlumniRecord) <= 30 and count(FollowUpResponse) >= 10
     report = outcomes_report()
     assert report.awardees == 30 and report.response_rate.total.count >= 10

@@ -128,7 +128,8 @@ def milestone_line(award: PairAward, today: date) -> str | None:
         parts.append(f"next: {upcoming.title}, due {upcoming.due_on:%d %b %Y}")
     if not parts:
         return "every milestone is done." if award.done_count == len(award.milestones) else None
-    return "; ".join(parts).capitalize() + "."
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
 
 
 def milestone_lines(matches, user) -> dict[int, str]:

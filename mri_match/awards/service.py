@@ -154,6 +154,12 @@ def start_milestones(match: Match, template: AwardTemplate | None = None) -> int
     template = template or template_for(match)
     if template is None:
         return 0
+    return copy_award(match, template)
+
+
+def copy_award(match: Match, template: AwardTemplate) -> int:
+    """Add to ``match`` the milestones and payments of ``template`` it lacks (whatever the
+    match's state: :func:`start_milestones` is the rule for when); how many milestones."""
     have = {
         row.template_milestone_id: row
         for row in db.session.scalars(db.select(Milestone).filter_by(match_id=match.id))

@@ -18,6 +18,7 @@ from .accounts import (
     trainee_email,
 )
 from .alumni import write_past_cycles
+from .awards import write_awards
 from .plan import make_plan
 from .store import demo_exists, write_plan
 from .surveys import write_past_surveys
@@ -110,6 +111,7 @@ def seed_demo(trainees: int, mentors: int, alumni: int, seed: int, if_empty: boo
         cycle = write_plan(plan)
         past = write_past_cycles(alumni, seed, hash_password(DEMO_PASSWORD))
         write_past_surveys(past, seed)
+        awarded = write_awards(past[-1], seed) if past else 0
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -120,6 +122,7 @@ def seed_demo(trainees: int, mentors: int, alumni: int, seed: int, if_empty: boo
     )
     if past:
         click.echo(f"Added {alumni} past trainees in {', '.join(c.name for c in past)}.")
+        click.echo(f"Gave {awarded} research pairs of {past[-1].name} award milestones.")
     if not if_empty:
         click.echo(_logins_text(trainees, mentors))
 

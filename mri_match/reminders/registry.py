@@ -22,6 +22,7 @@ RULE_MODULES = (
     "mri_match.mentorship.rules",
     "mri_match.alumni.rules",
     "mri_match.surveys.rules",
+    "mri_match.awards.rules",
 )
 
 
