@@ -10,7 +10,7 @@ DELETE behaviour (the same on SQLite and PostgreSQL).
 
 from sqlalchemy import update
 
-from ..awards.service import forget_person
+from ..awards import service as awards
 from ..extensions import db
 from ..matches.lifecycle import close_matches_of_application, close_matches_of_mentor
 from ..models import (
@@ -23,7 +23,7 @@ from ..models import (
     record,
     utcnow,
 )
-from ..surveys.answers import forget_person
+from ..surveys import answers as surveys
 
 DELETED_TRAINEE = "Deleted trainee"
 DELETED_MENTOR = "Deleted mentor"
@@ -63,7 +63,7 @@ def delete_account(user) -> None:
     if profile is not None:
         close_matches_of_mentor(profile, actor=user, reason=REASON)
     # Files the person handed in for award milestones go; the milestones' states stay.
-    forget_person(user)
+    awards.forget_person(user)
 
     for application in applications:
         if application.status != "withdrawn":
@@ -94,7 +94,7 @@ def delete_account(user) -> None:
 
     db.session.execute(db.delete(SelfIdentification).where(SelfIdentification.user_id == user.id))
     # Survey comments go; ratings and choices stay in the cycle's report, tied to nobody.
-    forget_person(user.id)
+    surveys.forget_person(user.id)
     # Consent to alumni follow-ups ends with the account: the record and its answers go.
     alumni = AlumniRecord.of_user(user)
     if alumni is not None:
