@@ -365,6 +365,8 @@ def test_a_run_reads_each_kind_of_data_once_whatever_the_number_of_pairs(make_ap
                 "pairs_at_risk": 1,
                 "survey_invitation": 2 * size,
                 "survey_reminder": 0,
+                "milestone_due_soon": 0,
+                "milestone_overdue": 0,
             }
             assert len(claims) == report.emails
             counts[size] = len(seen) - len(claims)
