@@ -4,7 +4,7 @@ Each cycle and track's award (its milestones and payments), every pair's own mil
 payments, the files handed in for them, and the database file store's table.
 
 Revision ID: 1fe0a07537c9
-Revises: 5edde3faf344
+Revises: e375c9afa7fd
 Create Date: 2026-12-06 08:18:18.433567
 
 """
@@ -16,7 +16,7 @@ import mri_match.models.types
 
 # revision identifiers, used by Alembic.
 revision = '1fe0a07537c9'
-down_revision = '5edde3faf344'
+down_revision = 'e375c9afa7fd'
 branch_labels = None
 depends_on = None
 
