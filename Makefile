@@ -52,7 +52,7 @@ db: install
 run: db
 	$(FLASK) seed-demo --if-empty
 	$(FLASK) demo-logins
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	PUBLICATIONS_INLINE=$${PUBLICATIONS_INLINE:-true} $(FLASK) run --host $(HOST) --port $(PORT)
 
 # mypy checks the matching engine (mri_match/engine; configured in pyproject.toml).
 lint: install

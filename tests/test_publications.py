@@ -6,6 +6,7 @@ import json
 import uuid
 
 import pytest
+import time_machine
 from publications_fake import CROSSREF_DOI, ORCID, Running
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -456,3 +457,20 @@ def test_ticking_none_is_an_answer(mentor, client, fake):
     db.session.expire_all()
     assert not publication.included
     assert runs.publication_texts([mentor.id]) == {}
+
+
+def test_a_fetch_the_worker_never_finished_says_so_and_can_be_retried(app, mentor, client, fake):
+    _save_sources(client, identifiers="31018945")
+    source = mentor.publication_source
+    source.status = "fetching"  # as a worker killed mid-fetch leaves it
+    db.session.commit()
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "Fetching your publications." in page and "did not finish" not in page
+    limit = app.config["PUBLICATIONS_JOB_TIMEOUT"]
+    with time_machine.travel(source.requested_at.timestamp() + limit + 120):
+        page = client.get(PAGE).get_data(as_text=True)
+    assert "Fetching did not finish." in page and "Fetching your publications." not in page
+    assert "the ones fetched before, unchanged" in page
+    _save_sources(client, identifiers="31018945")
+    db.session.expire_all()
+    assert mentor.publication_source.status == "done"

@@ -123,6 +123,12 @@ def publication_texts(mentor_ids: list[int]) -> dict[int, str]:
     return {mentor_id: " ".join(texts) for mentor_id, texts in out.items()}
 
 
+def publications_read(free_text: str | None, fetched: str) -> str:
+    """A mentor's publications as matching reads them: the free-text box, then the text of the
+    ticked fetched publications (:func:`publication_texts`)."""
+    return " ".join(t for t in (free_text, fetched) if t)
+
+
 def mentor_input(
     offer: MentorOffer, places: int, background, fetched: str = ""
 ) -> engine.MentorInput:
@@ -141,7 +147,7 @@ def mentor_input(
         timezone=mentor.timezone or "",
         topics=tuple(mentor.topics),
         statement=mentor.expertise_statement or "",
-        publications=" ".join(t for t in (mentor.publications, fetched) if t),
+        publications=publications_read(mentor.publications, fetched),
         roles=tuple(offer.roles or ()),
         stages=tuple(mentor.stages_accepted or ()),
         capacity=places,

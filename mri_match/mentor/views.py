@@ -3,7 +3,16 @@
 A mentor never sees a trainee's application or anyone's self-identification here.
 """
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from ..access import mentor_required
@@ -231,10 +240,13 @@ def _sources_form(profile: MentorProfile, *, posted: bool = True) -> Publication
 
 
 def _publications_page(profile, form, choice_form):
+    source = profile.publication_source
+    timeout = current_app.config["PUBLICATIONS_JOB_TIMEOUT"]
     return render_template(
         "mentor/publications.html",
         profile=profile,
-        source=profile.publication_source,
+        source=source,
+        stalled=source is not None and source.stalled(timeout),
         publications=profile.fetched_publications,
         form=form,
         choice_form=choice_form,

@@ -6,7 +6,7 @@ found; the ones the mentor ticks (``included``) are read by matching with the ex
 statement. Both go with the mentor profile (a cascade) and with the account's deletion.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -39,6 +39,12 @@ class PublicationSource(db.Model):
     @property
     def pending(self) -> bool:
         return self.status in ("queued", "fetching")
+
+    def stalled(self, job_timeout: float) -> bool:
+        """Still pending well past the job's time limit: the worker stopped or never ran it."""
+        if not self.pending or self.requested_at is None:
+            return False
+        return utcnow() - self.requested_at > timedelta(seconds=job_timeout + 60)
 
 
 class Publication(db.Model):
