@@ -1,17 +1,23 @@
-"""Awards and outcomes in a real browser, as one journey: both people of a pair answer the
-end-of-match survey from their dashboards; an admin reads the pair's answers and the cycle's
-survey report, then the alumni outcomes report, where the pair's cohort is too small to show
-and is suppressed (with the cohort that would give it away). axe checks every page on the way."""
+"""Awards and outcomes in a real browser, as one journey: the trainee uploads the midpoint
+report, the mentor signs it off, the admin sees it done and releases the midpoint stipend; both
+people answer the end-of-match survey from their dashboards, and the admin reads the pair's
+answers and the cycle's survey report; then the alumni outcomes report, where the pair's cohort
+is too small to show and is suppressed (with the cohort that would give it away). axe checks
+every page on the way."""
 
+import re
 from datetime import timedelta
 
 import pytest
-from conftest import PASSWORD
+from award_helpers import pdf_bytes
 from playwright.sync_api import Page, expect
 
 from mri_match.alumni import service as alumni
+from mri_match.awards import service as awards
 from mri_match.extensions import db
-from mri_match.models import Match, utcnow
+from mri_match.models import Match, Milestone, Payment, utcnow
+
+from .test_journeys import flash, log_in, log_out
 
 pytestmark = pytest.mark.e2e
 
@@ -31,18 +37,6 @@ FOLLOW_UP = dict(
 )
 
 
-def _log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/auth/login")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_text("You are logged in.")).to_be_visible()
-
-
-def _log_out(page: Page) -> None:
-    page.get_by_role("button", name="Log out").click()
-
-
 def _pair(make, cycle, trainee_name: str, mentor, *, accepted_days_ago: int, status="active"):
     application = make.application(cycle=cycle, status="eligible", full_name=trainee_name)
     match = Match(
@@ -60,7 +54,7 @@ def _pair(make, cycle, trainee_name: str, mentor, *, accepted_days_ago: int, sta
 
 
 def _seed(make) -> dict:
-    make.user("admin", email="admin@example.org")
+    admin = make.user("admin", email="admin@example.org")
     # An earlier cohort of six, five of them answering the alumni follow-up: enough to show.
     earlier = make.cycle(status="completed", name="MRI 2024–25")
     earlier.completed_at = utcnow() - timedelta(days=400)
@@ -80,6 +74,10 @@ def _seed(make) -> dict:
     mentor.user.email = "ben@example.org"
     application, match = _pair(make, cycle, "Ana Ruiz", mentor, accepted_days_ago=181)
     application.trainee.email = "ana@example.org"
+    # The track's award (the medical-student defaults), given to the pair.
+    awards.create_template(cycle, application.track, actor=admin, defaults=True)
+    db.session.commit()
+    awards.start_milestones(match)
     db.session.commit()
     return {"slug": cycle.slug, "match_id": match.id}
 
@@ -103,28 +101,65 @@ def _answer_end_survey(page: Page, a11y, other: str, worth: str, comment: str) -
     a11y(f"match page after the survey about {other}")
 
 
-def test_awards_and_outcomes_journey(live_server, page, a11y, screenshot):
+def test_awards_and_outcomes_journey(live_server, page, a11y, screenshot, tmp_path):
     base = live_server.url
     with live_server.seeding() as make:
         seeded = _seed(make)
     slug, match_id = seeded["slug"], seeded["match_id"]
 
+    # The trainee uploads the midpoint report.
+    log_in(page, base, "ana@example.org")
+    a11y("trainee dashboard with a milestone and a survey due")
+    page.locator(".next-milestone").get_by_role("link", name=re.compile("Award milestones")).click()
+    expect(page.get_by_role("heading", name="Award milestones", level=1)).to_be_visible()
+    a11y("the pair's award milestones")
+    page.get_by_role("link", name="Midpoint report", exact=True).click()
+    a11y("the midpoint report milestone")
+    report = tmp_path / "midpoint-report.pdf"
+    report.write_bytes(pdf_bytes())
+    page.get_by_label("Your file (PDF or Word .docx)").set_input_files(str(report))
+    page.get_by_role("button", name="Upload and send for sign-off").click()
+    expect(flash(page)).to_contain_text("midpoint-report.pdf is handed in for Midpoint report.")
+    a11y("the midpoint report waiting for sign-off")
+    page.goto(f"{base}/trainee/")
+
     # The end-of-match survey, answered by both people from their dashboards.
-    _log_in(page, base, "ana@example.org")
-    a11y("trainee dashboard with a survey due")
     _answer_end_survey(page, a11y, "Dr Ben Okafor", "5: strongly agree", "Earlier travel funds")
     page.goto(f"{base}/trainee/")
     expect(page.get_by_text("A survey is due")).to_have_count(0)
-    _log_out(page)
+    log_out(page)
 
-    _log_in(page, base, "ben@example.org")
-    a11y("mentor dashboard with a survey due")
+    # The mentor signs the midpoint report off, then answers the survey.
+    log_in(page, base, "ben@example.org")
+    a11y("mentor dashboard with a sign-off and a survey due")
+    page.locator(".next-milestone").get_by_role("link", name=re.compile("Award milestones")).click()
+    page.get_by_role("link", name="Midpoint report", exact=True).click()
+    a11y("the midpoint report for the mentor to sign off")
+    page.get_by_role("button", name="Sign off").click()
+    expect(flash(page)).to_contain_text("Midpoint report is signed off.")
+    page.goto(f"{base}/mentor/")
     _answer_end_survey(page, a11y, "Ana Ruiz", "4: agree", "A shared program calendar")
     expect(page.get_by_text("Earlier travel funds")).to_have_count(0)  # never the other's
-    _log_out(page)
+    log_out(page)
 
-    # The admin reads the pair's answers and the cycle's survey report.
-    _log_in(page, base, "admin@example.org")
+    # The admin sees the midpoint report done and releases the midpoint stipend.
+    log_in(page, base, "admin@example.org")
+    page.goto(f"{base}/admin/matches/{match_id}/award")
+    expect(page.get_by_role("heading", name=re.compile("Award: Ana Ruiz"))).to_be_visible()
+    a11y("the pair's award, for admins")
+    row = page.get_by_role("row", name=re.compile("Stipend at the midpoint"))
+    expect(row).to_contain_text("Ready to release")
+    row.get_by_role("link", name=re.compile("Release")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Release Stipend at the midpoint")
+    a11y("releasing the midpoint stipend")
+    page.get_by_role("button", name="Release the payment").click()
+    expect(flash(page)).to_contain_text("Stipend at the midpoint is marked as released.")
+    expect(page.get_by_role("row", name=re.compile("Stipend at the midpoint"))).to_contain_text(
+        "Released"
+    )
+    a11y("the pair's award with the stipend released")
+
+    # The admin reads the pair's survey answers and the cycle's survey report.
     page.goto(f"{base}/admin/matches/{match_id}/timeline")
     page.get_by_role("link", name="Survey answers").click()
     expect(page.get_by_text("Earlier travel funds")).to_be_visible()
@@ -148,3 +183,14 @@ def test_awards_and_outcomes_journey(live_server, page, a11y, screenshot):
     expect(rates.get_by_role("row", name="All cycles")).to_contain_text("5 of 7")
     a11y("outcomes report")
     screenshot("awards-outcomes-journey")
+
+    with live_server.app.app_context():
+        midpoint = db.session.scalar(
+            db.select(Milestone).filter_by(match_id=match_id, title="Midpoint report")
+        )
+        assert midpoint.status == "done" and midpoint.document.filename == "midpoint-report.pdf"
+        stipend = db.session.scalar(
+            db.select(Payment).filter_by(match_id=match_id, title="Stipend at the midpoint")
+        )
+        assert stipend.status == "released"
+        db.session.remove()
