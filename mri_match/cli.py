@@ -51,6 +51,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_logins)
     app.cli.add_command(match_command)
     app.cli.add_command(worker_command)
+    from .embeddings.cli import embeddings_cli
+
+    app.cli.add_command(embeddings_cli)
     from .privacy.cli import grant_permission, purge_command, revoke_permission
 
     app.cli.add_command(grant_permission)

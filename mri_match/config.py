@@ -64,6 +64,8 @@ class Defaults:
     # statement similarity: "tfidf", "semantic" or "hybrid"; empty: the hybrid when the
     # optional semantic model is installed, else TF-IDF (docs/matching.md)
     STATEMENT_MODEL = ""
+    # Imports of more people than this have their statement vectors computed by the worker.
+    EMBEDDING_INLINE_LIMIT = 100
     MATCHING_JOB_TIMEOUT = 1800  # seconds
     MATCHING_QUEUE = "matching"
     REDIS_URL = "redis://127.0.0.1:6379/0"

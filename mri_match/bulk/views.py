@@ -14,6 +14,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from ..access import admin_required
+from ..embeddings import service as embeddings
 from ..extensions import db
 from ..forms import EmptyForm, as_id, clean_filename
 from ..web import download, get_cycle
@@ -98,6 +99,7 @@ def import_people_page(slug: str):
         )
         flash("Nothing was imported: check the file again.", "danger")
         return _render(cycle, form, checked, status=409)
+    embeddings.after_import(kind, [u.id for u in users], cycle.id)
     unsent = invite(users, cycle)
     skipped = checked.rows_with_problems
     flash(

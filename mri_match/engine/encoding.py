@@ -40,7 +40,12 @@ def unanswered(pattern: int) -> frozenset[str]:
 
 def mentor_text(m: MentorInput) -> str:
     """What a mentor's statement similarity is computed on: statement and publications."""
-    return f"{m.statement}. {m.publications}"
+    return mentor_document(m.statement, m.publications)
+
+
+def mentor_document(statement: str, publications: str) -> str:
+    """A mentor's expertise statement and publications as one text."""
+    return f"{statement}. {publications}"
 
 
 def text_key(s: str) -> str:

@@ -17,9 +17,10 @@ import hashlib
 import importlib.util
 import os
 import threading
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -71,6 +72,37 @@ def vectors(texts: list[str], stored: list[np.ndarray | None]) -> np.ndarray:
     if done is not None:
         out[todo] = done
     return out
+
+
+class Encoder(Protocol):
+    """What stores and refreshes embeddings need of a model: its name and version, and the
+    vectors of a batch of texts (L2-normalised float32 rows; a zero row for an empty text)."""
+
+    @property
+    def model_id(self) -> str: ...
+
+    def encode(self, texts: list[str]) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class LocalModel:
+    """The installed sentence-embedding model as an :class:`Encoder` (``model_dir``: another
+    local model directory, by default :func:`model_directory`)."""
+
+    model_dir: str | None = None
+
+    @property
+    def model_id(self) -> str:
+        return model_id(self.model_dir)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return encode(texts, self.model_dir)
+
+
+def text_digest(text: str) -> str:
+    """SHA-256 of what the model reads of ``text`` (the lexicon's expansion, trimmed): a stored
+    vector whose digest differs was made from another text, or under another lexicon."""
+    return hashlib.sha256(expand(text, load_lexicon()).strip().encode()).hexdigest()
 
 
 def missing_reason() -> str:

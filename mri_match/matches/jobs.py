@@ -57,13 +57,18 @@ def enqueue_run(cycle, settings: dict, *, actor) -> MatchRun:
 
 
 def execute_job(run_id: int, actor_id: int) -> dict:
-    """The worker's entry point: creates its own app when none is active."""
+    """The worker's entry point."""
+    return in_app(_execute, run_id, actor_id)
+
+
+def in_app(fn, *args):
+    """Call ``fn(*args)`` in the active app, or in an app of its own when none is (a job)."""
     if _has_app():
-        return _execute(run_id, actor_id)
+        return fn(*args)
     from .. import create_app
 
     with create_app().app_context():
-        return _execute(run_id, actor_id)
+        return fn(*args)
 
 
 def _has_app() -> bool:

@@ -6,12 +6,15 @@ trainees who already have an active match for the role are left out, and mentors
 what remains after their active matches.
 """
 
+import dataclasses
 import time
 
-from flask import current_app
+import numpy as np
 from sqlalchemy.orm import selectinload
 
+from ..embeddings import store as embeddings
 from ..engine import inputs as engine
+from ..engine.encoding import mentor_text
 from ..engine.propose import cyclic_gc_paused, propose
 from ..extensions import db
 from ..models import (
@@ -185,6 +188,9 @@ def build_inputs(cycle, settings: dict):
         mentor_input(o, n, backgrounds.get(o.mentor.user_id), fetched.get(o.mentor_id, ""))
         for o, n in mentors
     ]
+    text_model = embeddings.statement_model()
+    if text_model != "tfidf":
+        trainees, mentor_inputs = with_vectors(trainees, mentor_inputs)
     rejected, locked = pair_rules(role, {a.id for a in applications})
     engine_settings = engine.MatchSettings(
         role=role,
@@ -195,9 +201,27 @@ def build_inputs(cycle, settings: dict):
         min_score=float(settings["min_score"]),
         rejected_pairs=rejected,
         locked_pairs=locked,
-        text_model=current_app.config.get("STATEMENT_MODEL") or None,
+        text_model=text_model,
     )
     return applications, trainees, mentor_inputs, engine_settings
+
+
+def with_vectors(trainees: list, mentors: list) -> tuple[list, list]:
+    """The inputs with their stored statement vectors, the missing and stale ones computed and
+    stored first (in batches); a text left empty gets a zero vector."""
+    enc = embeddings.encoder()
+    if enc is None:
+        return trainees, mentors
+    t_vec = embeddings.ensure(embeddings.APPLICATION, {t.id: t.statement for t in trainees}, enc)[0]
+    m_vec = embeddings.ensure(embeddings.MENTOR, {m.id: mentor_text(m) for m in mentors}, enc)[0]
+    some = next(iter(t_vec.values()), next(iter(m_vec.values()), None))
+    if some is None:  # no text at all
+        return trainees, mentors
+    zero = np.zeros_like(some)
+    return (
+        [dataclasses.replace(t, embedding=t_vec.get(t.id, zero)) for t in trainees],
+        [dataclasses.replace(m, embedding=m_vec.get(m.id, zero)) for m in mentors],
+    )
 
 
 def start_run(cycle, settings: dict, *, actor) -> MatchRun:

@@ -17,6 +17,7 @@ from flask_login import current_user
 
 from ..access import mentor_required
 from ..alumni.links import link_by_account
+from ..embeddings import service as embeddings
 from ..extensions import db, read_only
 from ..forms import EmptyForm, as_id
 from ..matches.queries import matches_of
@@ -126,6 +127,7 @@ def profile():
             db.session.flush()
             link_by_account(profile=profile)
         db.session.commit()
+        embeddings.after_save(mentors=[profile])
         flash("Your mentor profile is saved.", "success")
         if profile.ash_member_number and profile.ash_member_number != had_number:
             flash("An admin will verify your ASH membership number.", "info")
@@ -289,6 +291,7 @@ def publication_choices():
         ids = {as_id(value) for value in choice_form.included.data or []}
         ticked = publications_service.set_included(profile, ids)
         db.session.commit()
+        embeddings.after_save(mentors=[profile])
         total = len(profile.fetched_publications)
         flash(f"Matching will read {ticked} of your {total} publications.", "success")
         return redirect(url_for("mentor.publications"))

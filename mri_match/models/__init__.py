@@ -13,6 +13,7 @@ from .awards import (
     PaymentTemplate,
     StoredFile,
 )
+from .embeddings import StatementEmbedding
 from .identity import (
     SelfIdentification,
     SelfIdentificationAccess,
@@ -71,6 +72,7 @@ __all__ = [
     "SurveyAnswer",
     "SurveyQuestion",
     "SurveyResponse",
+    "StatementEmbedding",
     "PROPOSAL_REVIEW_ORDER",
     "APPLICATION_STATES",
     "CYCLE_STATES",

@@ -2,15 +2,16 @@
 
 Applications, mentor profiles, offers and matches stay, so that reports and the other person's
 history still add up, but everything that names or describes the person is scrubbed, their
-self-identification, nominated mentor, alumni record, survey comments, fetched publications
-and award files are deleted, and the account can no longer log in. The email address is freed
-for a new registration. Foreign keys all still point at real rows, so nothing depends on ON
-DELETE behaviour (the same on SQLite and PostgreSQL).
+self-identification, nominated mentor, alumni record, survey comments, fetched publications,
+award files and statement vectors are deleted, and the account can no longer log in. The
+email address is freed for a new registration. Foreign keys all still point at real rows, so
+nothing depends on ON DELETE behaviour (the same on SQLite and PostgreSQL).
 """
 
 from sqlalchemy import update
 
 from ..awards import service as awards
+from ..embeddings.store import delete_for as delete_vectors
 from ..extensions import db
 from ..matches.lifecycle import close_matches_of_application, close_matches_of_mentor
 from ..models import (
@@ -95,6 +96,11 @@ def delete_account(user) -> None:
     db.session.execute(db.delete(SelfIdentification).where(SelfIdentification.user_id == user.id))
     # Survey comments go; ratings and choices stay in the cycle's report, tied to nobody.
     surveys.forget_person(user.id)
+    # The statement vectors are made from the text scrubbed above: they go too.
+    delete_vectors(
+        applications=[a.id for a in applications],
+        mentors=[profile.id] if profile is not None else [],
+    )
     # Consent to alumni follow-ups ends with the account: the record and its answers go.
     alumni = AlumniRecord.of_user(user)
     if alumni is not None:

@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from sqlalchemy import or_
 
+from ..embeddings.store import unpack
 from ..extensions import db
 from ..models import (
     AlumniRecord,
@@ -13,6 +14,7 @@ from ..models import (
     Match,
     MentorProfile,
     RematchRequest,
+    StatementEmbedding,
     SurveyResponse,
     self_identification_of,
 )
@@ -77,8 +79,9 @@ def _publications(profile: MentorProfile) -> dict | None:
 
 def personal_data(user) -> dict:
     """The person's account, applications, mentor profile and offers, self-identification,
-    matches (the other person by name only), re-match requests and the history of their own
-    records. Admins appear as "program team", never by address."""
+    the statement vectors made from their texts (semantic model), matches (the other person by
+    name only), re-match requests and the history of their own records. Admins appear as
+    "program team", never by address."""
     applications = list(
         db.session.scalars(
             db.select(Application).filter_by(trainee_id=user.id).order_by(Application.id)
@@ -131,6 +134,14 @@ def personal_data(user) -> dict:
         .where(SurveyResponse.user_id == user.id)  # their own answers, never the other's
         .order_by(SurveyResponse.id)
     ).all()
+    owners = [StatementEmbedding.application_id.in_(entities["application"])]
+    if profile is not None:
+        owners.append(StatementEmbedding.mentor_id == profile.id)
+    vectors = list(
+        db.session.scalars(
+            db.select(StatementEmbedding).where(or_(*owners)).order_by(StatementEmbedding.id)
+        )
+    )
     alumni = AlumniRecord.of_user(user)
 
     def other_name(match: Match) -> str:
@@ -185,6 +196,15 @@ def personal_data(user) -> dict:
             for o in offers
         ],
         "self_identification": _fields(identity, IDENTITY_FIELDS) if identity else None,
+        "statement_vectors": [
+            {
+                "of": f"application {v.application_id}" if v.application_id else "mentor profile",
+                "model": v.model,
+                "computed_at": _plain(v.computed_at),
+                "values": [round(float(x), 6) for x in unpack(v.vector)],
+            }
+            for v in vectors
+        ],
         "alumni": (
             {
                 "consented_at": _plain(alumni.consented_at),

@@ -4,7 +4,8 @@ A cycle is past retention when it was completed more than RETENTION_DAYS ago (``
 or for older rows the time its audit history says it was completed). From its applications the
 research statements and decision reasons go, and the text of re-match requests on its matches.
 A mentor's profile statements, fetched publications and a person's self-identification span
-cycles, so they go only when every cycle the person took part in is past retention.
+cycles, so they go only when every cycle the person took part in is past retention. Stored
+statement vectors go with the statements they were made from.
 
 Free-text survey answers given about the cycle's matches go too; the ratings and choices of
 the surveys stay, tied to no text (see docs/surveys.md). Files handed in for award milestones
@@ -38,6 +39,7 @@ from ..models import (
     PublicationSource,
     RematchRequest,
     SelfIdentification,
+    StatementEmbedding,
     SurveyAnswer,
     User,
     awaiting_confirmation,
@@ -56,6 +58,7 @@ KINDS = (
     "self-identification records",
     "survey comments",
     "award documents",
+    "statement vectors",
 )
 PURGED = "(removed under the retention policy)"
 
@@ -217,6 +220,19 @@ def purge(retention_days: int, *, now: datetime | None = None, dry_run: bool = F
     if counts["survey comments"] and not dry_run:
         db.session.execute(
             db.delete(SurveyAnswer).where(comments),
+            execution_options={"synchronize_session": False},
+        )
+
+    # Vectors made from the statements purged above (the semantic model's) go with them.
+    vectors = (
+        StatementEmbedding.application_id.in_(db.select(Application.id).where(in_expired))
+    ) | (StatementEmbedding.mentor_id.in_(profiles))
+    counts["statement vectors"] = db.session.scalar(
+        db.select(func.count()).select_from(StatementEmbedding).where(vectors)
+    )
+    if counts["statement vectors"] and not dry_run:
+        db.session.execute(
+            db.delete(StatementEmbedding).where(vectors),
             execution_options={"synchronize_session": False},
         )
 

@@ -9,6 +9,7 @@ from werkzeug.datastructures import MultiDict
 from .. import vocabulary
 from ..access import loads_signed_in_user, role_required, trainee_required
 from ..email import email_url, send_email
+from ..embeddings import service as embeddings
 from ..extensions import db, read_only
 from ..forms import EmptyForm
 from ..matches.lifecycle import live_matches_of_application
@@ -99,6 +100,7 @@ def apply(slug: str):
             flash("You already have an application for this cycle; here it is.", "info")
             existing = service.application_for(current_user, cycle)
             return redirect(url_for(".edit_application", application_id=existing.id))
+        embeddings.after_save(applications=[application])
         return _saved(application, submitting)
     return _render_form(form, cycle)
 
@@ -185,6 +187,7 @@ def edit_application(application_id: int):
         if submitting:
             application.submit(actor=current_user)
         db.session.commit()
+        embeddings.after_save(applications=[application])
         return _saved(application, submitting)
     return _render_form(form, cycle, application)
 
