@@ -109,7 +109,7 @@ def _invited(cycle: Cycle, now) -> dict[str, dict[str, int]]:
 
 
 def survey_report(cycle: Cycle, threshold: int = SUPPRESSION_THRESHOLD, now=None) -> SurveyReport:
-    """The report for ``cycle``: three statements (matches, responses, answers)."""
+    """The report for ``cycle``: four statements (matches, responses, answers, questions)."""
     now = now or utcnow()
     invited = _invited(cycle, now)
     responses = db.session.execute(
