@@ -341,3 +341,18 @@ def test_the_purge_sweeps_files_no_milestone_names(factory, runner, pair):
     result = runner.invoke(args=["purge"])
     assert "1 stored files no award milestone names" in result.output
     assert _count(StoredFile) == 1 and _count(MilestoneDocument) == 1
+
+
+def test_the_personal_data_download_lists_milestones_and_payments(client, auth, pair):
+    _hand_in(pair, "Project plan")
+    auth.login(pair.application.trainee)
+    data = client.get("/account/data.json").get_json()
+    plan = next(m for m in data["award_milestones"] if m["milestone"] == "Project plan")
+    assert plan["status"] == "submitted" and plan["your_file"] == "x.pdf"
+    assert len(data["award_milestones"]) == 7
+    assert {p["payment"] for p in data["award_payments"]} >= {"Stipend at completion"}
+    auth.logout()
+    auth.login(pair.mentor.user)
+    data = client.get("/account/data.json").get_json()
+    assert len(data["award_milestones"]) == 7 and data["award_payments"] == []
+    assert all(m["your_file"] is None for m in data["award_milestones"])

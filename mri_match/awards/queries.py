@@ -84,6 +84,20 @@ def pair_awards(match_ids) -> dict[int, PairAward]:
     return awards
 
 
+@dataclass
+class AwardRecords:
+    milestones: list[Milestone]
+    payments: list[Payment]
+
+
+def award_records(match_ids) -> AwardRecords:
+    """Every milestone and payment of these matches (for the personal data download)."""
+    awards = pair_awards(match_ids).values()
+    return AwardRecords(
+        [m for a in awards for m in a.milestones], [p for a in awards for p in a.payments]
+    )
+
+
 def cycle_awards(cycle, *, show: str = "all") -> list[PairAward]:
     """The pairs of ``cycle`` that have milestones, by trainee name; ``show`` "overdue" or
     "blocked" keeps only the pairs with an overdue milestone, or a payment held back."""

@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from sqlalchemy import or_
 
+from ..awards.queries import award_records
 from ..embeddings.store import unpack
 from ..extensions import db
 from ..models import (
@@ -143,6 +144,7 @@ def personal_data(user) -> dict:
         )
     )
     alumni = AlumniRecord.of_user(user)
+    awards = award_records(match_ids)
 
     def other_name(match: Match) -> str:
         if match.application.trainee_id == user.id:
@@ -228,6 +230,33 @@ def personal_data(user) -> dict:
                 "ended_at": _plain(m.ended_at),
             }
             for m in matches
+        ],
+        "award_milestones": [
+            {
+                "match_id": m.match_id,
+                "milestone": m.title,
+                "due_on": _plain(m.due_on),
+                "status": m.status,
+                "handed_in_at": _plain(m.submitted_at),
+                "done_at": _plain(m.completed_at),
+                "your_file": (
+                    m.document.filename
+                    if m.document and m.document.uploaded_by_id == user.id
+                    else None
+                ),
+            }
+            for m in awards.milestones
+        ],
+        "award_payments": [
+            {
+                "match_id": p.match_id,
+                "payment": p.title,
+                "amount": p.amount,
+                "status": p.status,
+                "released_at": _plain(p.released_at),
+            }
+            for p in awards.payments
+            if p.match.application.trainee_id == user.id  # paid to the trainee
         ],
         "survey_answers": [
             {
