@@ -365,6 +365,16 @@ def test_an_invitation_and_one_reminder_each(runner, client, auth, pair, outbox)
     assert sorted(kinds) == sorted(["survey_invitation"] * 4 + ["survey_reminder"])
 
 
+def test_a_late_run_sends_the_invitation_now_and_the_reminder_later(runner, pair, outbox):
+    # The first run after the survey opened comes 20 days late: the invitation only.
+    late = MIDPOINT + timedelta(days=20)
+    output = _remind(runner, late)
+    assert "survey_invitation: 2 new" in output and "survey_reminder: 0 new" in output
+    assert "survey_reminder: 0 new" in _remind(runner, late + timedelta(days=13))
+    assert "survey_reminder: 2 new" in _remind(runner, late + timedelta(days=14, hours=1))
+    assert len(_survey_mail(outbox)) == 4
+
+
 # --- the report --------------------------------------------------------------------------------
 
 

@@ -1,11 +1,13 @@
 """The survey reminders: an invitation when a survey opens, and one reminder
-:data:`REMINDER_AFTER_DAYS` later if it is still unanswered. Each goes once per person, match
-and survey; both read :func:`.schedule.open_surveys`, as the dashboards do, once per run."""
+:data:`REMINDER_AFTER_DAYS` after the invitation if the survey is still unanswered (counted from
+the invitation, so a run that comes late never sends both at once). Each goes once per person,
+match and survey; both read :func:`.schedule.open_surveys`, as the dashboards do, once per run."""
 
 from datetime import datetime, timedelta
 
 from ..email import email_url
-from ..models import utcnow
+from ..extensions import db
+from ..models import SentReminder, utcnow
 from ..models.surveys import SURVEYS
 from ..reminders import Due, Notice, reminder_rule, run_cached
 from ..reminders.registry import Pending
@@ -25,6 +27,24 @@ def _open(now: datetime | None = None) -> dict[tuple[int, int, str], OpenSurvey]
     return run_cached(
         "open_surveys",
         lambda: {(s.match_id, s.user_id, s.survey): s for s in open_surveys(now or utcnow())},
+    )
+
+
+def _invited() -> dict[tuple[int, str, str], datetime]:
+    """When each invitation fell due, by (person, subject, survey), read once per run."""
+    return run_cached(
+        "survey_invitations",
+        lambda: {
+            (user_id, subject, period): created_at
+            for user_id, subject, period, created_at in db.session.execute(
+                db.select(
+                    SentReminder.user_id,
+                    SentReminder.subject,
+                    SentReminder.period,
+                    SentReminder.created_at,
+                ).where(SentReminder.kind == INVITATION)
+            )
+        },
     )
 
 
@@ -69,9 +89,11 @@ def survey_invitation(now: datetime):
 @reminder_rule(
     REMINDER,
     describe=_describe,
-    title=f"A survey is still unanswered {REMINDER_AFTER_DAYS} days after it opened",
+    title=f"A survey is still unanswered {REMINDER_AFTER_DAYS} days after the invitation",
 )
 def survey_reminder(now: datetime):
+    invited = _invited()
     for found in _open(now).values():
-        if now >= found.window.opens_at + timedelta(days=REMINDER_AFTER_DAYS):
+        invited_at = invited.get((found.user_id, _subject(found), found.survey))
+        if invited_at is not None and now >= invited_at + timedelta(days=REMINDER_AFTER_DAYS):
             yield Due(found.user_id, REMINDER, _subject(found), found.survey)
