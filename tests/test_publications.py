@@ -474,3 +474,15 @@ def test_a_fetch_the_worker_never_finished_says_so_and_can_be_retried(app, mento
     _save_sources(client, identifiers="31018945")
     db.session.expire_all()
     assert mentor.publication_source.status == "done"
+
+
+def test_admins_see_the_orcid_id_and_the_ticked_publications(mentor, client, fake, auth, factory):
+    _save_sources(client, orcid=ORCID)
+    gene = next(p for p in mentor.fetched_publications if p.title.startswith("Gene therapy"))
+    client.post(f"{PAGE}/choices", data={"included": [str(gene.id)]})
+    auth.logout()
+    auth.login(factory.user("admin"))
+    page = client.get(f"/admin/mentors/{mentor.id}").get_data(as_text=True)
+    assert f"ORCID iD {ORCID}." in page and "1 of 4 ticked for matching:" in page
+    assert "<li>Gene therapy for sickle cell disease (2021)</li>" in page
+    assert "Hydroxyurea adherence" not in page
