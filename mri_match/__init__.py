@@ -126,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .alumni import bp as alumni_bp
     from .auth import bp as auth_bp
+    from .awards import bp as awards_bp
     from .bulk.views import bp as bulk_bp
     from .errors import bp as errors_bp
     from .main import bp as main_bp
@@ -137,6 +138,7 @@ def _register_blueprints(app: Flask) -> None:
     from .reports import bp as reports_bp
     from .surveys import bp as surveys_bp
     from .trainee import bp as trainee_bp
+    from .web import raise_upload_limit
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(main_bp)
@@ -152,6 +154,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(bulk_bp, url_prefix="/admin")
     app.register_blueprint(alumni_bp)
     app.register_blueprint(surveys_bp)
-    from . import awards
-
-    awards.init_app(app)
+    app.register_blueprint(awards_bp)
+    # first of all the hooks: CSRF protection reads the form in its own
+    app.before_request_funcs.setdefault(None, []).insert(0, raise_upload_limit)

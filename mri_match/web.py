@@ -1,5 +1,5 @@
 """What the feature views share: the cycle lookup, pagination, one state change as its own
-transaction, file downloads, and the vocabulary every template can use."""
+transaction, file uploads and downloads, and the vocabulary every template can use."""
 
 from collections.abc import Callable, Iterator
 
@@ -8,6 +8,10 @@ from flask import Response, current_app, flash, request, stream_with_context
 from . import vocabulary
 from .extensions import db
 from .models import Cycle, TransitionError
+
+#: A request carrying a file may be this many times the file's own limit: a file a little or a
+#: lot too large is still read far enough to say so next to the field, not on an error page.
+UPLOAD_REQUEST_FACTOR = 4
 
 #: Pages beyond this are not served: a larger OFFSET only risks overflowing PostgreSQL's bigint.
 MAX_PAGE = 10_000
@@ -85,3 +89,27 @@ def vocabulary_context() -> dict:
         "label": vocabulary.label,
         "topic_labels": vocabulary.topic_labels(),
     }
+
+
+def accepts_upload(limit_setting: str):
+    """Mark a view whose POST carries a file limited to the setting ``limit_setting`` (bytes):
+    its request may be larger than MAX_CONTENT_LENGTH (see :func:`raise_upload_limit`)."""
+
+    def mark(view):
+        view.upload_limit_setting = limit_setting
+        return view
+
+    return mark
+
+
+def raise_upload_limit() -> None:
+    """Before each request, before anything reads the form (CSRF protection reads it in its
+    own hook): a view marked :func:`accepts_upload` takes bodies up to
+    :data:`UPLOAD_REQUEST_FACTOR` times its file limit."""
+    if request.method != "POST" or not request.endpoint:
+        return
+    view = current_app.view_functions.get(request.endpoint)
+    setting = getattr(view, "upload_limit_setting", None)
+    if setting:
+        limit = current_app.config[setting] * UPLOAD_REQUEST_FACTOR
+        request.max_content_length = max(limit, current_app.config["MAX_CONTENT_LENGTH"] or 0)

@@ -11,8 +11,8 @@ from ..extensions import db, read_only
 from ..forms import EmptyForm
 from ..mentorship.services import side_of
 from ..models import Match, Milestone, TransitionError, utcnow
-from ..web import commit_change
-from . import accepts_upload, bp, queries, service
+from ..web import accepts_upload, commit_change
+from . import bp, queries, service
 from .forms import SendBackForm, UploadForm
 from .service import AwardError
 from .storage import file_store
@@ -72,7 +72,7 @@ def _milestone_page(match, side, milestone, *, upload_form=None, send_back_form=
 
 
 @bp.route("/matches/<int:match_id>/milestones/<int:milestone_id>", methods=["GET", "POST"])
-@accepts_upload
+@accepts_upload("AWARD_UPLOAD_MAX_BYTES")
 @role_required("trainee", "mentor")
 def milestone(match_id: int, milestone_id: int):
     """The milestone; a POST hands in its file. A file refused leaves nothing stored."""

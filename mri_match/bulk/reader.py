@@ -77,7 +77,10 @@ def _csv_rows(data: bytes, table: Table) -> list[list[str]] | None:
     try:
         return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
     except csv.Error as error:
-        table.problems.append(Problem(None, None, f"The CSV file could not be read: {error}."))
+        reason = str(error)
+        if "field larger than field limit" in reason:
+            reason = f"a cell is longer than {csv.field_size_limit():,} characters"
+        table.problems.append(Problem(None, None, f"The CSV file could not be read: {reason}."))
         return None
 
 

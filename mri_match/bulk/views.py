@@ -17,7 +17,7 @@ from ..access import admin_required
 from ..embeddings import service as embeddings
 from ..extensions import db
 from ..forms import EmptyForm, as_id, clean_filename
-from ..web import download, get_cycle
+from ..web import accepts_upload, download, get_cycle
 from .columns import KINDS, columns_for
 from .export import applications_csv, mentors_csv, template_csv, template_xlsx
 from .forms import ImportForm
@@ -51,6 +51,7 @@ def _render(cycle, form, checked: Checked | None = None, unsent=(), status=200):
 
 
 @bp.route("/cycles/<slug>/import", methods=["GET", "POST"])
+@accepts_upload("BULK_IMPORT_MAX_BYTES")
 @admin_required
 def import_people_page(slug: str):
     cycle = get_cycle(slug)

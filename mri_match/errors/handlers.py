@@ -13,7 +13,11 @@ MESSAGES = {
     403: ("Not allowed", "Your account does not have access to this page."),
     404: ("Page not found", "There is no page at this address, or it is not yours to see."),
     405: ("Not allowed", "This action cannot be performed that way."),
-    413: ("Too large", "What you sent is too large."),
+    413: (
+        "Too large",
+        "What you sent is too large, so nothing was saved. Please go back and choose a smaller "
+        "file: each page that takes a file says its size limit.",
+    ),
     429: ("Too many attempts", "Too many attempts. Please wait a minute and try again."),
     500: (
         "Something went wrong",
