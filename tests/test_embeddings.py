@@ -266,6 +266,16 @@ def test_a_large_import_goes_to_the_worker(app, client, factory, auth, encoder):
         jobs.queue().delete(delete_jobs=True)
 
 
+def test_an_import_stands_when_the_queue_is_down(app, client, factory, auth, encoder):
+    app.config.update(REDIS_URL="redis://127.0.0.1:1/0", EMBEDDING_INLINE_LIMIT=1)
+    cycle = factory.cycle(status="open", slug="c2027")
+    auth.login(factory.user("admin"))
+    data = csv_bytes([person(TRAINEE, 1), person(TRAINEE, 2)])
+    assert upload(client, cycle, data, mode="all").status_code == 302
+    assert db.session.scalar(db.select(db.func.count(Application.id))) == 2
+    assert encoder.calls == [] and vectors() == {}  # a run computes them
+
+
 def test_the_personal_data_download_holds_the_vectors(app, client, factory, auth, encoder):
     profile = factory.mentor()
     other = factory.mentor()
