@@ -5,7 +5,7 @@ import uuid
 import pytest
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
-from rq import SimpleWorker
+from worker_helpers import work_off
 
 from mri_match.extensions import db
 from mri_match.matches import jobs, runs
@@ -37,8 +37,7 @@ def closed_cycle(factory):
 
 
 def _run_worker():
-    worker = SimpleWorker([jobs.queue()], connection=jobs.redis_connection())
-    worker.work(burst=True)
+    work_off(jobs.queue())
 
 
 def _settings_form():

@@ -10,7 +10,7 @@ import time_machine
 from publications_fake import CROSSREF_DOI, ORCID, Running
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
-from rq import SimpleWorker
+from worker_helpers import work_off
 
 from mri_match.extensions import db
 from mri_match.matches import runs
@@ -344,19 +344,8 @@ def test_an_ncbi_api_key_is_sent_and_allows_ten_requests_a_second(app):
 # --- the background worker ---------------------------------------------------------------------
 
 
-class _Worker(SimpleWorker):
-    """A worker in this process, without the command channel: its listening thread can take a
-    minute to stop when a burst ends before the subscription is confirmed."""
-
-    def subscribe(self):
-        pass
-
-    def unsubscribe(self):
-        pass
-
-
 def _work_off_the_queue() -> None:
-    _Worker([jobs.queue()], connection=jobs.redis_connection()).work(burst=True)
+    work_off(jobs.queue())
 
 
 @pytest.fixture
