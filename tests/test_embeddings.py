@@ -11,10 +11,10 @@ import pytest
 from conftest import RESEARCH_RUN
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
-from rq import SimpleWorker
 from test_bulk import MENTOR, TRAINEE, csv_bytes, person, upload
 from test_mentor import profile_data
 from test_trainee import complete_answers
+from worker_helpers import work_off
 
 from mri_match.embeddings import service, store
 from mri_match.engine.encoding import mentor_text
@@ -259,7 +259,7 @@ def test_a_large_import_goes_to_the_worker(app, client, factory, auth, encoder):
         assert upload(client, cycle, data, kind="mentor", mode="all").status_code == 302
         assert encoder.calls == [] and vectors() == {}
         assert jobs.queue().count == 1
-        SimpleWorker([jobs.queue()], connection=jobs.redis_connection()).work(burst=True)
+        work_off(jobs.queue())
         assert [len(c) for c in encoder.calls] == [3]
         assert len(vectors()) == 3 and all(k[0] == "mentor" for k in vectors())
     finally:
