@@ -66,21 +66,29 @@ def pair_awards(match_ids) -> dict[int, PairAward]:
     ids = list(match_ids)
     if not ids:
         return {}
-    awards = {
-        m.id: PairAward(m)
-        for m in db.session.scalars(db.select(Match).where(Match.id.in_(ids)).order_by(Match.id))
-    }
+    matches = db.session.scalars(db.select(Match).where(Match.id.in_(ids)).order_by(Match.id))
+    return awards_of(matches)
+
+
+def awards_of(matches, *, payments: bool = True) -> dict[int, PairAward]:
+    """The awards of these loaded matches: one statement for the milestones, one for the
+    payments (none with ``payments=False``)."""
+    awards = {m.id: PairAward(m) for m in matches}
+    if not awards:
+        return {}
+    ids = list(awards)
     for milestone in db.session.scalars(
         db.select(Milestone).where(Milestone.match_id.in_(ids)).order_by(*ORDER)
     ):
         awards[milestone.match_id].milestones.append(milestone)
-    for payment in db.session.scalars(
-        db.select(Payment)
-        .where(Payment.match_id.in_(ids))
-        .options(selectinload(Payment.milestones))
-        .order_by(Payment.position, Payment.id)
-    ):
-        awards[payment.match_id].payments.append(payment)
+    if payments:
+        for payment in db.session.scalars(
+            db.select(Payment)
+            .where(Payment.match_id.in_(ids))
+            .options(selectinload(Payment.milestones))
+            .order_by(Payment.position, Payment.id)
+        ):
+            awards[payment.match_id].payments.append(payment)
     return awards
 
 
@@ -147,11 +155,12 @@ def milestone_line(award: PairAward, today: date) -> str | None:
 
 
 def milestone_lines(matches, user) -> dict[int, str]:
-    """Each of ``user``'s active matches' award line (a template global for the dashboards)."""
-    ids = [m.id for m in matches if m.status == "active"]
+    """Each of ``user``'s active matches' award line (a template global for the dashboards):
+    one statement, for the milestones of the matches the page has already read."""
     today = utcnow().date()
     lines = {}
-    for match_id, award in pair_awards(ids).items():
+    active = [m for m in matches if m.status == "active"]
+    for match_id, award in awards_of(active, payments=False).items():
         line = milestone_line(award, today)
         if line:
             lines[match_id] = line
