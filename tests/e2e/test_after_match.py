@@ -36,8 +36,10 @@ RESEARCH = {
     "min_score": 0.0,
     "weights": {"text": 5, "topics": 4, "needs": 3, "meeting": 2, "geography": 2},
 }
-#: Every reminder rule but one finds something in the journey's one reminder run. The survey
-#: reminder comes 14 days after the invitation, a second moment: tests/test_surveys.py.
+#: Every reminder rule but these finds something in the journey's one reminder run. The survey
+#: reminder comes 14 days after the invitation, a second moment (tests/test_surveys.py); the
+#: journey's cycle has no award, whose milestone reminders tests/test_award_reminders.py and
+#: tests/e2e/test_awards_journey.py walk.
 WALKED_RULES = {
     "offer_expiring",
     "offer_expired",
@@ -48,7 +50,7 @@ WALKED_RULES = {
     "alumni_follow_up",
     "survey_invitation",
 }
-WALKED_ELSEWHERE = {"survey_reminder"}
+WALKED_ELSEWHERE = {"survey_reminder", "milestone_due_soon", "milestone_overdue"}
 # trainee, trainee's address, topic, the mentor proposed, mentor's address
 PEOPLE = [
     ("Amara Okafor", "amara", "sickle-cell-disease", "Ada Mensah", "ada"),
