@@ -4,6 +4,7 @@ the dashboards' line about the next milestone. Due dates are read at frozen mome
 
 import csv
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,7 +14,7 @@ from award_helpers import award_pair, milestone, pdf_bytes
 from mri_match.awards import service
 from mri_match.awards.uploads import check_document
 from mri_match.extensions import db
-from mri_match.models import AwardTemplate, MilestoneTemplate, PaymentTemplate
+from mri_match.models import AwardTemplate, MilestoneTemplate, Payment, PaymentTemplate, history
 
 T0 = datetime(2027, 1, 4, 15, 0, tzinfo=UTC)
 
@@ -103,6 +104,132 @@ def test_milestones_and_payments_are_added_changed_and_removed(client, admin, cy
     client.post(f"/admin/award-milestones/{item.id}/remove")
     db.session.expire_all()
     assert template.milestones == [] and template.payments == []
+
+
+def _page(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_removing_a_milestone_asks_first_and_keeps_the_pairs_copies(client, admin, factory, cycle):
+    pair = award_pair(factory, accepted_at=T0, cycle=cycle, admin=admin)
+    template = service.template_for_track(cycle, "Medical student")
+    talk = next(m for m in template.milestones if m.title == "Presentation at the annual meeting")
+    service.hand_in(
+        milestone(pair, talk.title),
+        check_document("poster.pdf", pdf_bytes()),
+        person=pair.application.trainee,
+    )
+    db.session.commit()
+    page = _page(client.get(f"/admin/awards/{template.id}"))
+    assert f'href="/admin/award-milestones/{talk.id}/remove"' in page
+    assert f'action="/admin/award-milestones/{talk.id}/remove"' not in page
+
+    response = client.get(f"/admin/award-milestones/{talk.id}/remove")
+    assert response.status_code == 200
+    page = _page(response)
+    assert "<h1>Remove Presentation at the annual meeting from the Medical student award?</h1>" in (
+        page
+    )
+    assert f'href="/admin/awards/{template.id}">Cancel' in page
+    assert "btn-danger" in page and ">Remove</button>" in page
+    assert (
+        "Travel to the annual meeting no longer needs it: it needs Annual meeting attendance."
+        in (page)
+    )
+    assert "1 pair has its own copy (1 done, 0 waiting for sign-off, 1 with a file handed in)" in (
+        page
+    )
+    db.session.expire_all()
+    assert talk in template.milestones  # asking removes nothing
+
+    response = client.post(f"/admin/award-milestones/{talk.id}/remove", follow_redirects=True)
+    assert "Presentation at the annual meeting is removed from the award." in _page(response)
+    db.session.expire_all()
+    assert talk.title not in [m.title for m in template.milestones]
+    travel = next(p for p in template.payments if p.title == "Travel to the annual meeting")
+    assert [m.title for m in travel.milestones] == ["Annual meeting attendance"]
+    kept = milestone(pair, "Presentation at the annual meeting")
+    assert kept.status == "done" and kept.document.filename == "poster.pdf"
+    assert kept.template_milestone_id is None
+    assert "Presentation at the annual meeting" in _page(client.get(f"/admin/awards/{template.id}"))
+    assert client.get(f"/admin/award-milestones/{talk.id}/remove").status_code == 404
+
+
+def test_a_milestone_a_payment_needs_alone_stays_until_the_payment_goes(
+    client, admin, factory, cycle
+):
+    pair = award_pair(factory, accepted_at=T0, cycle=cycle, admin=admin)
+    template = service.template_for_track(cycle, "Medical student")
+    plan = next(m for m in template.milestones if m.title == "Project plan")
+    start = next(p for p in template.payments if p.title == "Stipend at the start")
+    done = milestone(pair, "Project plan")
+    service.hand_in(done, check_document("plan.pdf", pdf_bytes()), person=pair.application.trainee)
+    service.sign_off(done, person=pair.mentor.user)
+    db.session.commit()
+    refusal = "Stipend at the start needs only Project plan: remove that payment first."
+    response = client.get(f"/admin/award-milestones/{plan.id}/remove", follow_redirects=True)
+    assert refusal in _page(response) and "<h1>Medical student award</h1>" in _page(response)
+    response = client.post(f"/admin/award-milestones/{plan.id}/remove", follow_redirects=True)
+    assert refusal in _page(response)
+    db.session.expire_all()
+    assert plan in template.milestones and plan in start.milestones
+
+    paid = db.session.scalar(db.select(Payment).filter_by(title="Stipend at the start"))
+    service.release_payment(paid, actor=admin)
+    db.session.commit()
+    page = _page(client.get(f"/admin/award-payments/{start.id}/remove"))
+    assert "<h1>Remove Stipend at the start from the Medical student award?</h1>" in page
+    assert "The milestones it needs (Project plan) stay in the award." in page
+    assert "1 pair has its own copy (1 released)" in page
+    assert "a released payment stays recorded as released" in page
+    response = client.post(f"/admin/award-payments/{start.id}/remove", follow_redirects=True)
+    assert "Stipend at the start is removed from the award." in _page(response)
+    db.session.expire_all()
+    assert "Stipend at the start" not in [p.title for p in template.payments]
+    assert paid.status == "released" and paid.template_payment_id is None
+    assert [m.title for m in paid.milestones] == ["Project plan"]
+
+    client.post(f"/admin/award-milestones/{plan.id}/remove")
+    db.session.expire_all()
+    assert "Project plan" not in [m.title for m in template.milestones]
+    assert done.status == "done" and done.document.filename == "plan.pdf"
+    assert [e.reason for e in history(template)][-2:] == ["Stipend at the start", "Project plan"]
+
+
+def test_removing_needs_an_admin_and_the_forms_token(make_app, factory):
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        cycle = factory.cycle(status="matching")
+        admin, trainee = factory.user("admin"), factory.user("trainee")
+        template = service.create_template(cycle, "Fellow", actor=admin, defaults=True)
+        db.session.commit()
+        ids = {"admin": admin.get_id(), "trainee": trainee.get_id(), "award": template.id}
+        attendance = template.milestones[3].id
+        urls = [
+            f"/admin/award-milestones/{attendance}/remove",
+            f"/admin/award-payments/{template.payments[0].id}/remove",
+        ]
+
+    def signed_in(role):
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"], session["_fresh"] = ids[role], True
+        return client
+
+    # each person's requests in an app context of their own: ``g`` keeps who is signed in
+    with app.app_context():
+        client = signed_in("trainee")
+        assert [client.get(url).status_code for url in urls] == [403, 403]
+    with app.app_context():
+        client = signed_in("admin")
+        assert [client.post(url).status_code for url in urls] == [400, 400]
+        page = _page(client.get(urls[0]))
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        assert client.post(urls[0], data={"csrf_token": token}).status_code == 302
+    with app.app_context():
+        template = db.session.get(AwardTemplate, ids["award"])
+        assert attendance not in [m.id for m in template.milestones]
+        assert len(template.milestones) == 6 and len(template.payments) == 4
 
 
 def test_the_overview_shows_what_is_overdue_and_what_holds_a_payment_back(

@@ -132,18 +132,37 @@ def edit_milestone(item_id: int):
     )
 
 
-@bp.route("/admin/award-milestones/<int:item_id>/remove", methods=["POST"])
+def _remove(item, *, page: str, refused, remove, copies, **context):
+    """The confirmation page for removing ``item`` (a milestone or a payment of an award); its
+    button removes it. What ``refused(item)`` names stays, with that message, and goes back."""
+    back = url_for(".template", template_id=item.template_id)
+    form = EmptyForm()
+    if form.validate_on_submit():
+        commit_change(
+            lambda: remove(item, actor=current_user),
+            f"{item.title} is removed from the award. Pairs that have it keep theirs.",
+            errors=REFUSED,
+        )
+        return redirect(back)
+    reason = refused(item)
+    if reason:
+        flash(reason, "danger")
+        return redirect(back)
+    return render_template(page, item=item, form=form, back=back, copies=copies(item), **context)
+
+
+@bp.route("/admin/award-milestones/<int:item_id>/remove", methods=["GET", "POST"])
 @admin_required
 def remove_milestone(item_id: int):
     item = db.get_or_404(MilestoneTemplate, item_id)
-    template_id = item.template_id
-    if EmptyForm().validate_on_submit():
-        commit_change(
-            lambda: service.delete_milestone(item, actor=current_user),
-            f"{item.title} is removed from the award. Pairs already under way keep theirs.",
-            errors=REFUSED,
-        )
-    return redirect(url_for(".template", template_id=template_id))
+    return _remove(
+        item,
+        page="awards/confirm_remove_milestone.html",
+        refused=service.milestone_removal_refused,
+        remove=service.delete_milestone,
+        copies=queries.copies_of_milestone,
+        payments=[p for p in item.template.payments if item in p.milestones],
+    )
 
 
 @bp.route("/admin/awards/<int:template_id>/payments", methods=["POST"])
@@ -166,18 +185,16 @@ def add_payment(template_id: int):
     return _template_page(item, payment_form=form)
 
 
-@bp.route("/admin/award-payments/<int:award_payment_id>/remove", methods=["POST"])
+@bp.route("/admin/award-payments/<int:award_payment_id>/remove", methods=["GET", "POST"])
 @admin_required
 def remove_payment(award_payment_id: int):
-    item = db.get_or_404(PaymentTemplate, award_payment_id)
-    template_id = item.template_id
-    if EmptyForm().validate_on_submit():
-        commit_change(
-            lambda: service.delete_payment(item, actor=current_user),
-            f"{item.title} is removed from the award. Pairs already under way keep theirs.",
-            errors=REFUSED,
-        )
-    return redirect(url_for(".template", template_id=template_id))
+    return _remove(
+        db.get_or_404(PaymentTemplate, award_payment_id),
+        page="awards/confirm_remove_payment.html",
+        refused=lambda item: None,  # the pairs' copies stay, so any payment may go
+        remove=service.delete_payment,
+        copies=queries.copies_of_payment,
+    )
 
 
 @bp.route("/admin/awards/<int:template_id>/apply", methods=["POST"])

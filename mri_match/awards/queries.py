@@ -1,5 +1,6 @@
-"""Reading awards: a pair's milestones and payments, the dashboards' line, and the admins'
-overview of a cycle (each a fixed number of statements whatever the number of pairs)."""
+"""Reading awards: a pair's milestones and payments, the dashboards' line, the admins'
+overview of a cycle (each a fixed number of statements whatever the number of pairs), and
+what removing one of an award's milestones or payments touches."""
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -7,7 +8,19 @@ from datetime import date, timedelta
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Application, AwardTemplate, Match, MentorProfile, Milestone, Payment, utcnow
+from ..models import (
+    Application,
+    AwardTemplate,
+    Match,
+    MentorProfile,
+    Milestone,
+    MilestoneDocument,
+    MilestoneTemplate,
+    Payment,
+    PaymentTemplate,
+    utcnow,
+)
+from ..models.awards import award_payment_milestone
 
 DUE_SOON_DAYS = 14  # a milestone due within this many days is "due soon"
 ORDER = (Milestone.due_on, Milestone.position, Milestone.id)
@@ -209,3 +222,58 @@ def people_of(match_ids) -> dict[int, tuple[int, int]]:
         .where(Match.id.in_(list(match_ids)))
     )
     return {match_id: (trainee, mentor) for match_id, trainee, mentor in rows}
+
+
+def payments_needing_only(milestone: MilestoneTemplate) -> list[str]:
+    """The titles of the award's payments that need ``milestone`` and no other, as committed
+    now (a payment needs at least one milestone, so these keep it in the award)."""
+    links = award_payment_milestone
+    return list(
+        db.session.scalars(
+            db.select(PaymentTemplate.title)
+            .join(links, links.c.payment_id == PaymentTemplate.id)
+            .where(
+                PaymentTemplate.id.in_(
+                    db.select(links.c.payment_id).where(links.c.milestone_id == milestone.id)
+                )
+            )
+            .group_by(PaymentTemplate.id, PaymentTemplate.title, PaymentTemplate.position)
+            .having(db.func.count() == 1)
+            .order_by(PaymentTemplate.position, PaymentTemplate.id)
+        )
+    )
+
+
+@dataclass
+class Copies:
+    """The pairs' own copies of one milestone or payment of an award, by state."""
+
+    by_status: dict[str, int]
+    with_file: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+
+def copies_of_milestone(milestone: MilestoneTemplate) -> Copies:
+    """How many pairs have their own copy of ``milestone``, by state, and how many of those
+    copies have a file handed in: two statements."""
+    of_it = Milestone.template_milestone_id == milestone.id
+    by_status = db.session.execute(
+        db.select(Milestone.status, db.func.count()).where(of_it).group_by(Milestone.status)
+    )
+    with_file = db.session.scalar(
+        db.select(db.func.count()).select_from(MilestoneDocument).join(Milestone).where(of_it)
+    )
+    return Copies(dict(by_status.all()), with_file or 0)
+
+
+def copies_of_payment(payment: PaymentTemplate) -> Copies:
+    """How many pairs have their own copy of ``payment``, by state: one statement."""
+    by_status = db.session.execute(
+        db.select(Payment.status, db.func.count())
+        .where(Payment.template_payment_id == payment.id)
+        .group_by(Payment.status)
+    )
+    return Copies(dict(by_status.all()))

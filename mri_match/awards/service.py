@@ -1,5 +1,7 @@
 """State changes of an award: templates, a pair's milestones and payments, and handing in.
 
+One module for every change, over 400 lines: the rules read each other (removing a
+milestone asks which payments need it, a match's end which files go, a release what is done).
 Each function changes the caller's transaction (the caller commits) and raises
 :class:`AwardError` with a message for the person when the rules refuse. Rows that two
 people could change at once (a milestone signed off in two tabs, a payment released by two
@@ -23,6 +25,7 @@ from ..models import (
     utcnow,
 )
 from ..models import record as audit
+from . import queries
 from .defaults import MEDICAL_STUDENT_MILESTONES, MEDICAL_STUDENT_PAYMENTS
 from .storage import file_store
 from .uploads import CheckedFile
@@ -102,8 +105,35 @@ def save_milestone(template, milestone: MilestoneTemplate | None, *, actor, **fi
     return milestone
 
 
+def _lock_template(template: AwardTemplate) -> None:
+    """Hold ``template`` until the transaction ends (a row lock on PostgreSQL, the write lock
+    on SQLite), so that two admins changing one award's milestones and payments take turns."""
+    db.session.execute(
+        db.update(AwardTemplate)
+        .where(AwardTemplate.id == template.id)
+        .values(name=AwardTemplate.name)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def milestone_removal_refused(milestone: MilestoneTemplate) -> str | None:
+    """Why ``milestone`` cannot leave its award, or None when it can."""
+    alone = queries.payments_needing_only(milestone)
+    if not alone:
+        return None
+    if len(alone) == 1:
+        return f"{alone[0]} needs only {milestone.title}: remove that payment first."
+    return f"{' and '.join(alone)} need only {milestone.title}: remove those payments first."
+
+
 def delete_milestone(milestone: MilestoneTemplate, *, actor) -> None:
+    """Take ``milestone`` out of its award and out of the payments that need it with others.
+    The pairs' copies stay, with their files and sign-offs."""
     template = milestone.template
+    _lock_template(template)
+    refused = milestone_removal_refused(milestone)
+    if refused:
+        raise AwardError(refused)
     template.milestones.remove(milestone)
     audit(template, "milestone_deleted", actor=actor, reason=milestone.title)
 
@@ -122,7 +152,9 @@ def save_payment(template, *, actor, title: str, amount: int | None, milestone_i
 
 
 def delete_payment(payment: PaymentTemplate, *, actor) -> None:
+    """Take ``payment`` out of its award; the pairs' copies stay, released or not."""
     template = payment.template
+    _lock_template(template)
     template.payments.remove(payment)
     audit(template, "payment_deleted", actor=actor, reason=payment.title)
 

@@ -1,6 +1,7 @@
-"""Award milestones in Chromium: the admin sets up the track's award; the trainee hands in the
-midpoint report (a wrong file first: the error is next to the field); the mentor signs it off;
-the admin sees it done and releases the midpoint stipend. axe-core checks every new page."""
+"""Award milestones in Chromium: the admin sets up the track's award (a removal asks first, and
+a milestone a payment needs alone stays); the trainee hands in the midpoint report (a wrong file
+first: the error is next to the field); the mentor signs it off; the admin sees it done and
+releases the midpoint stipend. axe-core checks every new page."""
 
 import re
 from datetime import UTC, datetime, timedelta
@@ -75,6 +76,20 @@ def test_midpoint_report_handed_in_signed_off_and_paid(live_server, page: Page, 
     expect(page.get_by_label("Title")).to_have_value("Project plan")
     a11y("changing a milestone")
     page.get_by_role("link", name="Cancel").click()
+    # Removing asks first; a milestone a payment needs alone stays.
+    page.get_by_role("link", name="Remove Project plan").click()
+    expect(flash(page)).to_contain_text("Stipend at the start needs only Project plan")
+    page.get_by_role("link", name="Remove Yearly engagement confirmation").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Remove Yearly engagement confirmation from the Medical student award?"
+    )
+    expect(page.get_by_text("1 pair has its own copy")).to_be_visible()
+    a11y("removing a milestone")
+    page.get_by_role("link", name="Cancel").click()
+    page.get_by_role("link", name="Remove Travel to the annual meeting").click()
+    a11y("removing a payment")
+    page.get_by_role("button", name="Remove").click()
+    expect(flash(page)).to_contain_text("Travel to the annual meeting is removed from the award.")
     log_out(page)
 
     # The trainee sees the overdue project plan on the dashboard and hands in the midpoint report.
