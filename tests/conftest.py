@@ -259,6 +259,19 @@ def register_and_confirm(client, outbox, email, role="trainee", password=PASSWOR
     return client.post(link, data={"password": password, "confirm": password})
 
 
+def signed_in_clients(app, users) -> list:
+    """A test client per user, each signed in. Each signs in within an app context of its own:
+    the test's context would keep the first user's sign-in in ``g`` and turn the next away."""
+    clients = []
+    for user in users:
+        client = app.test_client()
+        with app.app_context():
+            client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+        assert client.get_cookie("session") is not None, user.email
+        clients.append(client)
+    return clients
+
+
 def accept_offers() -> list:
     """Every mentor accepts the matches offered to them (committed); returns those matches."""
     from mri_match.matches.lifecycle import accept_offer

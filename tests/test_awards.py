@@ -2,12 +2,14 @@
 the mentor's sign-off, payments released, and what goes when a match ends or a person leaves.
 Due dates are read at frozen moments."""
 
+import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
 from award_helpers import award_pair, milestone, pdf_bytes
-from conftest import PASSWORD
+from conftest import PASSWORD, signed_in_clients
 
 from mri_match.awards import service
 from mri_match.awards.defaults import MEDICAL_STUDENT_MILESTONES, MEDICAL_STUDENT_PAYMENTS
@@ -21,6 +23,7 @@ from mri_match.models import (
     MilestoneDocument,
     Payment,
     StoredFile,
+    history,
 )
 
 T0 = datetime(2027, 1, 4, 15, 0, tzinfo=UTC)
@@ -181,6 +184,52 @@ def test_a_payment_waiting_for_its_milestones_is_not_released(client, admin, pai
     response = client.post(f"/admin/payments/{payment.id}/release", follow_redirects=True)
     assert "cannot be released yet: Final report missing" in response.get_data(as_text=True)
     assert db.session.get(Payment, payment.id).status == "waiting"
+
+
+def test_two_admins_releasing_one_payment_at_once_release_it_once(app, factory, pair, monkeypatch):
+    """Both requests read the payment still waiting and then check its milestones, slowly:
+    unless the row is locked before the read, both would release it."""
+    plan = milestone(pair, "Project plan")
+    plan.status, plan.completed_at = "done", T0
+    payment = db.session.scalar(db.select(Payment).filter_by(title="Stipend at the start"))
+    payment_id = payment.id
+    db.session.commit()
+    real_blockers = Payment.blockers.fget
+
+    def slow_blockers(self):
+        blockers = real_blockers(self)
+        time.sleep(0.3)  # the other admin's request reaches the payment meanwhile
+        return blockers
+
+    monkeypatch.setattr(Payment, "blockers", property(slow_blockers))
+    clients = signed_in_clients(app, [factory.user("admin"), factory.user("admin")])
+    barrier = threading.Barrier(2)
+    pages = []
+
+    def release(client):
+        barrier.wait()
+        response = client.post(f"/admin/payments/{payment_id}/release")
+        pages.append((response.status_code, client.get(response.location).text))
+
+    threads = [threading.Thread(target=release, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    db.session.expire_all()
+    assert [status for status, _ in pages] == [302, 302]
+    said = sorted(
+        "released"
+        if "Stipend at the start is marked as released." in page
+        else "already"
+        if "Stipend at the start was already released." in page
+        else page
+        for _, page in pages
+    )
+    assert said == ["already", "released"]
+    payment = db.session.get(Payment, payment_id)
+    assert payment.status == "released"
+    assert [e.to_state for e in history(payment)] == ["released"]  # one entry in the record
 
 
 def test_the_mentor_sends_work_back_with_a_note(client, auth, pair):

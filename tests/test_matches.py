@@ -6,7 +6,7 @@ import threading
 import time
 
 import pytest
-from conftest import PASSWORD, accept_offers
+from conftest import accept_offers, signed_in_clients
 
 from mri_match.extensions import db
 from mri_match.matches import decisions, runs
@@ -77,19 +77,6 @@ def _proposal(run, application) -> Proposal:
     return db.session.scalar(
         db.select(Proposal).filter_by(run_id=run.id, application_id=application.id)
     )
-
-
-def _signed_in_clients(app, users) -> list:
-    """A test client per user, each signed in. Each signs in within an app context of its own:
-    the test's context would keep the first user's sign-in in ``g`` and turn the next away."""
-    clients = []
-    for user in users:
-        client = app.test_client()
-        with app.app_context():
-            client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
-        assert client.get_cookie("session") is not None, user.email
-        clients.append(client)
-    return clients
 
 
 def test_admin_runs_matching_from_the_web(client, auth, program):
@@ -395,7 +382,7 @@ def test_capacity_holds_when_two_admins_confirm_at_once(app, make_app, factory):
     a, b = factory.application(cycle=cycle), factory.application(cycle=cycle)
     run = _run(cycle, admins[0])
     proposals = [_proposal(run, a).id, _proposal(run, b).id]
-    clients = _signed_in_clients(app, admins)
+    clients = signed_in_clients(app, admins)
     barrier = threading.Barrier(2)
     responses = []
 
@@ -438,7 +425,7 @@ def test_two_admins_swapping_one_trainee_to_different_mentors_at_once(app, facto
         return real_active_match(application_id, role)
 
     monkeypatch.setattr(decisions, "_active_match", slow_active_match)
-    clients = _signed_in_clients(app, admins)
+    clients = signed_in_clients(app, admins)
     barrier = threading.Barrier(2)
     pages = {}
 
