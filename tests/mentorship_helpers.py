@@ -6,10 +6,20 @@ from mri_match.extensions import db
 from mri_match.models import Match
 
 
-def active_pair(factory, *, accepted_at: datetime, cycle=None, role="research", **cycle_kw):
+def active_pair(
+    factory,
+    *,
+    accepted_at: datetime,
+    cycle=None,
+    role="research",
+    application=None,
+    mentor=None,
+    **cycle_kw,
+):
+    """The match of ``application`` and ``mentor`` (new ones unless given) in ``cycle``."""
     cycle = cycle or factory.cycle(status="matching", **cycle_kw)
-    application = factory.application(cycle=cycle)
-    mentor = factory.mentor(cycle=cycle)
+    application = application or factory.application(cycle=cycle)
+    mentor = mentor or factory.mentor(cycle=cycle)
     match = Match(
         cycle=cycle,
         application=application,

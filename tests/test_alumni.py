@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from alumni_helpers import ANSWERS, completed_cycle, consented, mentored
 from test_mentor import profile_data
 
 from mri_match.alumni import links, service
@@ -16,7 +17,6 @@ from mri_match.models import (
     AuditEvent,
     FollowUpResponse,
     FormerTraineeLink,
-    Match,
     MentorProfile,
     SelfIdentification,
     SentReminder,
@@ -25,56 +25,6 @@ from mri_match.models import (
 from mri_match.privacy.deletion import delete_account
 from mri_match.privacy.personal_data import personal_data
 from mri_match.privacy.retention import purge, purge_unconfirmed_accounts
-
-ANSWERS = {
-    "training_stage": "residency",
-    "degree_status": "completed",
-    "degree_completed": "MD",
-    "specialty": "hematology_oncology",
-    "fellowship": None,
-    "faculty_post": None,
-    "grants": 1,
-    "abstracts": 2,
-    "papers": 1,
-    "ash_member": True,
-    "attended_annual_meeting": True,
-    "mentors_now": False,
-}
-
-
-def completed_cycle(factory, days_ago: int, **kw):
-    cycle = factory.cycle(status="completed", **kw)
-    cycle.completed_at = utcnow() - timedelta(days=days_ago)
-    db.session.commit()
-    return cycle
-
-
-def mentored(
-    factory, cycle, mentor=None, trainee=None, status="ended", accepted=True, respond_by=None, **kw
-) -> Application:
-    """A trainee who had ``mentor`` (a new one if not given) in ``cycle``."""
-    application = factory.application(cycle=cycle, trainee=trainee, status="eligible", **kw)
-    mentor = mentor or factory.mentor(cycle=cycle)
-    db.session.add(
-        Match(
-            cycle=cycle,
-            application=application,
-            mentor=mentor,
-            role="research",
-            status=status,
-            accepted_at=utcnow() if accepted else None,
-            respond_by=respond_by,
-        )
-    )
-    db.session.commit()
-    return application
-
-
-def consented(user, email=None) -> AlumniRecord:
-    alumni = service.give_consent(user, email)
-    db.session.commit()
-    return alumni
-
 
 # --- consent -----------------------------------------------------------------------------------
 

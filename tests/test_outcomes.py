@@ -4,7 +4,7 @@ import csv
 import io
 
 import pytest
-from test_alumni import ANSWERS, completed_cycle, consented, mentored
+from alumni_helpers import ANSWERS, completed_cycle, consented, mentored
 
 from mri_match.alumni import service
 from mri_match.reports.outcomes import outcomes_report, wilson_interval

@@ -307,7 +307,7 @@ def _cohort_due_at_day_24(factory, size: int) -> None:
     check-in and survey, to both), offers past half their
     time to answer (1 each), alumni of a cycle completed a year before (1 each, half of them
     at an address of their own); and one admin (the weekly list of pairs at risk)."""
-    from test_alumni import consented, mentored
+    from alumni_helpers import consented, mentored
 
     cycle = factory.cycle(status="matching", survey_midpoint_days=60)
     factory.user("admin")

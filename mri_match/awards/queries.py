@@ -180,37 +180,30 @@ def milestone_lines(matches, user) -> dict[int, str]:
     return lines
 
 
-def due_soon(today: date) -> list[Milestone]:
-    """Open milestones of active matches due within :data:`DUE_SOON_DAYS`, not yet overdue."""
+def _of_active_pairs(*conditions) -> list[Milestone]:
+    """The milestones of active matches that meet ``conditions``, by id."""
     return list(
         db.session.scalars(
             db.select(Milestone)
             .join(Match, Match.id == Milestone.match_id)
-            .where(
-                Match.status == "active",
-                Milestone.status == "open",
-                Milestone.due_on >= today,
-                Milestone.due_on <= today + timedelta(days=DUE_SOON_DAYS),
-            )
+            .where(Match.status == "active", *conditions)
             .order_by(Milestone.id)
         )
+    )
+
+
+def due_soon(today: date) -> list[Milestone]:
+    """Open milestones of active matches due within :data:`DUE_SOON_DAYS`, not yet overdue."""
+    return _of_active_pairs(
+        Milestone.status == "open",
+        Milestone.due_on >= today,
+        Milestone.due_on <= today + timedelta(days=DUE_SOON_DAYS),
     )
 
 
 def overdue(today: date) -> list[Milestone]:
     """Milestones of active matches past their due date and not done."""
-    return list(
-        db.session.scalars(
-            db.select(Milestone)
-            .join(Match, Match.id == Milestone.match_id)
-            .where(
-                Match.status == "active",
-                Milestone.status != "done",
-                Milestone.due_on < today,
-            )
-            .order_by(Milestone.id)
-        )
-    )
+    return _of_active_pairs(Milestone.status != "done", Milestone.due_on < today)
 
 
 def people_of(match_ids) -> dict[int, tuple[int, int]]:

@@ -16,20 +16,14 @@ from mri_match.extensions import db
 from mri_match.matches import decisions, runs
 from mri_match.models import Application, MentorOffer, Proposal
 
+from .test_journeys import log_in
+
 pytestmark = pytest.mark.e2e
 
 STATEMENT = (
     "I want to learn how gene therapy for sickle cell disease reaches patients, "
     "and how to design a translational research project."
 )
-
-
-def _log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/auth/login")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_text("You are logged in.")).to_be_visible()
 
 
 # --- error pages -------------------------------------------------------------------------------
@@ -66,7 +60,7 @@ def test_error_pages_are_accessible(live_server, page, a11y, screenshot):
     expect(page.get_by_text("Your form expired")).to_be_visible()
     a11y("400 page, expired form")
 
-    _log_in(page, base, "amara@example.org")
+    log_in(page, base, "amara@example.org")
     response = page.goto(f"{base}/admin/")
     assert response.status == 403
     expect(page.get_by_role("heading", name="Not allowed", level=1)).to_be_visible()
@@ -158,7 +152,7 @@ def test_other_pages_are_accessible(live_server, page, a11y, screenshot):
     base = live_server.url
     run, proposal = f"/admin/runs/{ids['run']}", f"/admin/proposals/{ids['proposal']}"
 
-    _log_in(page, base, "admin@example.org")
+    log_in(page, base, "admin@example.org")
     _check_pages(
         page,
         base,
@@ -208,7 +202,7 @@ def test_other_pages_are_accessible(live_server, page, a11y, screenshot):
     expect(page.locator(".table-responsive[tabindex]")).to_have_count(0)
     page.get_by_role("button", name=re.compile("^Log out")).click()
 
-    _log_in(page, base, ids["match_trainee"])
+    log_in(page, base, ids["match_trainee"])
     _check_pages(
         page,
         base,
@@ -218,7 +212,7 @@ def test_other_pages_are_accessible(live_server, page, a11y, screenshot):
     )
     page.get_by_role("button", name=re.compile("^Log out")).click()
 
-    _log_in(page, base, "ada@example.org")
+    log_in(page, base, "ada@example.org")
     _check_pages(
         page,
         base,
@@ -320,7 +314,7 @@ def test_form_errors_are_announced_and_tied_to_their_fields(live_server, page, a
     expect(live).to_have_attribute("aria-live", "polite")
     expect(live).to_contain_text("That email and password do not match an account.")
 
-    _log_in(page, base, "amara@example.org")
+    log_in(page, base, "amara@example.org")
     page.get_by_role("link", name="Start application to MRI 2026").click()
     page.get_by_role("button", name="Submit application").click()
 

@@ -5,38 +5,16 @@ tree. axe checks every page on the way."""
 from datetime import timedelta
 
 import pytest
-from conftest import PASSWORD
-from playwright.sync_api import Page, expect
+from alumni_helpers import answered_cohort, mentored
+from playwright.sync_api import expect
 
 from mri_match.alumni import links, service
 from mri_match.extensions import db
-from mri_match.models import Match, utcnow
+from mri_match.models import utcnow
+
+from .test_journeys import log_in
 
 pytestmark = pytest.mark.e2e
-
-
-def _log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/auth/login")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_text("You are logged in.")).to_be_visible()
-
-
-def _mentored(make, cycle, mentor, **kw):
-    application = make.application(cycle=cycle, status="eligible", **kw)
-    db.session.add(
-        Match(
-            cycle=cycle,
-            application=application,
-            mentor=mentor,
-            role="research",
-            status="ended",
-            accepted_at=utcnow(),
-        )
-    )
-    db.session.commit()
-    return application
 
 
 def test_an_alumnus_answers_and_an_admin_reads_the_outcomes(live_server, page, a11y, screenshot):
@@ -48,38 +26,17 @@ def test_an_alumnus_answers_and_an_admin_reads_the_outcomes(live_server, page, a
         later = make.cycle(status="completed", name="MRI 2025–26")
         later.completed_at = utcnow() - timedelta(days=30)
         root = make.mentor(full_name="Dr Ada Root")
-        rosa = _mentored(make, cycle, root, full_name="Rosa Lee")
+        rosa = mentored(make, cycle, root, full_name="Rosa Lee")
         rosa.trainee.email = "rosa@example.org"
-        others = [_mentored(make, cycle, root, full_name=f"Trainee {i}") for i in range(6)]
-        for other in others[:5]:
-            alumni = service.give_consent(other.trainee, None)
-            db.session.commit()
-            year = service.open_round(alumni)
-            service.save_response(
-                alumni,
-                year,
-                dict(
-                    training_stage="residency",
-                    degree_status="completed",
-                    degree_completed="MD",
-                    specialty="hematology_oncology",
-                    fellowship=None,
-                    faculty_post=None,
-                    grants=0,
-                    abstracts=1,
-                    papers=0,
-                    ash_member=True,
-                    attended_annual_meeting=False,
-                    mentors_now=False,
-                ),
-            )
+        names = [f"Trainee {i}" for i in range(6)]
+        others = answered_cohort(make, cycle, root, names, answering=5)
         grown = make.mentor(full_name="Dr Grace Grown")
         links.link_former_trainee(grown, others[0].trainee, actor=admin)
         db.session.commit()
-        _mentored(make, later, grown, full_name="Tom Third")
+        mentored(make, later, grown, full_name="Tom Third")
         root_id, open_year = root.id, service.current_round(cycle.completed_at)
 
-    _log_in(page, base, "rosa@example.org")
+    log_in(page, base, "rosa@example.org")
     page.get_by_role("link", name="Staying in touch after the program").click()
     expect(page.get_by_role("heading", name="Staying in touch after the program")).to_be_visible()
     a11y("alumni consent question")
@@ -118,7 +75,7 @@ def test_an_alumnus_answers_and_an_admin_reads_the_outcomes(live_server, page, a
     a11y("follow-up link that does not work")
 
     page.get_by_role("button", name="Log out").click()
-    _log_in(page, base, "admin@example.org")
+    log_in(page, base, "admin@example.org")
     page.goto(f"{base}/admin/")
     page.get_by_role("link", name="Alumni outcomes across cycles").click()
     expect(page.get_by_role("heading", name="Alumni outcomes", level=1)).to_be_visible()

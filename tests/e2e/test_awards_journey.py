@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from award_helpers import pdf_bytes
+from mentorship_helpers import active_pair
 from playwright.sync_api import Page, expect
 
 from mri_match.awards import service
 from mri_match.extensions import db
-from mri_match.models import Match, Milestone, Payment
+from mri_match.models import Milestone, Payment
 
 from .test_journeys import flash, log_in, log_out
 
@@ -35,19 +36,25 @@ def _seed(make) -> int:
         full_name="Ada Mensah",
         roles=["research"],
     )
-    match = Match(
-        cycle=cycle,
-        application=application,
-        mentor=mentor,
-        role="research",
-        status="active",
-        score=0.8,
-        confirmed_at=ACCEPTED,
-        accepted_at=ACCEPTED,
+    match = active_pair(
+        make, accepted_at=ACCEPTED, cycle=cycle, application=application, mentor=mentor
     )
-    db.session.add(match)
-    db.session.commit()
     return match.id
+
+
+def release_midpoint_stipend(page: Page, a11y) -> None:
+    """From a pair's award page for admins, release the midpoint stipend (ready to release)
+    through its confirmation page."""
+    row = page.get_by_role("row", name=re.compile("Stipend at the midpoint"))
+    expect(row).to_contain_text("Ready to release")
+    row.get_by_role("link", name=re.compile("Release")).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Release Stipend at the midpoint")
+    a11y("releasing a payment")
+    page.get_by_role("button", name="Release the payment").click()
+    expect(flash(page)).to_contain_text("Stipend at the midpoint is marked as released.")
+    expect(page.get_by_role("row", name=re.compile("Stipend at the midpoint"))).to_contain_text(
+        "Released"
+    )
 
 
 def test_midpoint_report_handed_in_signed_off_and_paid(live_server, page: Page, a11y, tmp_path):
@@ -141,19 +148,10 @@ def test_midpoint_report_handed_in_signed_off_and_paid(live_server, page: Page, 
     page.get_by_role("link", name=re.compile("Amara Okafor")).click()
     expect(page.get_by_role("heading", name=re.compile("Award: Amara Okafor"))).to_be_visible()
     a11y("a pair's award, for admins")
-    row = page.get_by_role("row", name=re.compile("Stipend at the midpoint"))
-    expect(row).to_contain_text("Ready to release")
     expect(page.get_by_role("row", name=re.compile("Stipend at completion"))).to_contain_text(
         "Final report missing"
     )
-    row.get_by_role("link", name=re.compile("Release")).click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Release Stipend at the midpoint")
-    a11y("releasing a payment")
-    page.get_by_role("button", name="Release the payment").click()
-    expect(flash(page)).to_contain_text("Stipend at the midpoint is marked as released.")
-    expect(page.get_by_role("row", name=re.compile("Stipend at the midpoint"))).to_contain_text(
-        "Released"
-    )
+    release_midpoint_stipend(page, a11y)
 
     with live_server.app.app_context():
         midpoint = db.session.scalar(

@@ -9,48 +9,19 @@ import re
 from datetime import timedelta
 
 import pytest
+from alumni_helpers import answered_cohort
 from award_helpers import pdf_bytes
+from mentorship_helpers import active_pair
 from playwright.sync_api import Page, expect
 
-from mri_match.alumni import service as alumni
 from mri_match.awards import service as awards
 from mri_match.extensions import db
-from mri_match.models import Match, Milestone, Payment, utcnow
+from mri_match.models import Milestone, Payment, utcnow
 
+from .test_awards_journey import release_midpoint_stipend
 from .test_journeys import flash, log_in, log_out
 
 pytestmark = pytest.mark.e2e
-
-FOLLOW_UP = dict(
-    training_stage="residency",
-    degree_status="completed",
-    degree_completed="MD",
-    specialty="hematology_oncology",
-    fellowship=None,
-    faculty_post=None,
-    grants=1,
-    abstracts=2,
-    papers=0,
-    ash_member=True,
-    attended_annual_meeting=True,
-    mentors_now=False,
-)
-
-
-def _pair(make, cycle, trainee_name: str, mentor, *, accepted_days_ago: int, status="active"):
-    application = make.application(cycle=cycle, status="eligible", full_name=trainee_name)
-    match = Match(
-        cycle=cycle,
-        application=application,
-        mentor=mentor,
-        role="research",
-        status=status,
-        confirmed_at=utcnow() - timedelta(days=accepted_days_ago + 2),
-        accepted_at=utcnow() - timedelta(days=accepted_days_ago),
-    )
-    db.session.add(match)
-    db.session.commit()
-    return application, match
 
 
 def _seed(make) -> dict:
@@ -59,21 +30,21 @@ def _seed(make) -> dict:
     earlier = make.cycle(status="completed", name="MRI 2024–25")
     earlier.completed_at = utcnow() - timedelta(days=400)
     elder = make.mentor(full_name="Dr Ada Elder")
-    for i in range(6):
-        application, _ = _pair(
-            make, earlier, f"Alumna {i}", elder, accepted_days_ago=700, status="ended"
-        )
-        if i < 5:
-            record = alumni.give_consent(application.trainee, None)
-            db.session.commit()
-            alumni.save_response(record, alumni.open_round(record), FOLLOW_UP)
+    answered_cohort(make, earlier, elder, [f"Alumna {i}" for i in range(6)], answering=5)
     # The journey's pair: their cycle is completed and the end-of-match survey is open.
     cycle = make.cycle(status="completed", name="MRI 2025–26")
     cycle.completed_at = utcnow() - timedelta(days=5)
     mentor = make.mentor(full_name="Dr Ben Okafor")
     mentor.user.email = "ben@example.org"
-    application, match = _pair(make, cycle, "Ana Ruiz", mentor, accepted_days_ago=181)
+    application = make.application(cycle=cycle, status="eligible", full_name="Ana Ruiz")
     application.trainee.email = "ana@example.org"
+    match = active_pair(
+        make,
+        accepted_at=utcnow() - timedelta(days=181),
+        cycle=cycle,
+        application=application,
+        mentor=mentor,
+    )
     # The track's award (the medical-student defaults), given to the pair.
     awards.create_template(cycle, application.track, actor=admin, defaults=True)
     db.session.commit()
@@ -147,16 +118,7 @@ def test_awards_and_outcomes_journey(live_server, page, a11y, screenshot, tmp_pa
     page.goto(f"{base}/admin/matches/{match_id}/award")
     expect(page.get_by_role("heading", name=re.compile("Award: Ana Ruiz"))).to_be_visible()
     a11y("the pair's award, for admins")
-    row = page.get_by_role("row", name=re.compile("Stipend at the midpoint"))
-    expect(row).to_contain_text("Ready to release")
-    row.get_by_role("link", name=re.compile("Release")).click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Release Stipend at the midpoint")
-    a11y("releasing the midpoint stipend")
-    page.get_by_role("button", name="Release the payment").click()
-    expect(flash(page)).to_contain_text("Stipend at the midpoint is marked as released.")
-    expect(page.get_by_role("row", name=re.compile("Stipend at the midpoint"))).to_contain_text(
-        "Released"
-    )
+    release_midpoint_stipend(page, a11y)
     a11y("the pair's award with the stipend released")
 
     # The admin reads the pair's survey answers and the cycle's survey report.

@@ -5,23 +5,16 @@ survey report. axe checks every page on the way."""
 from datetime import timedelta
 
 import pytest
-from conftest import PASSWORD
-from playwright.sync_api import Page, expect
+from mentorship_helpers import active_pair
+from playwright.sync_api import expect
 
-from mri_match.extensions import db
-from mri_match.models import Match, utcnow
+from mri_match.models import utcnow
+
+from .test_journeys import log_in
 
 pytestmark = pytest.mark.e2e
 
 COMMENT = "Weekly lab meetings with my mentor's team"
-
-
-def _log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/auth/login")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_text("You are logged in.")).to_be_visible()
 
 
 def test_a_trainee_answers_and_an_admin_reads_the_report(live_server, page, a11y, screenshot):
@@ -32,20 +25,16 @@ def test_a_trainee_answers_and_an_admin_reads_the_report(live_server, page, a11y
         application = make.application(cycle=cycle, status="eligible", full_name="Ana Ruiz")
         application.trainee.email = "ana@example.org"
         mentor = make.mentor(cycle=cycle, full_name="Dr Ben Okafor")
-        match = Match(
+        match = active_pair(
+            make,
+            accepted_at=utcnow() - timedelta(days=91),
             cycle=cycle,
             application=application,
             mentor=mentor,
-            role="research",
-            status="active",
-            confirmed_at=utcnow() - timedelta(days=92),
-            accepted_at=utcnow() - timedelta(days=91),
         )
-        db.session.add(match)
-        db.session.commit()
         slug, match_id = cycle.slug, match.id
 
-    _log_in(page, base, "ana@example.org")
+    log_in(page, base, "ana@example.org")
     expect(page.get_by_text("A survey is due: the midpoint survey")).to_be_visible()
     page.get_by_role("link", name="Answer the survey about Dr Ben Okafor").click()
     expect(page.get_by_role("heading", name="Midpoint survey", level=1)).to_be_visible()
@@ -68,7 +57,7 @@ def test_a_trainee_answers_and_an_admin_reads_the_report(live_server, page, a11y
     a11y("survey already answered")
     page.get_by_role("button", name="Log out").click()
 
-    _log_in(page, base, "admin@example.org")
+    log_in(page, base, "admin@example.org")
     page.goto(f"{base}/admin/cycles/{slug}")
     page.get_by_role("link", name="Surveys: questions and timing").click()
     expect(page.get_by_role("heading", name="Surveys of MRI 2026–27")).to_be_visible()
