@@ -8,7 +8,9 @@ Runs in-process (Flask test client, one request at a time, no gunicorn) against 
 
 For each page it prints the median wall time over a few requests, the statement count, the time
 spent in statements, and the slowest statements; ``--explain`` adds EXPLAIN ANALYZE for those,
-``--cprofile PAGE`` the functions where that page spends its Python time.
+``--cprofile PAGE`` the functions where that page spends its Python time. ``--health-views``
+adds the program health page in every state and order it offers, ``--only TEXT`` keeps the
+pages whose name holds TEXT (``--health-views --only health`` measures the health page alone).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from sqlalchemy import event, text  # noqa: E402
 from mri_match import create_app  # noqa: E402
 from mri_match.config import normalise_database_url  # noqa: E402
 from mri_match.extensions import db  # noqa: E402
+from mri_match.mentorship.health import SORTS  # noqa: E402
+from mri_match.mentorship.pairs import HEALTH_STATES  # noqa: E402
 from mri_match.models import Cycle, MatchRun, User  # noqa: E402
 
 
@@ -41,6 +45,12 @@ def main() -> None:
         metavar="PAGE",
         help="also profile the Python side of this page (e.g. dashboard)",
     )
+    parser.add_argument(
+        "--health-views",
+        action="store_true",
+        help="also the health page in each state (and all) by each order",
+    )
+    parser.add_argument("--only", metavar="TEXT", help="only the pages whose name holds TEXT")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL")
     if not url:
@@ -81,16 +91,26 @@ def main() -> None:
         started = conn.info["t0"].pop()
         statements.append((time.perf_counter() - started, statement, parameters))
 
+    health = f"/admin/cycles/{slug}/health"
     pages = [
         ("hello", None, "/_bench/hello"),
         ("proposals p1", admin_id, f"/admin/runs/{run_id}"),
         ("proposals p100", admin_id, f"/admin/runs/{run_id}?page=100"),
         ("dashboard", trainee_id, "/trainee/"),
-        ("health", admin_id, f"/admin/cycles/{slug}/health"),
-        ("health at risk", admin_id, f"/admin/cycles/{slug}/health?state=at_risk&sort=trainee"),
+        ("health", admin_id, health),
+        ("health at risk", admin_id, f"{health}?state=at_risk&sort=trainee"),
         ("health csv", admin_id, f"/admin/cycles/{slug}/health.csv"),
     ]
+    if args.health_views:
+        pages += [
+            (f"health {state or 'all'} by {sort}", admin_id, f"{health}?state={state}&sort={sort}")
+            for state in ("", *HEALTH_STATES)
+            for sort in SORTS
+        ]
+    if args.only:
+        pages = [page for page in pages if args.only in page[0]]
     slow: list[tuple[float, str, object]] = []
+    width = max([15, *(len(name) for name, _user, _path in pages)])
     for name, user_id, path in pages:
         client = app.test_client()
         if user_id is not None:
@@ -121,7 +141,7 @@ def main() -> None:
                 stats.print_callers(os.environ["PROFILE_CALLERS"])
         worst = sorted(statements, key=lambda s: -s[0])[:3]
         print(
-            f"{name:15} median {statistics.median(times) * 1000:7.1f} ms, "
+            f"{name:{width}} median {statistics.median(times) * 1000:7.1f} ms, "
             f"{counts[-1]} statements taking {statistics.median(sql_times) * 1000:6.1f} ms"
         )
         for seconds, statement, _params in worst:

@@ -11,7 +11,7 @@ from mentorship_helpers import active_pair
 from test_query_counts import count_statements
 
 from mri_match.extensions import db
-from mri_match.mentorship.health import health_table, overview
+from mri_match.mentorship.health import SORTS, chosen_rows, health_table, overview, state_counts
 from mri_match.mentorship.pairs import HEALTH_STATES, pair_states
 from mri_match.mentorship.services import answer_checkin, log_meeting
 from mri_match.models import CheckIn, Match, Meeting, RematchRequest
@@ -294,3 +294,22 @@ def test_the_table_is_paged_and_the_csv_has_every_pair_in_the_same_order(
         names = client.get(f"{url}.csv?sort=trainee").get_data(as_text=True).splitlines()[1:]
     trainees = [line.split(",")[1] for line in names]
     assert trainees == sorted(trainees, key=str.lower) and len(trainees) == 8
+
+
+def test_each_state_and_order_pages_the_list_the_csv_reads(app, factory):
+    """Every page :func:`overview` picks with ORDER BY and LIMIT is the slice of the whole list
+    in that state and order (the CSV's statement), and its counts are every pair's."""
+    cycle, pairs = _boundary_world(factory)
+    table = health_table(cycle, T0.date() + timedelta(days=25), "research")
+    counts = state_counts(table)
+    assert sum(counts.values()) == 8
+    for state in (None, *HEALTH_STATES):
+        for sort in SORTS:
+            listed = [row.match_id for row in db.session.execute(chosen_rows(table, state, sort))]
+            assert len(listed) == (counts[state] if state else 8)
+            for offset in (0, 3, 6):
+                found = overview(table, state, sort, offset, 3)
+                assert found.counts == counts
+                assert sum(n for _bucket, n in found.first_meetings) == 5  # the pairs that met
+                shown = [row.match_id for row in found.rows]
+                assert shown == listed[offset : offset + 3], (state, sort, offset)

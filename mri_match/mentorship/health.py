@@ -1,15 +1,18 @@
 """The program health of a cycle and role: the counts, the rules in words, one page of pairs
-with their reasons, the two charts and the CSV. The database computes each pair's state
-(:func:`.pairs.health_sql`), so the page reads two statements whatever the number of pairs:
-the counts, the first-meeting chart and the page of pairs in one (:func:`overview`), and the
-meetings per month. Nothing is kept between requests: every figure is read when shown."""
+with their reasons, the two charts and the CSV. The database computes each pair's facts and
+state (:func:`.pairs.pair_facts`, :func:`.pairs.health_sql`) once, in a common table
+expression (:func:`health_table`), so the page reads two statements whatever the number of
+pairs: :func:`overview` (the pairs per state and per first-meeting bucket from a GROUP BY,
+and the page's rows from an ORDER BY ... LIMIT that joins a name to the chosen state alone
+when it orders by one), and the meetings per month. Nothing is kept between requests: every
+figure is read when shown."""
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import Integer, case, cast, func, null, or_, union_all
 
 from ..extensions import db
 from ..models import Application, Cycle, Match, Meeting, MentorProfile, utcnow
@@ -76,29 +79,16 @@ def rules_in_words(settings: Settings) -> dict[str, str]:
     }
 
 
-def health_table(cycle: Cycle, today: date, role: str | None = None, *, sort: str = "state"):
+def health_table(cycle: Cycle, today: date, role: str | None = None):
     """The cycle's pairs (of one role, or both) as :func:`.pairs.pair_facts` plus each one's
-    ``health`` and ``urgency``, computed by the database: a subquery to count, filter, sort
-    and page. Without the people's names and accounts (:func:`.pairs.with_people` adds them
-    to the rows shown), but for an order by name (``sort``) with that name as ``sort_name``."""
+    ``health``, computed by the database, as a common table expression: a statement that
+    reads it twice (:func:`overview`) computes the pairs' facts and states once. Without the
+    people's names and accounts (:func:`.pairs.with_people` adds them to the rows shown)."""
     where = [Match.cycle_id == cycle.id] + ([Match.role == role] if role else [])
-    facts = pair_facts(*where, people=False)
-    if sort == "trainee":
-        facts = facts.add_columns(Application.full_name.label("sort_name")).join(
-            Application, Application.id == Match.application_id
-        )
-    elif sort == "mentor":
-        facts = facts.add_columns(MentorProfile.full_name.label("sort_name")).join(
-            MentorProfile, MentorProfile.id == Match.mentor_id
-        )
-    pair = facts.subquery("pair")
+    pair = pair_facts(*where, people=False).subquery("pair")
     roles = [role] if role else list(dict(MENTOR_ROLES))
     health = health_sql(pair.c, today, {each: Settings.of(cycle, each) for each in roles})
-    return db.select(
-        pair,
-        health.label("health"),
-        case(URGENCY, value=health).label("urgency"),
-    ).subquery("health")
+    return db.select(pair, health.label("health")).cte("health")
 
 
 def _first_meeting_bucket(c):
@@ -112,12 +102,37 @@ def _first_meeting_bucket(c):
     )
 
 
-def _order(c, sort: str) -> tuple:
+def _order(c, sort: str, name=None) -> tuple:
+    """The keys of ``sort`` over the columns ``c``; ``name`` is the name the two name orders
+    read (the trainee's or the mentor's)."""
     if sort in ("trainee", "mentor"):
-        return (func.lower(c.sort_name), c.match_id)
+        return (func.lower(name), c.match_id)
+    # From the state read back: in :func:`health_table` it would repeat the state's rules.
+    urgency = case(URGENCY, value=c.health)
     if sort == "last_meeting":  # never met first, then the longest since a meeting
-        return (c.last_meeting.is_not(None), c.last_meeting, c.urgency, c.match_id)
-    return (c.urgency, c.match_id)
+        return (c.last_meeting.is_not(None), c.last_meeting, urgency, c.match_id)
+    return (urgency, c.match_id)
+
+
+def _page(table, state: str | None, sort: str, offset: int, limit: int):
+    """One page of the pairs in ``state`` (all when None) in the order ``sort`` names, as a
+    subquery, with the name that order reads (if any) as ``sort_name``: ORDER BY and LIMIT,
+    so the database keeps only the best rows as it reads, and a name is joined to the pairs
+    of the chosen state alone."""
+    c = table.c
+    stmt = db.select(table)
+    name = None
+    if sort == "trainee":
+        name = Application.full_name
+        stmt = stmt.join(Application, Application.id == c.application_id)
+    elif sort == "mentor":
+        name = MentorProfile.full_name
+        stmt = stmt.join(MentorProfile, MentorProfile.id == c.mentor_id)
+    if name is not None:
+        stmt = stmt.add_columns(name.label("sort_name"))
+    if state is not None:
+        stmt = stmt.where(c.health == state)
+    return stmt.order_by(*_order(c, sort, name)).limit(limit).offset(offset).subquery("page")
 
 
 def state_counts(table) -> dict[str, int]:
@@ -141,36 +156,47 @@ class Overview:
 
 def overview(table, state: str | None, sort: str, offset: int, limit: int) -> Overview:
     """The pairs per state, the pairs per :data:`FIRST_MEETING_BUCKETS` and one page of the
-    pairs ``state`` (all when None) and ``sort`` choose, from one statement: window functions
-    number the chosen pairs in order and count each group of (state, bucket), and only the
-    page's rows and one row per group come back, so the pairs' states are computed once."""
-    c = table.c
-    bucket = _first_meeting_bucket(c)
-    group = (c.health, bucket)
-    numbered = db.select(
-        table,
-        bucket.label("bucket"),
-        func.row_number()
-        .over(partition_by=(c.health == state) if state else None, order_by=_order(c, sort))
-        .label("position"),
-        func.count().over(partition_by=group).label("in_group"),
-        func.row_number().over(partition_by=group).label("group_row"),
-    ).subquery("numbered")
-    n = numbered.c
-    on_page = and_(n.position > offset, n.position <= offset + limit)
-    if state:
-        on_page = and_(on_page, n.health == state)
+    pairs ``state`` (all when None) and ``sort`` choose, from one statement over ``table``
+    (:func:`health_table`, computed once): the UNION ALL of the page's rows (:func:`_page`,
+    numbered in order, with their people) and the count of each (state, bucket) group, each
+    side NULL in the other's columns."""
+    page = _page(table, state, sort, offset, limit)
+    p = page.c
+    shown = with_people(
+        db.select(
+            page,
+            func.row_number(type_=Integer)
+            .over(order_by=_order(p, sort, p.get("sort_name")))
+            .label("position"),
+        ),
+        p.application_id,
+        p.mentor_id,
+    ).add_columns(cast(null(), Integer).label("bucket"), cast(null(), Integer).label("pairs"))
+    # The bucket in a subquery of its own, so that GROUP BY names it rather than repeating it.
+    bucketed = db.select(table.c.health, _first_meeting_bucket(table.c).label("bucket")).subquery(
+        "bucketed"
+    )
+    groups = (
+        db.select(bucketed.c.health, bucketed.c.bucket, func.count().label("pairs"))
+        .group_by(bucketed.c.health, bucketed.c.bucket)
+        .subquery("groups")
+    )
+    counted = db.select(
+        *(
+            groups.c.get(col.key, cast(null(), col.type)).label(col.key)
+            for col in shown.selected_columns
+        )
+    )
     states: Counter = Counter()
     buckets: Counter = Counter()
     rows = []
-    chosen = db.select(numbered, on_page.label("on_page")).where(or_(on_page, n.group_row == 1))
-    for row in db.session.execute(with_people(chosen, n.application_id, n.mentor_id)):
-        if row.group_row == 1:
-            states[row.health] += row.in_group
-            if row.bucket is not None:
-                buckets[row.bucket] += row.in_group
-        if row.on_page:
+    for row in db.session.execute(union_all(shown, counted)):
+        if row.position is not None:
             rows.append(row)
+        else:
+            states[row.health] += row.pairs
+            if row.bucket is not None:
+                buckets[row.bucket] += row.pairs
     return Overview(
         {each: states.get(each, 0) for each in HEALTH_STATES},
         [(name, buckets.get(i, 0)) for i, (_limit, name) in enumerate(FIRST_MEETING_BUCKETS)],
@@ -181,10 +207,12 @@ def overview(table, state: str | None, sort: str, offset: int, limit: int) -> Ov
 def chosen_rows(table, state: str | None, sort: str):
     """The pairs in ``state`` (all when None) in the order ``sort`` names, with their people,
     as a statement."""
-    stmt = db.select(table).order_by(*_order(table.c, sort))
+    c = table.c
+    stmt = with_people(db.select(table), c.application_id, c.mentor_id)
     if state is not None:
-        stmt = stmt.where(table.c.health == state)
-    return with_people(stmt, table.c.application_id, table.c.mentor_id)
+        stmt = stmt.where(c.health == state)
+    names = {"trainee": Application.full_name, "mentor": MentorProfile.full_name}
+    return stmt.order_by(*_order(c, sort, names.get(sort)))
 
 
 def health_row(row, settings: Settings, today: date) -> HealthRow:

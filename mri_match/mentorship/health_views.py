@@ -78,7 +78,7 @@ def health(slug: str):
     cycle = get_cycle(slug)
     role, state, sort = _choices()
     today, settings = utcnow().date(), Settings.of(cycle, role)
-    table = health_table(cycle, today, role, sort=sort)
+    table = health_table(cycle, today, role)
     per_page, asked = current_app.config["PER_PAGE"], page_number()
     found = overview(table, state, sort, (asked - 1) * per_page, per_page)
     total = sum(found.counts.values())
@@ -115,7 +115,7 @@ def health_export(slug: str):
     cycle = get_cycle(slug)
     role, state, sort = _choices()
     today, settings = utcnow().date(), Settings.of(cycle, role)
-    stmt = chosen_rows(health_table(cycle, today, role, sort=sort), state, sort)
+    stmt = chosen_rows(health_table(cycle, today, role), state, sort)
 
     def rows():
         for row in db.session.execute(stmt.execution_options(yield_per=CSV_BATCH)):
