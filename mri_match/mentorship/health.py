@@ -107,7 +107,7 @@ def _order(c, sort: str, name=None) -> tuple:
     read (the trainee's or the mentor's)."""
     if sort in ("trainee", "mentor"):
         return (func.lower(name), c.match_id)
-    # From the state read back: in :func:`health_table` it would repeat the state's rules.
+    # From the state column: a column of its own in health_table would repeat the rules.
     urgency = case(URGENCY, value=c.health)
     if sort == "last_meeting":  # never met first, then the longest since a meeting
         return (c.last_meeting.is_not(None), c.last_meeting, urgency, c.match_id)

@@ -195,9 +195,9 @@ def pair_facts(*where, people: bool = True) -> Select:
     """One row per match in scope (``where``: conditions on :class:`Match`) with all that
     :class:`PairState` holds: the people, the start date, the meetings' first, last and count,
     each side's latest check-in date, the latest rating and whether a re-match request is open.
-    One statement whatever the number of pairs: the meetings grouped, window functions over
-    the check-ins (each side's latest date, the latest rating). ``people=False`` leaves out
-    the names and accounts (:func:`with_people` adds them to a later statement)."""
+    One statement whatever the number of pairs: the meetings grouped, one window over each
+    pair's check-ins (the newest one's rating, each side's latest date). ``people=False``
+    leaves out the names and accounts (:func:`with_people` adds them to a later statement)."""
     scope_ids = db.select(Match.id).where(*where).scalar_subquery()
     meetings = (
         db.select(
@@ -210,22 +210,23 @@ def pair_facts(*where, people: bool = True) -> Select:
         .group_by(Meeting.match_id)
         .subquery("meetings")
     )
-    # Each check-in with its pair's latest answer date per side and its rank, newest first:
-    # the newest row carries the pair's latest rating and both sides' dates.
+    # Each check-in with the newest of its pair's check-ins (its id and rating) and each
+    # side's latest answer date: one window, the pair's check-ins newest first, so one sort.
+    newest_first = {
+        "partition_by": CheckIn.match_id,
+        "order_by": (CheckIn.answered_at.desc(), CheckIn.id.desc()),
+        "rows": (None, None),  # the whole of the pair's check-ins
+    }
     answered_on = _utc_date(CheckIn.answered_at)
     checkins = (
         db.select(
             CheckIn.match_id,
-            CheckIn.rating,
-            func.row_number()
-            .over(
-                partition_by=CheckIn.match_id,
-                order_by=(CheckIn.answered_at.desc(), CheckIn.id.desc()),
-            )
-            .label("newest"),
+            CheckIn.id,
+            func.first_value(CheckIn.id, type_=Integer).over(**newest_first).label("newest_id"),
+            func.first_value(CheckIn.rating, type_=Integer).over(**newest_first).label("rating"),
             *(
                 func.max(case((CheckIn.side == side, answered_on)))
-                .over(partition_by=CheckIn.match_id)
+                .over(**newest_first)
                 .label(f"{side}_checkin")
                 for side in SIDES
             ),
@@ -261,7 +262,9 @@ def pair_facts(*where, people: bool = True) -> Select:
             requests.c.match_id.is_not(None).label("open_rematch"),
         )
         .outerjoin(meetings, meetings.c.match_id == Match.id)
-        .outerjoin(checkins, (checkins.c.match_id == Match.id) & (checkins.c.newest == 1))
+        .outerjoin(
+            checkins, (checkins.c.match_id == Match.id) & (checkins.c.id == checkins.c.newest_id)
+        )
         .outerjoin(requests, requests.c.match_id == Match.id)
         .where(*where)
     )
