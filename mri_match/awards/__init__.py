@@ -11,8 +11,5 @@ from flask import Blueprint
 bp = Blueprint("awards", __name__)
 
 from . import admin_views, views  # noqa: E402  (they add their routes to bp)
-from .queries import milestone_lines  # noqa: E402
-
-bp.add_app_template_global(milestone_lines)
 
 __all__ = ["bp", "admin_views", "views"]

@@ -28,7 +28,8 @@ ORDER = (Milestone.due_on, Milestone.position, Milestone.id)
 
 @dataclass
 class PairAward:
-    """One pair's milestones and payments."""
+    """One pair's milestones and payments. ``match``: the :class:`Match`, or the dashboards'
+    row of it (:class:`..matches.dashboard.MyMatch`), which has its id and status."""
 
     match: Match
     milestones: list[Milestone] = field(default_factory=list)
@@ -165,19 +166,6 @@ def milestone_line(award: PairAward, today: date) -> str | None:
         return "every milestone is done." if award.done_count == len(award.milestones) else None
     text = "; ".join(parts)
     return text[0].upper() + text[1:] + "."
-
-
-def milestone_lines(matches, user) -> dict[int, str]:
-    """Each of ``user``'s active matches' award line (a template global for the dashboards):
-    one statement, for the milestones of the matches the page has already read."""
-    today = utcnow().date()
-    lines = {}
-    active = [m for m in matches if m.status == "active"]
-    for match_id, award in awards_of(active, payments=False).items():
-        line = milestone_line(award, today)
-        if line:
-            lines[match_id] = line
-    return lines
 
 
 def _of_active_pairs(*conditions) -> list[Milestone]:

@@ -20,7 +20,7 @@ from ..alumni.links import link_by_account
 from ..embeddings import service as embeddings
 from ..extensions import db, read_only
 from ..forms import EmptyForm, as_id
-from ..matches.queries import matches_of
+from ..matches.dashboard import my_matches
 from ..models import Cycle, MentorOffer, MentorProfile
 from ..publications import service as publications_service
 from ..publications.jobs import start_fetch
@@ -98,7 +98,7 @@ def dashboard():
         open_cycles=open_cycles,
         button_form=EmptyForm(),
         labels=_labels(),
-        matches=matches_of(current_user),
+        matches=my_matches(current_user),
     )
 
 

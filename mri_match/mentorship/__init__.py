@@ -8,9 +8,7 @@ bp = Blueprint("mentorship", __name__)
 
 from . import health_views, views  # noqa: E402  (they add their routes to bp)
 from .health import cycle_summary  # noqa: E402
-from .pairs import next_steps  # noqa: E402
 
-bp.add_app_template_global(next_steps)
 bp.add_app_template_global(cycle_summary)
 
 __all__ = ["bp", "health_views", "views"]

@@ -1,6 +1,7 @@
 """Where each pair stands: meetings, check-ins and the rules that make a pair *on track*,
-*needs a check-in* or *at risk*. Used by the health page, the dashboards' next step and the
-reminder rules, so the three always agree.
+*needs a check-in* or *at risk*. Used by the health page, the dashboards' next step
+(:mod:`..matches.dashboard`, which reads the same facts in its own statement) and the reminder
+rules, so the three always agree.
 
 :func:`pair_facts` reads what the rules need in one statement whatever the number of pairs;
 :class:`PairState` holds the rules in plain Python (reminders, dashboards, a page's reasons) and
@@ -22,7 +23,6 @@ from ..models import (
     Meeting,
     MentorProfile,
     RematchRequest,
-    utcnow,
 )
 
 HEALTH_STATES = ("on_track", "needs_checkin", "at_risk", "waiting", "ended")
@@ -191,6 +191,16 @@ def with_people(stmt: Select, application_id, mentor_id) -> Select:
     )
 
 
+def started_at() -> ColumnElement:
+    """When a pair started, as SQL: the mentor's acceptance, or the confirmation when no
+    acceptance was needed (an active match never accepted); None for an offer."""
+    return case(
+        (Match.accepted_at.is_not(None), Match.accepted_at),
+        (Match.status == "active", Match.confirmed_at),
+        else_=None,
+    )
+
+
 def pair_facts(*where, people: bool = True) -> Select:
     """One row per match in scope (``where``: conditions on :class:`Match`) with all that
     :class:`PairState` holds: the people, the start date, the meetings' first, last and count,
@@ -240,11 +250,6 @@ def pair_facts(*where, people: bool = True) -> Select:
         .group_by(RematchRequest.match_id)
         .subquery("requests")
     )
-    started = case(
-        (Match.accepted_at.is_not(None), Match.accepted_at),
-        (Match.status == "active", Match.confirmed_at),
-        else_=None,
-    )
     stmt = (
         db.select(
             Match.id.label("match_id"),
@@ -253,7 +258,7 @@ def pair_facts(*where, people: bool = True) -> Select:
             Match.status,
             Match.application_id,
             Match.mentor_id,
-            _utc_date(started).label("started_on"),
+            _utc_date(started_at()).label("started_on"),
             meetings.c.first_meeting,
             meetings.c.last_meeting,
             func.coalesce(meetings.c.meetings, 0).label("meetings"),
@@ -375,19 +380,3 @@ def pair_states(
 def pair_state(match_id: int) -> PairState | None:
     found = pair_states(match_ids=[match_id])
     return found[0] if found else None
-
-
-def next_steps(matches, user) -> dict[int, str]:
-    """Each of ``user``'s matches' next step in a line (a template global for the dashboards'
-    list of matches); four statements for the whole list."""
-    ids = [m.id for m in matches if m.status in ("offered", "active")]
-    if not ids:
-        return {}
-    today = utcnow().date()
-    steps = {}
-    for state in pair_states(match_ids=ids):
-        side = state.side_of(user.id)
-        step = state.next_step(side, today) if side else None
-        if step:
-            steps[state.match_id] = step
-    return steps

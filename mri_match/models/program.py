@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, String, true
+from sqlalchemy import JSON, String, case, true
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -110,9 +111,16 @@ class Cycle(db.Model):
         if state == "completed":
             self.completed_at = utcnow()
 
+    @hybrid_method
     def cadence_days(self, role: str) -> int:
         """How often a pair in ``role`` is expected to meet."""
         return self.research_cadence_days if role == "research" else self.career_cadence_days
+
+    @cadence_days.inplace.expression
+    @classmethod
+    def _cadence_days_expression(cls, role):
+        """The same in SQL, for a role column (the dashboards read it with each match)."""
+        return case((role == "research", cls.research_cadence_days), else_=cls.career_cadence_days)
 
     @classmethod
     def visible_to_people(cls):

@@ -10,8 +10,5 @@ from flask import Blueprint
 bp = Blueprint("surveys", __name__)
 
 from . import views  # noqa: E402  (adds its routes to bp)
-from .dashboard import surveys_due  # noqa: E402
-
-bp.add_app_template_global(surveys_due)
 
 __all__ = ["bp", "views"]

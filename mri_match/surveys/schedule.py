@@ -6,8 +6,9 @@ survey opens ``survey_end_days`` after it, or when the match ends if that is soo
 open for :data:`END_OPEN_DAYS`. A match that ends before its midpoint gets only the end survey.
 Matches that never started (declined, expired, ended before acceptance) get none.
 
-:func:`open_surveys` reads any number of matches in two statements; the dashboards' next step,
-the survey page and the reminder rules all use it, so they always agree.
+:func:`open_surveys` reads any number of matches in two statements; the survey page and the
+reminder rules use it, and the dashboards read the same facts with their own statement. All of
+them decide with :func:`surveys_of`, so they always agree.
 """
 
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from ..models.surveys import SIDES
 #: How long the end survey stays open once it opens.
 END_OPEN_DAYS = 60
 STARTED_STATES = ("active", "ended")
+#: Matches accepted longer ago than this have no survey open (their end survey has closed).
+LOOK_BACK = timedelta(days=3 * 366)
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,7 @@ def open_surveys(
         .join(Application, Application.id == Match.application_id)
         .join(MentorProfile, MentorProfile.id == Match.mentor_id)
         .where(Match.status.in_(STARTED_STATES), Match.accepted_at.is_not(None))
-        .where(Match.accepted_at > now - timedelta(days=3 * 366))  # long-closed ones: skip
+        .where(Match.accepted_at > now - LOOK_BACK)  # long-closed ones: skip
         .order_by(Match.id)
     )
     if match_ids is not None:
@@ -105,15 +108,14 @@ def open_surveys(
     rows = db.session.execute(stmt).all()
     if not rows:
         return []
-    answered = set()
+    answered: dict[int, set[tuple[str, str]]] = {}
     if not include_answered:
-        answered = set(
-            db.session.execute(
-                db.select(
-                    SurveyResponse.match_id, SurveyResponse.survey, SurveyResponse.side
-                ).where(SurveyResponse.match_id.in_([row[0] for row in rows]))
-            ).all()
-        )
+        for match_id, survey, side in db.session.execute(
+            db.select(SurveyResponse.match_id, SurveyResponse.survey, SurveyResponse.side).where(
+                SurveyResponse.match_id.in_([row[0] for row in rows])
+            )
+        ):
+            answered.setdefault(match_id, set()).add((survey, side))
     found = []
     for (
         match_id,
@@ -128,28 +130,64 @@ def open_surveys(
         mentor,
         m_name,
     ) in rows:
-        ended = ended_at if status == "ended" else None
-        for window in windows(accepted_at, ended, mid_days, end_days):
-            if not window.is_open(now):
+        found += surveys_of(
+            now,
+            match_id=match_id,
+            cycle_id=cycle_id,
+            status=status,
+            accepted_at=accepted_at,
+            ended_at=ended_at,
+            midpoint_days=mid_days,
+            end_days=end_days,
+            people={"trainee": (trainee, m_name), "mentor": (mentor, t_name)},
+            user_id=user_id,
+            answered=answered.get(match_id, frozenset()),
+        )
+    return found
+
+
+def surveys_of(
+    now: datetime,
+    *,
+    match_id: int,
+    cycle_id: int,
+    status: str,
+    accepted_at: datetime | None,
+    ended_at: datetime | None,
+    midpoint_days: int,
+    end_days: int,
+    people: dict[str, tuple[int, str]],
+    user_id: int | None = None,
+    answered=frozenset(),
+) -> list[OpenSurvey]:
+    """The surveys of one match open at ``now`` and not in ``answered`` (its answered
+    ``(survey, side)`` pairs), for ``user_id``'s side or both. ``people``: for each side, the
+    person's user id and the name of the other person of the pair."""
+    if status not in STARTED_STATES or accepted_at is None or accepted_at <= now - LOOK_BACK:
+        return []
+    found = []
+    ended = ended_at if status == "ended" else None
+    for window in windows(accepted_at, ended, midpoint_days, end_days):
+        if not window.is_open(now):
+            continue
+        for side in SIDES:
+            person, other_name = people[side]
+            if user_id is not None and person != user_id:
                 continue
-            for side in SIDES:
-                person = trainee if side == "trainee" else mentor
-                if user_id is not None and person != user_id:
-                    continue
-                if (match_id, window.survey, side) in answered:
-                    continue
-                found.append(
-                    OpenSurvey(
-                        match_id=match_id,
-                        cycle_id=cycle_id,
-                        survey=window.survey,
-                        side=side,
-                        user_id=person,
-                        other_name=m_name if side == "trainee" else t_name,
-                        window=window,
-                        active=status == "active",
-                    )
+            if (window.survey, side) in answered:
+                continue
+            found.append(
+                OpenSurvey(
+                    match_id=match_id,
+                    cycle_id=cycle_id,
+                    survey=window.survey,
+                    side=side,
+                    user_id=person,
+                    other_name=other_name,
+                    window=window,
+                    active=status == "active",
                 )
+            )
     return found
 
 

@@ -12,8 +12,8 @@ from ..email import email_url, send_email
 from ..embeddings import service as embeddings
 from ..extensions import db, read_only
 from ..forms import EmptyForm
+from ..matches.dashboard import my_matches
 from ..matches.lifecycle import live_matches_of_application
-from ..matches.queries import matches_of
 from ..models import Application, SelfIdentification, history
 from ..models import self_identification_of as read_self_identification
 from ..web import commit_change, get_cycle
@@ -57,7 +57,7 @@ def dashboard():
         "trainee/dashboard.html",
         applications=applications,
         open_cycles=open_cycles,
-        matches=matches_of(current_user) if has_matches else [],
+        matches=my_matches(current_user) if has_matches else [],
     )
 
 
