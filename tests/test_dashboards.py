@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from award_helpers import award_pair, milestone
+from flask import g
 from mentorship_helpers import active_pair
 from test_query_counts import count_statements
 
@@ -140,8 +141,8 @@ def test_the_dashboards_read_the_same_pair_facts_as_the_health_page(app, pairs):
         for person in _people(pairs):
             side = "trainee" if person.role == "trainee" else "mentor"
             for row in db.session.execute(_statement(side), {"user_id": person.id}):
-                assert pair_state_of(row) == pair_state(row.id), (person.email, row.id)
-                seen.add(row.id)
+                assert pair_state_of(row) == pair_state(row.match_id), (person.email, row.match_id)
+                seen.add(row.match_id)
     assert seen == {match.id for match in pairs.values()}
     research = pair_state(pairs["research"].id)
     assert research.meetings == 3 and research.latest_rating == 2
@@ -193,15 +194,19 @@ def test_the_research_pair_s_dashboards_say_what_is_due(client, auth, pairs):
         assert "Accept or decline the match." in page  # the offer waiting
 
 
-def test_the_trainee_dashboard_is_two_statements_with_a_pair_under_way(client, auth, pairs):
+def test_the_trainee_dashboard_is_one_statement_with_a_pair_under_way(client, auth, pairs):
     trainee = pairs["research"].application.trainee
     with _at(NOW):
         auth.login(trainee)
-        client.get("/trainee/")
+        client.get("/trainee/")  # shows the flashed welcome
+        held = client.get("/trainee/").get_data(as_text=True)  # the user already on g
+        g.pop("_login_user", None)  # as a browser's next request: the user loader runs
         with count_statements() as seen:
             page = client.get("/trainee/").get_data(as_text=True)
-    assert "Your mentors" in page
-    assert len(seen) == 2, seen  # the user with the applications, then the matches
+    assert len(seen) == 1, seen  # the user, applications, cycles and matches together
+    assert page == held
+    assert "Your mentors" in page and pairs["research"].mentor.full_name in page
+    assert "A survey is due" in page and "Log your first meeting" in page
 
 
 def test_the_matches_are_one_statement_whatever_their_history(app, factory, pairs):

@@ -18,7 +18,7 @@ from datetime import datetime
 from functools import cache
 
 from sqlalchemy import and_, bindparam, func
-from sqlalchemy.orm import load_only
+from sqlalchemy.orm import aliased, load_only
 
 from ..awards.queries import ORDER as MILESTONE_ORDER
 from ..awards.queries import PairAward, milestone_line
@@ -59,10 +59,8 @@ class MyMatch:
     award_line: str | None = None
 
 
-@cache
-def _statement(side: str):
-    """The person's matches, newest first, one row per milestone of an active match (one row
-    when it has none). ``side``: "trainee" or "mentor", whose matches (``user_id``)."""
+def _columns(cycle) -> list:
+    """What the dashboards read of each match (``cycle``: the match's cycle, an alias)."""
     of_match = Meeting.match_id == Match.id
     checkin_of = CheckIn.match_id == Match.id
 
@@ -80,84 +78,98 @@ def _statement(side: str):
         for survey in SURVEYS
         for each_side in SIDES
     ]
-    user_id = bindparam("user_id")
-    person = Application.trainee_id if side == "trainee" else MentorProfile.user_id
+    return [
+        Match.id.label("match_id"),
+        Match.cycle_id.label("match_cycle_id"),
+        Match.role.label("match_role"),
+        Match.status.label("match_status"),
+        Match.confirmed_at.label("match_confirmed_at"),
+        Match.accepted_at.label("match_accepted_at"),
+        Match.ended_at.label("match_ended_at"),
+        started_at().label("match_started_at"),
+        cycle.name.label("match_cycle_name"),
+        cycle.first_meeting_days.label("match_first_meeting_days"),
+        cycle.cadence_days(Match.role).label("match_cadence_days"),
+        cycle.meeting_grace_days.label("match_grace_days"),
+        cycle.checkin_interval_days.label("match_checkin_interval_days"),
+        cycle.survey_midpoint_days.label("match_survey_midpoint_days"),
+        cycle.survey_end_days.label("match_survey_end_days"),
+        Application.trainee_id.label("trainee_user_id"),
+        Application.full_name.label("trainee_name"),
+        Application.institution.label("trainee_institution"),
+        MentorProfile.user_id.label("mentor_user_id"),
+        MentorProfile.full_name.label("mentor_name"),
+        MentorProfile.institution.label("mentor_institution"),
+        scalar(func.min(Meeting.held_on), of_match).label("first_meeting"),
+        scalar(func.max(Meeting.held_on), of_match).label("last_meeting"),
+        scalar(func.count(), of_match).label("meetings"),
+        *(
+            scalar(func.max(CheckIn.answered_at), checkin_of, CheckIn.side == each_side).label(
+                f"{each_side}_checkin"
+            )
+            for each_side in SIDES
+        ),
+        db.select(CheckIn.rating)
+        .where(checkin_of)
+        .order_by(CheckIn.answered_at.desc(), CheckIn.id.desc())
+        .limit(1)
+        .scalar_subquery()
+        .label("latest_rating"),
+        db.exists()
+        .where(RematchRequest.match_id == Match.id, RematchRequest.status == "open")
+        .label("open_rematch"),
+        *answered,
+        Milestone,
+    ]
+
+
+def with_matches(stmt, joined):
+    """``stmt`` (a select of ``joined``, a join tree that holds :class:`Application`) with
+    each of the applications' matches: what :func:`from_rows` reads, one row per milestone of
+    an active match. Outer joins, so an application without a match keeps its row."""
+    cycle = aliased(Cycle, name="match_cycle")
     return (
-        db.select(
-            Match.id,
-            Match.cycle_id,
-            Match.role,
-            Match.status,
-            Match.accepted_at,
-            Match.ended_at,
-            started_at().label("started_at"),
-            Cycle.name.label("cycle_name"),
-            Cycle.first_meeting_days,
-            Cycle.cadence_days(Match.role).label("cadence_days"),
-            Cycle.meeting_grace_days,
-            Cycle.checkin_interval_days,
-            Cycle.survey_midpoint_days,
-            Cycle.survey_end_days,
-            Application.trainee_id,
-            Application.full_name.label("trainee_name"),
-            Application.institution.label("trainee_institution"),
-            MentorProfile.user_id.label("mentor_user_id"),
-            MentorProfile.full_name.label("mentor_name"),
-            MentorProfile.institution.label("mentor_institution"),
-            scalar(func.min(Meeting.held_on), of_match).label("first_meeting"),
-            scalar(func.max(Meeting.held_on), of_match).label("last_meeting"),
-            scalar(func.count(), of_match).label("meetings"),
-            *(
-                scalar(func.max(CheckIn.answered_at), checkin_of, CheckIn.side == each_side).label(
-                    f"{each_side}_checkin"
-                )
-                for each_side in SIDES
-            ),
-            db.select(CheckIn.rating)
-            .where(checkin_of)
-            .order_by(CheckIn.answered_at.desc(), CheckIn.id.desc())
-            .limit(1)
-            .scalar_subquery()
-            .label("latest_rating"),
-            db.exists()
-            .where(RematchRequest.match_id == Match.id, RematchRequest.status == "open")
-            .label("open_rematch"),
-            *answered,
-            Milestone,
+        stmt.add_columns(*_columns(cycle))
+        .select_from(
+            joined.outerjoin(Match.__table__, Match.application_id == Application.id)
+            .outerjoin(cycle, cycle.id == Match.cycle_id)
+            .outerjoin(MentorProfile.__table__, MentorProfile.id == Match.mentor_id)
+            .outerjoin(
+                Milestone.__table__,
+                and_(Milestone.match_id == Match.id, Match.status == "active"),
+            )
         )
-        .join(Cycle, Cycle.id == Match.cycle_id)
-        .join(Application, Application.id == Match.application_id)
-        .join(MentorProfile, MentorProfile.id == Match.mentor_id)
-        .outerjoin(Milestone, and_(Milestone.match_id == Match.id, Match.status == "active"))
-        .where(person == user_id)
         .options(load_only(Milestone.title, Milestone.due_on, Milestone.status))
         .order_by(Match.confirmed_at.desc(), Match.id.desc(), *MILESTONE_ORDER)
     )
 
 
-def _rows(user):
-    side = "trainee" if user.role == "trainee" else "mentor"
-    return db.session.execute(_statement(side), {"user_id": user.id}).all()
+@cache
+def _statement(side: str):
+    """The matches of a trainee or a mentor (``side``; the person: ``user_id``)."""
+    person = Application.trainee_id if side == "trainee" else MentorProfile.user_id
+    stmt = with_matches(db.select(), Application.__table__)
+    return stmt.where(person == bindparam("user_id"), Match.id.is_not(None))
 
 
 def pair_state_of(row) -> PairState:
-    """The :class:`PairState` of a row of the dashboards' statement."""
+    """The :class:`PairState` of a row with :func:`with_matches`' columns."""
     return PairState(
-        match_id=row.id,
-        cycle_id=row.cycle_id,
-        role=row.role,
-        status=row.status,
-        trainee_user_id=row.trainee_id,
+        match_id=row.match_id,
+        cycle_id=row.match_cycle_id,
+        role=row.match_role,
+        status=row.match_status,
+        trainee_user_id=row.trainee_user_id,
         mentor_user_id=row.mentor_user_id,
         trainee_name=row.trainee_name,
         mentor_name=row.mentor_name,
         settings=Settings(
-            row.first_meeting_days,
-            row.cadence_days,
-            row.meeting_grace_days,
-            row.checkin_interval_days,
+            row.match_first_meeting_days,
+            row.match_cadence_days,
+            row.match_grace_days,
+            row.match_checkin_interval_days,
         ),
-        started_on=row.started_at.date() if row.started_at else None,
+        started_on=row.match_started_at.date() if row.match_started_at else None,
         first_meeting=row.first_meeting,
         last_meeting=row.last_meeting,
         meetings=row.meetings,
@@ -174,15 +186,15 @@ def pair_state_of(row) -> PairState:
 def _survey_due(row, user_id: int, now: datetime):
     found = surveys_of(
         now,
-        match_id=row.id,
-        cycle_id=row.cycle_id,
-        status=row.status,
-        accepted_at=row.accepted_at,
-        ended_at=row.ended_at,
-        midpoint_days=row.survey_midpoint_days,
-        end_days=row.survey_end_days,
+        match_id=row.match_id,
+        cycle_id=row.match_cycle_id,
+        status=row.match_status,
+        accepted_at=row.match_accepted_at,
+        ended_at=row.match_ended_at,
+        midpoint_days=row.match_survey_midpoint_days,
+        end_days=row.match_survey_end_days,
         people={
-            "trainee": (row.trainee_id, row.mentor_name),
+            "trainee": (row.trainee_user_id, row.mentor_name),
             "mentor": (row.mentor_user_id, row.trainee_name),
         },
         user_id=user_id,
@@ -196,34 +208,46 @@ def _survey_due(row, user_id: int, now: datetime):
     return survey_step(found[0]) if found else None
 
 
-def my_matches(user) -> list[MyMatch]:
-    """``user``'s confirmed matches, newest first, each with what the dashboard says of it."""
+def from_rows(rows, user) -> list[MyMatch]:
+    """``user``'s matches in rows with :func:`with_matches`' columns (rows without a match are
+    skipped), newest first, each with what the dashboard says of it."""
     now = utcnow()
     today = now.date()
-    matches: list[MyMatch] = []
+    matches: dict[int, MyMatch] = {}
+    confirmed: dict[int, datetime] = {}
     milestones: dict[int, list[Milestone]] = {}
-    for row in _rows(user):
-        if not matches or matches[-1].id != row.id:
+    for row in rows:
+        if row.match_id is None:
+            continue
+        if row.match_id not in matches:
             match = MyMatch(
-                id=row.id,
-                role=row.role,
-                status=row.status,
-                accepted_at=row.accepted_at,
-                cycle_name=row.cycle_name,
+                id=row.match_id,
+                role=row.match_role,
+                status=row.match_status,
+                accepted_at=row.match_accepted_at,
+                cycle_name=row.match_cycle_name,
                 trainee_name=row.trainee_name,
                 trainee_institution=row.trainee_institution,
                 mentor_name=row.mentor_name,
                 mentor_institution=row.mentor_institution,
                 survey=_survey_due(row, user.id, now),
             )
-            if row.status in ("offered", "active"):
+            if row.match_status in ("offered", "active"):
                 state = pair_state_of(row)
                 side = state.side_of(user.id)
                 match.next_step = state.next_step(side, today) if side else None
-            matches.append(match)
+            matches[row.match_id] = match
+            confirmed[row.match_id] = row.match_confirmed_at
         if row.Milestone is not None:
-            milestones.setdefault(row.id, []).append(row.Milestone)
-    for match in matches:
-        if match.id in milestones:
-            match.award_line = milestone_line(PairAward(match, milestones[match.id]), today)
-    return matches
+            milestones.setdefault(row.match_id, []).append(row.Milestone)
+    for match_id, found in milestones.items():
+        matches[match_id].award_line = milestone_line(PairAward(matches[match_id], found), today)
+    # newest first across applications (a trainee's page reads them per application)
+    return sorted(matches.values(), key=lambda m: (confirmed[m.id], m.id), reverse=True)
+
+
+def my_matches(user) -> list[MyMatch]:
+    """``user``'s confirmed matches, newest first, each with what the dashboard says of it:
+    one statement."""
+    side = "trainee" if user.role == "trainee" else "mentor"
+    return from_rows(db.session.execute(_statement(side), {"user_id": user.id}), user)

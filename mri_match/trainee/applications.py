@@ -7,10 +7,10 @@ from sqlalchemy.orm import contains_eager, lazyload, load_only
 
 from ..access import prefetched_rows
 from ..extensions import db
+from ..matches.dashboard import MyMatch, from_rows, with_matches
 from ..models import (
     Application,
     Cycle,
-    Match,
     NominatedMentor,
     User,
     record,
@@ -32,16 +32,15 @@ def _dashboard_statement(with_user: bool):
         and_(Application.cycle_id == Cycle.id, Application.trainee_id == trainee_id),
     )
     shown = or_(Application.id.is_not(None), and_(Cycle.status != "draft", taking_applications))
-    columns = (Cycle, Application, db.exists().where(Match.application_id == Application.id))
     if with_user:
-        statement = (
-            db.select(User, *columns)
-            .select_from(User.__table__.outerjoin(cycles, shown))
-            .where(session_user_condition(trainee_id))
-        )
+        statement = db.select(User, Cycle, Application).where(session_user_condition(trainee_id))
+        joined = User.__table__.outerjoin(cycles, shown)
     else:
-        statement = db.select(*columns).select_from(cycles).where(shown)
-    return statement.options(
+        statement = db.select(Cycle, Application).where(shown)
+        joined = cycles
+    # cycles and applications in the page's order, then each application's matches
+    statement = statement.order_by(Cycle.opens_at.desc(), Cycle.id, Application.id.desc())
+    return with_matches(statement, joined).options(
         # only what the dashboard shows: statements and answers stay in the database
         load_only(Cycle.name, Cycle.slug, Cycle.status, Cycle.opens_at, Cycle.closes_at),
         load_only(Application.cycle_id, Application.trainee_id, Application.status),
@@ -49,40 +48,48 @@ def _dashboard_statement(with_user: bool):
         lazyload(Application.topic_links),
         lazyload(Application.nominated_mentor),
         lazyload(Application.trainee),
-    ).order_by(Cycle.opens_at.desc(), Cycle.id, Application.id.desc())
+    )
 
 
 def dashboard_with_user(user_id: int):
-    """The signed-in user and the dashboard's rows in one statement (one row per cycle shown,
-    or one row with no cycle): the user loader runs this for the dashboard, so the page costs
-    one round trip. The user is None when the session's account is missing or deleted."""
+    """The signed-in user and the dashboard's rows in one statement (one row per cycle shown
+    and match of its application, or one row with no cycle): the user loader runs this for the
+    dashboard, so the page costs one round trip. The user is None when the session's account
+    is missing or deleted."""
     rows = db.session.execute(
         _dashboard_statement(True), {"trainee_id": user_id, "now": utcnow()}
     ).all()
     if not rows:
         return None, []
-    return rows[0][0], [row[1:] for row in rows if row[1] is not None]
+    return rows[0][0], [row for row in rows if row.Cycle is not None]
 
 
-def dashboard_cycles(trainee) -> tuple[list[Application], list[Cycle], bool]:
+def dashboard(trainee) -> tuple[list[Application], list[Cycle], list[MyMatch]]:
     """The trainee's applications with their cycles (newest cycle first), the cycles taking
-    applications now that the trainee has not started one for, and whether any application
-    has a match, in one statement, or none when the user loader fetched the rows already
-    (:func:`dashboard_with_user`).
+    applications now that the trainee has not started one for, and the trainee's matches with
+    what the page says of each (:func:`..matches.dashboard.with_matches`), in one statement,
+    or none when the user loader fetched the rows already (:func:`dashboard_with_user`).
 
     The dashboard is the page every trainee opens first, so it costs one round trip rather than
-    one per list (and the matches query runs only when there is a match to show). Topics,
-    nominee and the trainee (the current user) are not loaded; the query-count tests would
-    notice a template touching them per row.
+    one per list. Topics, nominee and the trainee (the current user) are not loaded; the
+    query-count tests would notice a template touching them per row.
     """
     rows = prefetched_rows(dashboard_with_user)
     if rows is None:
         rows = db.session.execute(
             _dashboard_statement(False), {"trainee_id": trainee.id, "now": utcnow()}
         ).all()
-    applications = [application for _, application, _ in rows if application is not None]
-    open_cycles = [cycle for cycle, application, _ in rows if application is None]
-    return applications, open_cycles, any(matched for _, _, matched in rows)
+    applications, open_cycles, seen = [], [], set()
+    for row in rows:
+        key = (row.Cycle.id, row.Application and row.Application.id)
+        if key in seen:  # the same cycle and application: a row per match and milestone
+            continue
+        seen.add(key)
+        if row.Application is None:
+            open_cycles.append(row.Cycle)
+        else:
+            applications.append(row.Application)
+    return applications, open_cycles, from_rows(rows, trainee)
 
 
 def own_application(trainee, application_id: int) -> Application:

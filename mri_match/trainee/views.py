@@ -12,7 +12,6 @@ from ..email import email_url, send_email
 from ..embeddings import service as embeddings
 from ..extensions import db, read_only
 from ..forms import EmptyForm
-from ..matches.dashboard import my_matches
 from ..matches.lifecycle import live_matches_of_application
 from ..models import Application, SelfIdentification, history
 from ..models import self_identification_of as read_self_identification
@@ -52,12 +51,12 @@ def _render_form(form, cycle, application=None):
 @loads_signed_in_user(service.dashboard_with_user)
 @trainee_required
 def dashboard():
-    applications, open_cycles, has_matches = service.dashboard_cycles(current_user)
+    applications, open_cycles, matches = service.dashboard(current_user)
     return render_template(
         "trainee/dashboard.html",
         applications=applications,
         open_cycles=open_cycles,
-        matches=my_matches(current_user) if has_matches else [],
+        matches=matches,
     )
 
 
