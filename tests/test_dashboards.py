@@ -13,11 +13,12 @@ from test_query_counts import count_statements
 
 from mri_match.awards.queries import milestone_line, pair_award
 from mri_match.extensions import db
-from mri_match.matches.dashboard import _statement, my_matches, pair_state_of
+from mri_match.matches.dashboard import _answered_bit, _statement, my_matches, pair_state_of
 from mri_match.matches.decisions import request_rematch
 from mri_match.mentorship.pairs import pair_state
 from mri_match.mentorship.services import answer_checkin, confirm_meeting, log_meeting
 from mri_match.models import Match, SurveyResponse
+from mri_match.models.surveys import SIDES, SURVEYS
 from mri_match.surveys.dashboard import survey_step
 from mri_match.surveys.schedule import open_surveys
 
@@ -225,3 +226,8 @@ def test_the_matches_are_one_statement_whatever_their_history(app, factory, pair
             after = my_matches(mentor)
     assert len(after) == len(before) + 1
     assert len(few) == len(many) == 1
+
+
+def test_every_survey_and_side_has_a_bit_of_its_own():
+    bits = [_answered_bit(survey, side) for survey in SURVEYS for side in SIDES]
+    assert sorted(bits) == [1 << n for n in range(len(SURVEYS) * len(SIDES))]

@@ -18,6 +18,9 @@ from ..models import (
     utcnow,
 )
 
+#: What the dashboard shows of a cycle (and what its status line's methods read).
+CYCLE_SHOWN = (Cycle.name, Cycle.slug, Cycle.status, Cycle.opens_at, Cycle.closes_at)
+
 
 @cache
 def _dashboard_statement(with_user: bool):
@@ -42,9 +45,9 @@ def _dashboard_statement(with_user: bool):
     statement = statement.order_by(Cycle.opens_at.desc(), Cycle.id, Application.id.desc())
     return with_matches(statement, joined).options(
         # only what the dashboard shows: statements and answers stay in the database
-        load_only(Cycle.name, Cycle.slug, Cycle.status, Cycle.opens_at, Cycle.closes_at),
+        load_only(*CYCLE_SHOWN),
         load_only(Application.cycle_id, Application.trainee_id, Application.status),
-        contains_eager(Application.cycle),  # the row's cycle
+        contains_eager(Application.cycle).load_only(*CYCLE_SHOWN),  # the row's cycle
         lazyload(Application.topic_links),
         lazyload(Application.nominated_mentor),
         lazyload(Application.trainee),
