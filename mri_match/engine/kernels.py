@@ -138,13 +138,35 @@ class ColumnTops:
         rows = np.concatenate([self.row.ravel()] + [e[1] for e in self._pending])
         cols = np.concatenate([np.repeat(np.arange(n_m), keep)] + [e[2] for e in self._pending])
         self._pending, self._pending_size = [], 0
-        order = np.lexsort((rows, -vals, cols))
+        live = vals > -np.inf  # ineligible or empty: sorted last in their column, never kept
+        vals, rows, cols = vals[live], rows[live], cols[live]
+        order = _column_order(vals, rows, cols, n_m)
         vals, rows, cols = vals[order], rows[order], cols[order]
         rank = np.arange(cols.size) - np.searchsorted(cols, cols)
-        first = (rank < keep) & (vals > -np.inf)
+        first = rank < keep
         self.val.fill(-np.inf)
         self.row.fill(-1)
         self.val[cols[first], rank[first]] = vals[first]
         self.row[cols[first], rank[first]] = rows[first]
         full = self.val[:, -1] > -np.inf
         self.floor[full] = self.val[full, -1]
+
+
+def _column_order(vals: np.ndarray, rows: np.ndarray, cols: np.ndarray, n_cols: int) -> np.ndarray:
+    """The order of entries by column, then value from the largest, then row (non-negative
+    rows, no NaN values): ``np.lexsort((rows, -vals, cols))``.
+
+    When column, value and row fit in 64 bits, as one integer key sorted once: several times
+    faster than a three-key lexsort. A float32 value's bits sort from the largest value once
+    a non-negative value's are subtracted from 2**31 - 1 (a negative value's bits, sign bit
+    set, are above all of those and grow with its magnitude).
+    """
+    row_bits = int(rows.max(initial=0)).bit_length()
+    if vals.dtype != np.float32 or (n_cols - 1).bit_length() + 32 + row_bits > 64:
+        return np.lexsort((rows, -vals, cols))
+    bits = (vals + np.float32(0)).view(np.uint32)  # + 0: -0.0 becomes 0.0, as it compares
+    down = np.where(bits >> 31, bits, np.uint32(0x7FFFFFFF) - bits)
+    key = cols.astype(np.uint64) << np.uint64(32 + row_bits)
+    key |= down.astype(np.uint64) << np.uint64(row_bits)
+    key |= rows.astype(np.uint64)
+    return np.argsort(key)

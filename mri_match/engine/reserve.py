@@ -67,17 +67,25 @@ def best_packed(s: np.ndarray, size: int, least: int) -> tuple[np.ndarray, np.nd
     flat = s.ravel()
     val = np.full((n_rows, size), -np.inf, np.float32)
     col = np.zeros((n_rows, size), np.int32 if n < 2**31 else np.int64)
-    for i in np.flatnonzero(counts).tolist():  # rows are few and a row's entries contiguous
+    # rows within their size (most: the cut aims below it) are packed at once, each entry at
+    # its place in its row's run of ``at``; the others are cut again one by one
+    row_of = np.repeat(np.arange(n_rows), counts)
+    fits = (counts <= size)[row_of]
+    r_fit, at_fit = row_of[fits], at[fits]
+    place = np.arange(at.size)[fits] - first[r_fit]
+    val[r_fit, place] = flat[at_fit]
+    col[r_fit, place] = at_fit - r_fit * n
+    for i in np.flatnonzero(counts > size).tolist():  # a row's entries are contiguous
         where = at[first[i] : first[i + 1]]
         seg = flat[where]
-        if seg.size > size:  # cut again at the size-th largest, ties to the lower column
-            kth = np.partition(seg, seg.size - size)[seg.size - size]
-            take = seg > kth
-            room = size - int(np.count_nonzero(take))
-            if room:
-                take[np.flatnonzero(seg == kth)[:room]] = True
-            where, seg = where[take], seg[take]
-            bound[i] = kth  # the ties left out equal it, the rest are below
+        # cut again at the size-th largest, ties to the lower column
+        kth = np.partition(seg, seg.size - size)[seg.size - size]
+        take = seg > kth
+        room = size - int(np.count_nonzero(take))
+        if room:
+            take[np.flatnonzero(seg == kth)[:room]] = True
+        where, seg = where[take], seg[take]
+        bound[i] = kth  # the ties left out equal it, the rest are below
         val[i, : seg.size] = seg
         col[i, : seg.size] = where - i * n
     return val, col, bound

@@ -127,7 +127,8 @@ class Scorer(HardRules):
             if every:
                 text.note_reference(r, part)
             scale = (coef[r] / text.ref[r]).astype(np.float32)  # known: noted or computed
-            s[lo : lo + r.size] += part * scale[:, None]
+            part *= scale[:, None]  # in place: the part is this loop's own
+            s[lo : lo + r.size] += part
 
     def pairs(self, rows: np.ndarray, cols: np.ndarray) -> PairParts:
         """Exact (float64) criterion values, contributions and scores of explicit pairs."""
