@@ -379,6 +379,20 @@ def test_column_tops_keep_each_mentors_best_trainees_with_ties_to_the_lower_row(
         assert [g for g in got if g[1] >= 0] == want, j
 
 
+@pytest.mark.parametrize("n_cols", [7, 2**40])  # one integer key; too wide for one: lexsort
+def test_column_order_is_by_column_then_largest_value_then_row(n_cols):
+    rng = np.random.default_rng(11)
+    special = np.array([0.0, -0.0, -1.5, 2.0, np.finfo(np.float32).min, 1e-40, -1e-40])
+    vals = np.concatenate([rng.normal(size=500), rng.choice(special, 500)]).astype(np.float32)
+    vals[rng.random(vals.size) < 0.1] = -np.inf
+    rows = rng.integers(0, 60, vals.size)
+    cols = rng.integers(0, 7, vals.size)
+    got = kernels._column_order(vals, rows, cols, n_cols)
+    want = np.lexsort((rows, -vals, cols))
+    for a in (vals, rows, cols):
+        assert np.array_equal(a[got], a[want])
+
+
 def _assert_best_kept(s_row, kept_cols, bound, size, least):
     """The kept entries are a row's best: all above ``bound``, nothing left out above it, at
     most ``size`` of them and at least ``least`` when the row has that many eligible."""
