@@ -6,7 +6,10 @@ were written together with the lexicon. :func:`trainee_set` reads
 ``mri_match/data/eval_statements.json``: 62 mentors in overlapping subfields (five AML mentors,
 five sickle cell mentors, three thrombosis mentors, ...) and 189 statements written the way
 trainees write (lay words, abbreviations, typos, a family story), never used to build the
-lexicon. The rest of this docstring is about the first set.
+lexicon. :func:`development_set` reads ``mri_match/data/eval_statements_dev.json``: 44 other
+mentors from the same fields and 141 statements written the same way, the set on which the
+model's choices are made (the trainee-written set is only measured). The rest of this docstring
+is about the first set.
 
 Trainee statements deliberately use other words than their mentor: abbreviations where the mentor
 spells out, lay or British spellings, and no copied sentences. Several mentors share a field
@@ -20,13 +23,24 @@ from importlib import resources
 
 
 @cache
-def trainee_set() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(mentor key, mentor text) and (mentor key, trainee statement) of the trainee-written set."""
-    path = resources.files("mri_match.data").joinpath("eval_statements.json")
+def _keyed_file(name: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    path = resources.files("mri_match.data").joinpath(name)
     data = json.loads(path.read_text(encoding="utf-8"))
     mentors = [(m["key"], m["text"]) for m in data["mentors"]]
     statements = [(s["mentor"], s["text"]) for s in data["statements"]]
     return mentors, statements
+
+
+def trainee_set() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(mentor key, mentor text) and (mentor key, trainee statement) of the trainee-written set
+    (the test set: nothing in the model is chosen on it)."""
+    return _keyed_file("eval_statements.json")
+
+
+def development_set() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The development set (``eval_statements_dev.json``), written in the same way with other
+    mentors: the lexicon, the spelling correction and the hybrid's weight are chosen on it."""
+    return _keyed_file("eval_statements_dev.json")
 
 
 MENTORS: list[tuple[str, str]] = [
