@@ -59,18 +59,35 @@ def _refuse_not_finite(form, field):
     raise StopValidation(NOT_FINITE_MESSAGE)
 
 
+def _cleaned(field) -> bool:
+    """Whether BaseForm takes the control characters out of the field's text (passwords are
+    taken as typed)."""
+    return isinstance(field, StringField) and not isinstance(field, PasswordField)
+
+
 class BaseForm(FlaskForm):
     """A form whose text is free of control characters and whose numbers are finite."""
 
     class Meta(FlaskForm.Meta):
         def bind_field(self, form, unbound_field, options):
             field = super().bind_field(form, unbound_field, options)
-            if isinstance(field, StringField) and not isinstance(field, PasswordField):
+            if _cleaned(field):
                 # first, so the field's own filters (strip, none_if_blank) see the cleaned text
                 field.filters = (without_control_characters, *field.filters)
             if isinstance(field, (DecimalField, FloatField)):
                 field.validators = [_refuse_not_finite, *field.validators]
             return field
+
+    def process(self, *args, **kwargs):
+        super().process(*args, **kwargs)
+        # Optional and InputRequired read the raw input: they must see it cleaned too, or text
+        # made only of control characters passes as given while the field's data is empty.
+        for field in self:
+            if field.raw_data and _cleaned(field):
+                field.raw_data = [
+                    without_control_characters(value) if isinstance(value, str) else value
+                    for value in field.raw_data
+                ]
 
 
 class EmptyForm(BaseForm):
