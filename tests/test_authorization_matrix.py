@@ -16,7 +16,17 @@ from mri_match.awards.uploads import check_document
 from mri_match.extensions import db
 from mri_match.matches import decisions, lifecycle, runs
 from mri_match.matches.decisions import Pairing
-from mri_match.models import MatchRun, Meeting, Milestone, Payment, Proposal, User, utcnow
+from mri_match.models import (
+    Match,
+    MatchRun,
+    Meeting,
+    Milestone,
+    Payment,
+    Proposal,
+    User,
+    refresh_pair_summaries,
+    utcnow,
+)
 from mri_match.surveys.questions import ensure_questions
 
 PUBLIC = "public"  # anyone, signed in or not
@@ -294,6 +304,8 @@ class World:
             format="video",
         )
         db.session.add(self.meeting)
+        db.session.flush()
+        refresh_pair_summaries(Match.id == self.match.id)
         db.session.commit()
         self.question = ensure_questions(self.cycle)[0]
         assert self.proposal is not None and db.session.get(MatchRun, self.run.id)

@@ -7,14 +7,14 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import time_machine
-from mentorship_helpers import active_pair
+from mentorship_helpers import active_pair, stored_summary, summary_from_rows
 from test_query_counts import count_statements
 
 from mri_match.extensions import db
 from mri_match.mentorship.health import SORTS, chosen_rows, health_table, overview, state_counts
 from mri_match.mentorship.pairs import HEALTH_STATES, pair_states
 from mri_match.mentorship.services import answer_checkin, log_meeting
-from mri_match.models import CheckIn, Match, Meeting, RematchRequest
+from mri_match.models import CheckIn, Match, Meeting, RematchRequest, refresh_pair_summaries
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -234,7 +234,10 @@ def _boundary_world(factory):
         )
         db.session.add(RematchRequest(match=asking, reason="Not a good fit", status="open"))
         pairs += [never_met, met_once, met_often, checked, low, asking, offered, ended]
+    db.session.flush()
+    refresh_pair_summaries(Match.cycle_id == cycle.id)
     db.session.commit()
+    assert [stored_summary(pair) for pair in pairs] == [summary_from_rows(pair) for pair in pairs]
     return cycle, pairs
 
 

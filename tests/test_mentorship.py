@@ -1,16 +1,23 @@
 """After the match: logging and confirming meetings, check-ins only admins read, "not a good
 fit" opening a re-match request, the pair's timeline, and each dashboard's next step."""
 
+import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
-from mentorship_helpers import active_pair
+from mentorship_helpers import active_pair, stored_summary, summary_from_rows
 
 from mri_match.extensions import db
+from mri_match.mentorship import services
 from mri_match.mentorship.pairs import pair_state
-from mri_match.mentorship.services import MentorshipError, confirm_meeting, log_meeting
-from mri_match.models import CheckIn, Meeting, RematchRequest
+from mri_match.mentorship.services import (
+    MentorshipError,
+    answer_checkin,
+    confirm_meeting,
+    log_meeting,
+)
+from mri_match.models import CheckIn, Match, Meeting, RematchRequest, User
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -174,3 +181,90 @@ def test_dashboards_show_the_next_step_in_one_line(client, auth, pair):
     auth.login(pair.mentor.user)
     page = client.get("/mentor/").get_data(as_text=True)
     assert "Log your first meeting" in page
+
+
+def test_the_match_row_sums_up_the_meetings_and_check_ins_as_they_change(factory, frozen):
+    """After each meeting and check-in (dates out of order, two on one day, both sides, three
+    check-ins in one second, one late in the UTC day) the match row holds what the rows give."""
+    pair, other = active_pair(factory, accepted_at=T0), active_pair(factory, accepted_at=T0)
+    trainee, mentor = pair.application.trainee, pair.mentor.user
+    assert stored_summary(pair) == summary_from_rows(pair) == (None, None, 0, None, None, None)
+    moments = iter(T0 + timedelta(days=day, hours=hours) for day, hours in ((12, 0), (13, 14.9)))
+    steps = [
+        ("meeting", trainee, date(2026, 3, 7)),
+        ("meeting", mentor, date(2026, 3, 4)),  # earlier than the one before
+        ("meeting", trainee, date(2026, 3, 7)),  # the same day again
+        ("checkin", mentor, 2),
+        ("checkin", trainee, 5),  # the same second: the later row is the newest
+        ("meeting", mentor, date(2026, 3, 11)),
+        ("checkin", mentor, 4),
+        ("clock", None, None),
+        ("checkin", trainee, 1),
+        ("checkin", mentor, 3),
+        ("clock", None, None),
+        ("checkin", trainee, 4),  # 23:54 UTC on 15 March
+    ]
+    for kind, person, value in steps:
+        if kind == "clock":
+            frozen.move_to(next(moments))
+        elif kind == "meeting":
+            log_meeting(pair, person=person, held_on=value, minutes=30, format="video")
+        else:
+            answer_checkin(pair, person=person, rating=value, comment=None)
+        loaded = (pair.first_meeting_on, pair.last_meeting_on, pair.meeting_count)
+        assert loaded == summary_from_rows(pair)[:3], "the match in the session follows"
+        db.session.commit()
+        assert stored_summary(pair) == summary_from_rows(pair), (kind, value)
+    assert stored_summary(pair) == (
+        date(2026, 3, 4),
+        date(2026, 3, 11),
+        4,
+        date(2026, 3, 15),
+        date(2026, 3, 14),
+        4,
+    )
+    assert stored_summary(other) == (None, None, 0, None, None, None)  # only the pair changes
+
+
+def test_two_meetings_logged_at_once_both_count(app, factory, frozen, monkeypatch):
+    """Both transactions insert their meeting before either sums up the pair: the row lock
+    makes the second wait for the first to commit, then read both meetings."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite lets one writer in at a time")
+    pair = active_pair(factory, accepted_at=T0)
+    ids = (pair.id, pair.application.trainee_id, pair.mentor.user_id)
+    barrier = threading.Barrier(2, timeout=10)
+    refresh = services.refresh_pair_summaries
+
+    def refresh_once_both_logged(*where):
+        barrier.wait()  # both meetings inserted, neither committed
+        refresh(*where)
+
+    monkeypatch.setattr(services, "refresh_pair_summaries", refresh_once_both_logged)
+    failures = []
+
+    def log(user_id, day):
+        with app.app_context():
+            try:
+                log_meeting(
+                    db.session.get(Match, ids[0]),
+                    person=db.session.get(User, user_id),
+                    held_on=date(2026, 3, day),
+                    minutes=30,
+                    format="video",
+                )
+                db.session.commit()
+            except Exception as exc:  # reported below: a thread's failure is no test failure
+                failures.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=log, args=args) for args in ((ids[1], 4), (ids[2], 6))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    db.session.expire_all()
+    assert stored_summary(pair) == summary_from_rows(pair)
+    assert stored_summary(pair)[:3] == (date(2026, 3, 4), date(2026, 3, 6), 2)

@@ -10,7 +10,17 @@ from flask.cli import with_appcontext
 from sqlalchemy import insert
 
 from ..extensions import db
-from ..models import CheckIn, Cycle, Match, MatchRun, Meeting, Proposal, User, utcnow
+from ..models import (
+    CheckIn,
+    Cycle,
+    Match,
+    MatchRun,
+    Meeting,
+    Proposal,
+    User,
+    refresh_pair_summaries,
+    utcnow,
+)
 from .accounts import ADMIN_EMAIL, DEMO_SLUG
 from .commands import _refuse_in_production, _require_tables
 
@@ -124,6 +134,7 @@ def seed_demo_pairs(role: str, seed: int) -> None:
         db.session.execute(insert(Meeting), meetings[start : start + CHUNK])
     for start in range(0, len(checkins), CHUNK):
         db.session.execute(insert(CheckIn), checkins[start : start + CHUNK])
+    refresh_pair_summaries(Match.cycle_id == cycle.id, Match.role == role)
     db.session.commit()
     click.echo(
         f"{len(rows)} pairs ({len(rows) - len(matches)} waiting for acceptance), "

@@ -4,9 +4,10 @@ the award line, in one statement whatever the number of matches.
 The trainee dashboard is the page every trainee opens first, so its matches cost one round
 trip, and the statement is built once (building it costs more than running it). Per match it
 reads the cycle's settings, both people, what :class:`..mentorship.pairs.PairState` holds
-(meetings, each side's latest check-in, the latest rating, an open re-match request: correlated
-subqueries, each an index lookup), which surveys are answered, and an active match's milestones
-(one row per milestone). What to show is decided by the shared rules,
+(the meetings, each side's latest check-in and the latest rating from the summary on the match
+row, :func:`..mentorship.pairs.summary_columns`; an open re-match request, a correlated
+subquery), which surveys are answered, and an active match's milestones (one row per
+milestone). What to show is decided by the shared rules,
 :meth:`~..mentorship.pairs.PairState.next_step`, :func:`..surveys.schedule.surveys_of` and
 :func:`..awards.queries.milestone_line`, so the dashboards agree with the health page, the
 survey page and the reminders; ``tests/test_dashboards.py`` holds the facts read here to those
@@ -23,13 +24,11 @@ from sqlalchemy.orm import aliased, load_only
 from ..awards.queries import ORDER as MILESTONE_ORDER
 from ..awards.queries import PairAward, milestone_line
 from ..extensions import db
-from ..mentorship.pairs import SIDES, PairState, Settings, started_at
+from ..mentorship.pairs import SIDES, PairState, Settings, started_at, summary_columns
 from ..models import (
     Application,
-    CheckIn,
     Cycle,
     Match,
-    Meeting,
     MentorProfile,
     Milestone,
     RematchRequest,
@@ -69,12 +68,6 @@ class MyMatch:
 
 def _columns(cycle) -> list:
     """What the dashboards read of each match (``cycle``: the match's cycle, an alias)."""
-    of_match = Meeting.match_id == Match.id
-    checkin_of = CheckIn.match_id == Match.id
-
-    def scalar(column, *where):
-        return db.select(column).where(*where).scalar_subquery()
-
     # Which surveys are answered, in one number: each answered survey and side adds its bit
     # (_answered_bit); the unique (match, survey, side) makes the sum the union of the bits.
     answered = (
@@ -113,21 +106,7 @@ def _columns(cycle) -> list:
         MentorProfile.user_id.label("mentor_user_id"),
         MentorProfile.full_name.label("mentor_name"),
         MentorProfile.institution.label("mentor_institution"),
-        scalar(func.min(Meeting.held_on), of_match).label("first_meeting"),
-        scalar(func.max(Meeting.held_on), of_match).label("last_meeting"),
-        scalar(func.count(), of_match).label("meetings"),
-        *(
-            scalar(func.max(CheckIn.answered_at), checkin_of, CheckIn.side == each_side).label(
-                f"{each_side}_checkin"
-            )
-            for each_side in SIDES
-        ),
-        db.select(CheckIn.rating)
-        .where(checkin_of)
-        .order_by(CheckIn.answered_at.desc(), CheckIn.id.desc())
-        .limit(1)
-        .scalar_subquery()
-        .label("latest_rating"),
+        *summary_columns(),
         db.exists()
         .where(RematchRequest.match_id == Match.id, RematchRequest.status == "open")
         .label("open_rematch"),
@@ -187,7 +166,7 @@ def pair_state_of(row) -> PairState:
         last_meeting=row.last_meeting,
         meetings=row.meetings,
         last_checkin={
-            side: answered.date()
+            side: answered
             for side in SIDES
             if (answered := getattr(row, f"{side}_checkin")) is not None
         },

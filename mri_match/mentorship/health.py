@@ -1,11 +1,12 @@
 """The program health of a cycle and role: the counts, the rules in words, one page of pairs
-with their reasons, the two charts and the CSV. The database computes each pair's facts and
-state (:func:`.pairs.pair_facts`, :func:`.pairs.health_sql`) once, in a common table
-expression (:func:`health_table`), so the page reads two statements whatever the number of
-pairs: :func:`overview` (the pairs per state and per first-meeting bucket from a GROUP BY,
-and the page's rows from an ORDER BY ... LIMIT that joins a name to the chosen state alone
-when it orders by one), and the meetings per month. Nothing is kept between requests: every
-figure is read when shown."""
+with their reasons, the two charts and the CSV. The database reads each pair's facts from its
+match row, where the summary of its meetings and check-ins is kept, and computes its state
+(:func:`.pairs.pair_facts`, :func:`.pairs.health_sql`) once, in a common table expression
+(:func:`health_table`), so the page reads two statements whatever the number of pairs:
+:func:`overview` (the pairs per state and per first-meeting bucket from a GROUP BY, and the
+page's rows from an ORDER BY ... LIMIT that joins a name to the chosen state alone when it
+orders by one), and the meetings per month. Nothing is cached between requests: every figure
+is read when shown."""
 
 from collections import Counter
 from collections.abc import Iterable, Iterator

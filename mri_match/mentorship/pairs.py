@@ -17,12 +17,11 @@ from sqlalchemy import ColumnElement, Date, Integer, Select, and_, case, cast, f
 from ..extensions import db
 from ..models import (
     Application,
-    CheckIn,
     Cycle,
     Match,
-    Meeting,
     MentorProfile,
     RematchRequest,
+    utc_date,
 )
 
 HEALTH_STATES = ("on_track", "needs_checkin", "at_risk", "waiting", "ended")
@@ -162,14 +161,6 @@ class PairState:
         return None
 
 
-def _utc_date(column):
-    """The UTC calendar date of a timestamp column, computed by the database: a page of
-    thousands of pairs then reads dates, far cheaper to load than aware datetimes."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        return func.date(column, type_=Date)  # stored as naive UTC text
-    return cast(func.timezone("UTC", column), Date)
-
-
 def days_between(later, earlier):
     """Whole days from one date column to another, computed by the database."""
     if db.session.get_bind().dialect.name == "sqlite":
@@ -205,45 +196,11 @@ def pair_facts(*where, people: bool = True) -> Select:
     """One row per match in scope (``where``: conditions on :class:`Match`) with all that
     :class:`PairState` holds: the people, the start date, the meetings' first, last and count,
     each side's latest check-in date, the latest rating and whether a re-match request is open.
-    One statement whatever the number of pairs: the meetings grouped, one window over each
-    pair's check-ins (the newest one's rating, each side's latest date). ``people=False``
-    leaves out the names and accounts (:func:`with_people` adds them to a later statement)."""
+    One statement whatever the number of pairs: the meetings and check-ins are read from the
+    summary each match row keeps (:func:`..models.refresh_pair_summaries`), the open requests
+    grouped. ``people=False`` leaves out the names and accounts (:func:`with_people` adds them
+    to a later statement)."""
     scope_ids = db.select(Match.id).where(*where).scalar_subquery()
-    meetings = (
-        db.select(
-            Meeting.match_id,
-            func.min(Meeting.held_on).label("first_meeting"),
-            func.max(Meeting.held_on).label("last_meeting"),
-            func.count().label("meetings"),
-        )
-        .where(Meeting.match_id.in_(scope_ids))
-        .group_by(Meeting.match_id)
-        .subquery("meetings")
-    )
-    # Each check-in with the newest of its pair's check-ins (its id and rating) and each
-    # side's latest answer date: one window, the pair's check-ins newest first, so one sort.
-    newest_first = {
-        "partition_by": CheckIn.match_id,
-        "order_by": (CheckIn.answered_at.desc(), CheckIn.id.desc()),
-        "rows": (None, None),  # the whole of the pair's check-ins
-    }
-    answered_on = _utc_date(CheckIn.answered_at)
-    checkins = (
-        db.select(
-            CheckIn.match_id,
-            CheckIn.id,
-            func.first_value(CheckIn.id, type_=Integer).over(**newest_first).label("newest_id"),
-            func.first_value(CheckIn.rating, type_=Integer).over(**newest_first).label("rating"),
-            *(
-                func.max(case((CheckIn.side == side, answered_on)))
-                .over(**newest_first)
-                .label(f"{side}_checkin")
-                for side in SIDES
-            ),
-        )
-        .where(CheckIn.match_id.in_(scope_ids))
-        .subquery("checkins")
-    )
     requests = (
         db.select(RematchRequest.match_id)
         .where(RematchRequest.match_id.in_(scope_ids), RematchRequest.status == "open")
@@ -258,22 +215,27 @@ def pair_facts(*where, people: bool = True) -> Select:
             Match.status,
             Match.application_id,
             Match.mentor_id,
-            _utc_date(started_at()).label("started_on"),
-            meetings.c.first_meeting,
-            meetings.c.last_meeting,
-            func.coalesce(meetings.c.meetings, 0).label("meetings"),
-            *(checkins.c[f"{side}_checkin"] for side in SIDES),
-            checkins.c.rating.label("latest_rating"),
+            utc_date(started_at()).label("started_on"),
+            *summary_columns(),
             requests.c.match_id.is_not(None).label("open_rematch"),
-        )
-        .outerjoin(meetings, meetings.c.match_id == Match.id)
-        .outerjoin(
-            checkins, (checkins.c.match_id == Match.id) & (checkins.c.id == checkins.c.newest_id)
         )
         .outerjoin(requests, requests.c.match_id == Match.id)
         .where(*where)
     )
     return with_people(stmt, Match.application_id, Match.mentor_id) if people else stmt
+
+
+def summary_columns() -> list[ColumnElement]:
+    """The match row's summary of its meetings and check-ins under the names
+    :class:`PairState` reads them by (:func:`state_of`, the dashboards)."""
+    return [
+        Match.first_meeting_on.label("first_meeting"),
+        Match.last_meeting_on.label("last_meeting"),
+        Match.meeting_count.label("meetings"),
+        Match.trainee_checkin_on.label("trainee_checkin"),
+        Match.mentor_checkin_on.label("mentor_checkin"),
+        Match.latest_rating.label("latest_rating"),
+    ]
 
 
 def state_of(row, settings: Settings) -> PairState:

@@ -1,11 +1,21 @@
 """State changes of a mentorship: log a meeting, confirm it, answer a check-in. Each checks
-who may do it and raises :class:`MentorshipError` with a message for the person otherwise."""
+who may do it and raises :class:`MentorshipError` with a message for the person otherwise.
+Logging a meeting and answering a check-in refresh the pair's summary on its match row
+(:func:`..models.refresh_pair_summaries`) in the same transaction."""
 
 from datetime import date, timedelta
 
 from ..extensions import db
 from ..matches.decisions import request_rematch
-from ..models import CHECKIN_RATINGS, MEETING_FORMATS, CheckIn, Match, Meeting, utcnow
+from ..models import (
+    CHECKIN_RATINGS,
+    MEETING_FORMATS,
+    CheckIn,
+    Match,
+    Meeting,
+    refresh_pair_summaries,
+    utcnow,
+)
 from ..models import record as audit
 
 MIN_MINUTES, MAX_MINUTES = 5, 600
@@ -62,6 +72,7 @@ def log_meeting(
     )
     db.session.add(meeting)
     db.session.flush()
+    refresh_pair_summaries(Match.id == match.id)
     audit(meeting, "logged", actor=person)
     return meeting
 
@@ -120,4 +131,6 @@ def answer_checkin(
         db.session.flush()
         checkin.rematch_request_id = request.id
     db.session.add(checkin)
+    db.session.flush()
+    refresh_pair_summaries(Match.id == match.id)
     return checkin

@@ -34,7 +34,14 @@ from .matching import (
     RematchRequest,
     UnmatchedOutcome,
 )
-from .mentorship import CHECKIN_RATINGS, MEETING_FORMATS, CheckIn, Meeting
+from .mentorship import (
+    CHECKIN_RATINGS,
+    MEETING_FORMATS,
+    CheckIn,
+    Meeting,
+    refresh_pair_summaries,
+    utc_date,
+)
 from .notifications import SentReminder
 from .profiles import (
     APPLICATION_STATES,
@@ -68,6 +75,8 @@ __all__ = [
     "MEETING_FORMATS",
     "CheckIn",
     "Meeting",
+    "refresh_pair_summaries",
+    "utc_date",
     "SentReminder",
     "SurveyAnswer",
     "SurveyQuestion",

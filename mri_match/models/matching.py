@@ -1,8 +1,20 @@
 """Proposal sets, admin decisions and confirmed matches."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text, UniqueConstraint, and_, or_
+from sqlalchemy import (
+    JSON,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    or_,
+    text,
+)
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -179,6 +191,16 @@ class Match(db.Model):
     # When the match left the live states, and why (a decline's reason, an expiry, an end).
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_reason: Mapped[str | None] = mapped_column(Text)
+    # The pair's meetings and check-ins summed up, kept in the transaction that changes them
+    # (:func:`.mentorship.refresh_pair_summaries`), so the health page and the dashboards read
+    # them here instead of aggregating the rows: the first and last meeting's dates and their
+    # number, each side's latest check-in (its UTC date) and the newest check-in's rating.
+    first_meeting_on: Mapped[date | None] = mapped_column(Date)
+    last_meeting_on: Mapped[date | None] = mapped_column(Date)
+    meeting_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    trainee_checkin_on: Mapped[date | None] = mapped_column(Date)
+    mentor_checkin_on: Mapped[date | None] = mapped_column(Date)
+    latest_rating: Mapped[int | None]
 
     cycle = relationship("Cycle", lazy="joined")
     application = relationship("Application", lazy="joined")

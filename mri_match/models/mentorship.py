@@ -1,11 +1,13 @@
-"""A mentorship after the match: the meetings a pair logs and the check-ins each person answers."""
+"""A mentorship after the match: the meetings a pair logs and the check-ins each person answers,
+and their summary on the match row (:func:`refresh_pair_summaries`)."""
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, false
+from sqlalchemy import Date, ForeignKey, Index, String, Text, cast, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from .matching import Match
 from .types import UTCDateTime, utcnow
 
 MEETING_FORMATS = ("in_person", "video", "phone")
@@ -59,3 +61,54 @@ class CheckIn(db.Model):
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     match = relationship("Match")
+
+
+def utc_date(column):
+    """The UTC calendar date of a timestamp column, computed by the database."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return func.date(column, type_=Date)  # stored as naive UTC text
+    return cast(func.timezone("UTC", column), Date)
+
+
+def pair_summary_values() -> dict:
+    """The summary columns of :class:`.matching.Match` as correlated subqueries over its
+    meetings and check-ins: the meetings' first and last ``held_on`` and their number, each
+    side's latest ``answered_at`` as a UTC date, and the rating of the newest check-in (the
+    latest ``answered_at``, the highest id among equals)."""
+
+    def of_pair(model, column, *where):
+        return db.select(column).where(model.match_id == Match.id, *where).scalar_subquery()
+
+    answered_on = utc_date(CheckIn.answered_at)
+    return {
+        "first_meeting_on": of_pair(Meeting, func.min(Meeting.held_on)),
+        "last_meeting_on": of_pair(Meeting, func.max(Meeting.held_on)),
+        "meeting_count": of_pair(Meeting, func.count()),
+        **{
+            f"{side}_checkin_on": of_pair(CheckIn, func.max(answered_on), CheckIn.side == side)
+            for side in ("trainee", "mentor")
+        },
+        "latest_rating": db.select(CheckIn.rating)
+        .where(CheckIn.match_id == Match.id)
+        .order_by(CheckIn.answered_at.desc(), CheckIn.id.desc())
+        .limit(1)
+        .scalar_subquery(),
+    }
+
+
+def refresh_pair_summaries(*where) -> None:
+    """Recompute the meeting and check-in summary of the matches ``where`` (conditions on
+    :class:`.matching.Match`) from their rows, in the caller's transaction: call it after
+    flushing any change to a pair's meetings or check-ins.
+
+    The matches' rows are locked first (FOR NO KEY UPDATE on PostgreSQL, which the foreign
+    key checks of the new rows' inserts do not wait for), and the summary is read in a later
+    statement: a transaction that logs a meeting at the same time waits for this one to
+    commit, then counts both meetings. SQLite lets one writer in at a time."""
+    db.session.execute(
+        db.select(Match.id).where(*where).order_by(Match.id).with_for_update(key_share=True)
+    ).all()
+    db.session.execute(
+        db.update(Match).where(*where).values(pair_summary_values()),
+        execution_options={"synchronize_session": "fetch"},
+    )
