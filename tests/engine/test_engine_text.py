@@ -2,8 +2,9 @@
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
-from mri_match.engine import text_similarity
+from mri_match.engine import text, text_similarity
 from mri_match.engine.text import TextModel, expand, load_lexicon
 
 
@@ -71,7 +72,7 @@ def test_empty_and_degenerate_inputs():
     assert (text_similarity(["the and of"], ["the"]) == 0).all()  # stop words only
 
 
-def test_pair_similarity_and_shared_terms_agree_with_the_matrix():
+def test_pair_similarity_and_shared_terms_agree_with_the_matrix(monkeypatch):
     trainees = ["sickle cell disease hydroxyurea adherence", "AML venetoclax"]
     mentors = ["hydroxyurea in SCD", "acute myeloid leukemia venetoclax resistance", "ITP"]
     model = TextModel.fit(trainees, mentors)
@@ -82,9 +83,11 @@ def test_pair_similarity_and_shared_terms_agree_with_the_matrix():
     assert len(terms) == 3
     for term, _ in terms:  # every reported term occurs in both (expanded) statements
         assert term in expand(trainees[0]) and term in expand(mentors[0])
-    cosine = model.cosine()
+    # the shared terms are words, and they add up to the words' part of the cosine
+    assert set(model.terms[: model.n_words]) >= {t for t, _ in model.shared_terms(1, 1, n=100)}
+    words_only = _fit_words_only(trainees, mentors, monkeypatch)
     assert sum(v for _, v in model.shared_terms(1, 1, n=100)) == pytest.approx(
-        cosine[1, 1], abs=1e-5
+        (1 - text.PREFIX_WEIGHT) * words_only.cosine()[1, 1], abs=1e-5
     )
     many = model.shared_terms_many(np.array([0, 1]), np.array([0, 1]))
     assert [t for t, _ in many[0]] == [t for t, _ in terms]
@@ -193,3 +196,37 @@ def test_statement_sentence_says_the_value_in_words():
     assert weak.startswith("Little in common: the trainee's statement shares few words")
     for v in (0.0, 0.05, 0.31, 0.74, 1.0):  # never a bare fraction
         assert "0." not in statement_sentence(v, [])
+
+
+def _fit_words_only(trainees, mentors, monkeypatch):
+    with monkeypatch.context() as m:
+        m.setattr(text, "PREFIX_WEIGHT", 0.0)
+        return TextModel.fit(trainees, mentors)
+
+
+def test_cosine_is_the_weighted_mean_of_the_words_and_the_word_prefixes(monkeypatch):
+    trainees = ["myelofibrotic marrow and JAK2 inhibitors", "thrombotic microangiopathies"]
+    mentors = ["Myelofibrosis treated with ruxolitinib", "TTP and plasma exchange", "ITP"]
+    model = TextModel.fit(trainees, mentors)
+    words = _fit_words_only(trainees, mentors, monkeypatch).cosine()
+    n = model.n_words
+    assert 0 < text.PREFIX_WEIGHT < 1 and n is not None and 0 < n < model.terms.size
+    assert "myelo" in model.terms[n:] and "myelo" not in model.terms[:n]
+    prefixes = (model.trainees[:, n:] @ model.mentors[:, n:].T).toarray()
+    assert prefixes[0, 0] > 0 and words[0, 0] == 0
+    # each part's rows are unit vectors scaled by the square root of the part's weight
+    norms = sp.linalg.norm(model.mentors[:, n:], axis=1)
+    assert np.allclose(norms**2, text.PREFIX_WEIGHT, atol=1e-5)
+    assert np.allclose(model.cosine(), (1 - text.PREFIX_WEIGHT) * words + prefixes, atol=1e-6)
+
+
+def test_word_prefixes_meet_a_word_form_the_words_miss(monkeypatch):
+    """The word "myelofibrotic" is two edits from "myelofibrosis" (no spelling correction) and no
+    lexicon entry: only the prefixes tell the first mentor from the second; stop words add
+    no prefix."""
+    trainees = ["myelofibrotic marrow", "the and of"]
+    mentors = ["Myelofibrosis and ruxolitinib", "Hemophilia and emicizumab"]
+    assert (_fit_words_only(trainees, mentors, monkeypatch).cosine() == 0).all()
+    sim = TextModel.fit(trainees, mentors).similarity()
+    assert sim[0, 0] == pytest.approx(1.0) and sim[0, 1] == 0
+    assert (sim[1] == 0).all()
