@@ -16,6 +16,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 
@@ -87,6 +89,56 @@ def empty_database_url(tmp_path):
         return
     with _throwaway_postgres_database(base) as url:
         yield url
+
+
+# A Redis database for one test process: its claim, and the mark of a database that test
+# processes may flush. A database is free when it is unclaimed and either empty or marked.
+_REDIS_CLAIM = "mri-match-tests:claim"
+_REDIS_SCRATCH = "mri-match-tests:scratch"
+_CLAIM_REDIS_DATABASE = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if redis.call('DBSIZE') > 0 and redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
+redis.call('FLUSHDB')
+redis.call('SET', KEYS[2], '1')
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1
+"""
+_RELEASE_REDIS_DATABASE = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('FLUSHDB')
+redis.call('SET', KEYS[2], '1')
+return 1
+"""
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A Redis database on 127.0.0.1:6379 for this test process alone, or skip without Redis.
+
+    RQ keys a job by its id, and job ids come from database ids (``match-run-1``) that every
+    test database numbers from 1: two processes sharing a Redis database (pytest-xdist workers,
+    or two runs at once) would overwrite each other's jobs. So each process claims a free
+    database from 15 down to 1 (0 is the app's default), starts it empty and empties it after.
+    """
+    token = uuid.uuid4().hex
+    for number in range(15, 0, -1):
+        url = f"redis://127.0.0.1:6379/{number}"
+        server = Redis.from_url(url)
+        try:
+            keys = (_REDIS_CLAIM, _REDIS_SCRATCH)
+            claimed = server.eval(_CLAIM_REDIS_DATABASE, 2, *keys, token, 2 * 3600)
+        except RedisConnectionError:
+            pytest.skip("Redis is not running on 127.0.0.1:6379")
+        if claimed:
+            break
+        server.close()
+    else:
+        pytest.fail("no free Redis database on 127.0.0.1:6379 (each of 1-15 in use)")
+    try:
+        yield url
+    finally:
+        server.eval(_RELEASE_REDIS_DATABASE, 2, *keys, token)
+        server.close()
 
 
 @pytest.fixture

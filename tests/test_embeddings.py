@@ -9,8 +9,6 @@ import zlib
 import numpy as np
 import pytest
 from conftest import RESEARCH_RUN
-from redis import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
 from test_bulk import MENTOR, TRAINEE, csv_bytes, person, upload
 from test_mentor import profile_data
 from test_trainee import complete_answers
@@ -241,16 +239,9 @@ def test_a_small_import_computes_its_vectors_at_once(app, client, factory, auth,
     assert len(vectors()) == 2
 
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
-
-
-def test_a_large_import_goes_to_the_worker(app, client, factory, auth, encoder):
-    try:
-        Redis.from_url(REDIS_URL).ping()
-    except RedisConnectionError:
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
+def test_a_large_import_goes_to_the_worker(app, client, factory, auth, encoder, redis_url):
     app.config.update(
-        REDIS_URL=REDIS_URL, MATCHING_QUEUE=f"test-{uuid.uuid4().hex}", EMBEDDING_INLINE_LIMIT=2
+        REDIS_URL=redis_url, MATCHING_QUEUE=f"test-{uuid.uuid4().hex}", EMBEDDING_INLINE_LIMIT=2
     )
     try:
         cycle = factory.cycle(status="open", slug="c2027")

@@ -3,25 +3,17 @@
 import uuid
 
 import pytest
-from redis import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
 from worker_helpers import work_off
 
 from mri_match.extensions import db
 from mri_match.matches import jobs, runs
 from mri_match.models import MatchRun, Proposal
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
-
 
 @pytest.fixture
-def job_app(app):
-    try:
-        Redis.from_url(REDIS_URL).ping()
-    except RedisConnectionError:
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
+def job_app(app, redis_url):
     app.config.update(
-        REDIS_URL=REDIS_URL, MATCHING_QUEUE=f"test-{uuid.uuid4().hex}", MATCHING_INLINE_LIMIT=1
+        REDIS_URL=redis_url, MATCHING_QUEUE=f"test-{uuid.uuid4().hex}", MATCHING_INLINE_LIMIT=1
     )
     yield app
     jobs.queue().delete(delete_jobs=True)

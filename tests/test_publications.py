@@ -8,8 +8,6 @@ import uuid
 import pytest
 import time_machine
 from publications_fake import CROSSREF_DOI, ORCID, Running
-from redis import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
 from worker_helpers import work_off
 
 from mri_match.extensions import db
@@ -25,7 +23,6 @@ from mri_match.publications.identifiers import (
     parse_identifiers,
 )
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
 PAGE = "/mentor/publications"
 
 
@@ -349,13 +346,9 @@ def _work_off_the_queue() -> None:
 
 
 @pytest.fixture
-def on_worker(app, fake):
-    try:
-        Redis.from_url(REDIS_URL).ping()
-    except RedisConnectionError:
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
+def on_worker(app, fake, redis_url):
     app.config.update(
-        REDIS_URL=REDIS_URL,
+        REDIS_URL=redis_url,
         PUBLICATIONS_INLINE=False,
         PUBLICATIONS_QUEUE=f"test-publications-{uuid.uuid4().hex}",
     )
