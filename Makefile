@@ -68,15 +68,17 @@ security: install
 	$(BIN)/bandit -q -r mri_match .ci/pip_audit.py --severity-level medium
 	$(BIN)/python .ci/pip_audit.py
 
-test: lint security
-	$(BIN)/python -m pytest
+# pytest runs in one process per CPU (pytest-xdist), each test file in one process. Each process
+# has a database of its own (an SQLite file per test, or a throwaway PostgreSQL database), a Redis
+# database of its own and its own browser; the test servers listen on free ports.
+XDIST := -n auto --dist loadfile
 
-# While working: lint and the fast tests, on SQLite, without the browser or the `slow` ones, in
-# one process per CPU (pytest-xdist). Each test file stays in one process: the job tests' RQ job
-# ids (match-run-<id>) would collide in Redis between two databases that both number from 1.
+test: lint security
+	$(BIN)/python -m pytest $(XDIST)
+
+# While working: lint and the fast tests, on SQLite, without the browser or the `slow` ones.
 check: lint
-	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q -m "not e2e and not slow" \
-		-n auto --dist loadfile
+	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q -m "not e2e and not slow" $(XDIST)
 
 format: install
 	$(BIN)/ruff format .
