@@ -24,7 +24,7 @@ from sqlalchemy.orm import aliased, load_only
 from ..awards.queries import ORDER as MILESTONE_ORDER
 from ..awards.queries import PairAward, milestone_line
 from ..extensions import db
-from ..mentorship.pairs import SIDES, PairState, Settings, started_at, summary_columns
+from ..mentorship.pairs import PairState, Settings, started_at, summary_columns, summary_of
 from ..models import (
     Application,
     Cycle,
@@ -162,16 +162,8 @@ def pair_state_of(row) -> PairState:
             row.match_checkin_interval_days,
         ),
         started_on=row.match_started_at.date() if row.match_started_at else None,
-        first_meeting=row.first_meeting,
-        last_meeting=row.last_meeting,
-        meetings=row.meetings,
-        last_checkin={
-            side: answered
-            for side in SIDES
-            if (answered := getattr(row, f"{side}_checkin")) is not None
-        },
-        latest_rating=row.latest_rating,
         open_rematch=bool(row.open_rematch),
+        **summary_of(row),
     )
 
 

@@ -238,6 +238,22 @@ def summary_columns() -> list[ColumnElement]:
     ]
 
 
+def summary_of(row) -> dict:
+    """:class:`PairState`'s meeting and check-in fields from a row with
+    :func:`summary_columns`."""
+    return {
+        "first_meeting": row.first_meeting,
+        "last_meeting": row.last_meeting,
+        "meetings": row.meetings,
+        "last_checkin": {
+            side: answered
+            for side in SIDES
+            if (answered := getattr(row, f"{side}_checkin")) is not None
+        },
+        "latest_rating": row.latest_rating,
+    }
+
+
 def state_of(row, settings: Settings) -> PairState:
     """A :class:`PairState` from a row of :func:`pair_facts`."""
     return PairState(
@@ -251,16 +267,8 @@ def state_of(row, settings: Settings) -> PairState:
         mentor_name=row.mentor_name,
         settings=settings,
         started_on=row.started_on,
-        first_meeting=row.first_meeting,
-        last_meeting=row.last_meeting,
-        meetings=row.meetings,
-        last_checkin={
-            side: answered
-            for side in SIDES
-            if (answered := getattr(row, f"{side}_checkin")) is not None
-        },
-        latest_rating=row.latest_rating,
         open_rematch=bool(row.open_rematch),
+        **summary_of(row),
     )
 
 
