@@ -4,6 +4,7 @@ the summary of its meetings and check-ins as the match row holds it and as the r
 from datetime import UTC, datetime
 
 from mri_match.extensions import db
+from mri_match.mentorship.pairs import summary_columns
 from mri_match.models import CheckIn, Match, Meeting
 
 
@@ -40,16 +41,7 @@ def stored_summary(match: Match) -> tuple:
     """The summary on ``match``'s row, read afresh: first and last meeting, meetings, each
     side's latest check-in date, the latest rating."""
     return tuple(
-        db.session.execute(
-            db.select(
-                Match.first_meeting_on,
-                Match.last_meeting_on,
-                Match.meeting_count,
-                Match.trainee_checkin_on,
-                Match.mentor_checkin_on,
-                Match.latest_rating,
-            ).where(Match.id == match.id)
-        ).one()
+        db.session.execute(db.select(*summary_columns()).where(Match.id == match.id)).one()
     )
 
 

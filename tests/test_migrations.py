@@ -10,6 +10,7 @@ from sqlalchemy import inspect, text
 
 from mri_match import create_app
 from mri_match.extensions import db
+from mri_match.mentorship.pairs import summary_columns
 from mri_match.models import Match, refresh_pair_summaries
 
 BEFORE_EMAIL_CONFIRMATION = "f583e10b8ad3"
@@ -198,15 +199,7 @@ def test_matches_get_the_summary_of_their_meetings_and_check_ins(app_config, emp
                         | {"at": answered_at},
                     )
             upgrade()
-            read = db.select(
-                Match.id,
-                Match.first_meeting_on,
-                Match.last_meeting_on,
-                Match.meeting_count,
-                Match.trainee_checkin_on,
-                Match.mentor_checkin_on,
-                Match.latest_rating,
-            ).order_by(Match.id)
+            read = db.select(Match.id, *summary_columns()).order_by(Match.id)
             with db.engine.connect() as conn:
                 backfilled = [tuple(row) for row in conn.execute(read)]
             assert backfilled == [
